@@ -1,0 +1,175 @@
+//! What every lesson program needs but no lesson is about.
+//!
+//! The socket calls live in the lessons, where a student reads them top to bottom. This crate
+//! holds the plumbing around them, written once: reading the command line, turning an error
+//! into one line that says what to do, and reading what the user types.
+
+use std::io::{self, BufRead, ErrorKind, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+
+/// One message is at most this many bytes, because the other side reads it with one
+/// `recv(1024)`, as the original tutorial does. A longer message would arrive in pieces.
+pub const MESSAGE_LIMIT: usize = 1024;
+
+/// Reads the command line. `--help` and `--version` print and exit 0; a mistake prints one
+/// `error:` line and exits 2.
+pub fn parse_args<T: clap::Parser>() -> T {
+    match T::try_parse() {
+        Ok(args) => args,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            let text = err.render().to_string();
+            let first = text.lines().next().unwrap_or("error: bad command line");
+            eprintln!("{first} (see --help)");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Parses `--addr HOST:PORT`, e.g. `127.0.0.1:8001`, `[::1]:8001` or `localhost:8001`.
+pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    let hint = "expected HOST:PORT, like 127.0.0.1:8001 or [::1]:8001";
+    match text.to_socket_addrs() {
+        Ok(mut addrs) => addrs.next().ok_or_else(|| hint.to_string()),
+        Err(_) => Err(hint.to_string()),
+    }
+}
+
+/// The end of every `main`: success is exit 0, an error is one `error:` line and exit 1.
+pub fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` puts the causes on the same line: "what happened: why".
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A failed `connect`, explained: who we could not reach, why, and what to try.
+pub fn dial_error(addr: SocketAddr, err: io::Error) -> anyhow::Error {
+    let (why, advice) = match err.kind() {
+        ErrorKind::ConnectionRefused => (
+            "connection refused".to_string(),
+            "is the server running? Start it first.".to_string(),
+        ),
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => (
+            "no answer".to_string(),
+            "is the address right? Is the server's queue full?".to_string(),
+        ),
+        ErrorKind::AddrNotAvailable | ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable => (
+            short(&err),
+            "check the address in --addr.".to_string(),
+        ),
+        _ => (short(&err), "check the address and try again.".to_string()),
+    };
+    anyhow::anyhow!("could not reach {addr} ({why}): {advice}")
+}
+
+/// A failed `bind` or `listen`, explained.
+pub fn listen_error(addr: SocketAddr, err: io::Error) -> anyhow::Error {
+    let free_port = SocketAddr::new(addr.ip(), 0);
+    match err.kind() {
+        ErrorKind::AddrInUse => anyhow::anyhow!(
+            "{addr} is already in use: is another server still running? --addr {free_port} picks a free port."
+        ),
+        ErrorKind::AddrNotAvailable => anyhow::anyhow!(
+            "cannot listen on {addr}: that is not an address of this machine. Use 127.0.0.1 (this machine only) or one of this machine's own addresses."
+        ),
+        ErrorKind::PermissionDenied => anyhow::anyhow!(
+            "cannot listen on {addr}: permission denied. Ports below 1024 need admin rights; pick a port above 1024."
+        ),
+        _ => anyhow::anyhow!("cannot listen on {addr} ({}): check --addr.", short(&err)),
+    }
+}
+
+/// True when an error only means "the other side hung up" (suddenly, or while we wrote).
+/// That is not our program's failure: it is the end of the call.
+pub fn is_hang_up(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe
+            | ErrorKind::UnexpectedEof
+            | ErrorKind::NotConnected
+    )
+}
+
+/// An io error as a few plain words, without "(os error 111)".
+pub fn short(err: &io::Error) -> String {
+    let text = err.to_string();
+    let text = match text.find(" (os error") {
+        Some(end) => &text[..end],
+        None => &text,
+    };
+    text.to_lowercase()
+}
+
+/// Prints `prompt` (no newline), then reads one line typed by the user, without its line
+/// ending. `None` means the input ended (Ctrl-D, or a closed pipe).
+pub fn read_line(prompt: &str) -> io::Result<Option<String>> {
+    print!("{prompt}");
+    io::stdout().flush()?;
+    let mut bytes = Vec::new();
+    if io::stdin().lock().read_until(b'\n', &mut bytes)? == 0 {
+        println!(); // the prompt gets its line ending, so the next output starts on a new line
+        return Ok(None);
+    }
+    while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        bytes.pop();
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Like [`read_line`], for a message that must fit in one `recv(1024)`: a longer line gets a
+/// note and the user types again.
+pub fn read_message(prompt: &str) -> io::Result<Option<String>> {
+    loop {
+        let Some(line) = read_line(prompt)? else {
+            return Ok(None);
+        };
+        if line.len() <= MESSAGE_LIMIT {
+            return Ok(Some(line));
+        }
+        println!(
+            "note: that message is {} bytes; one message can be at most {MESSAGE_LIMIT} bytes. Please type a shorter one.",
+            line.len()
+        );
+    }
+}
+
+/// The ready line: printed as soon as a server listens, before anything else on stdout.
+pub fn announce_listening(addr: SocketAddr) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "listening on {addr}")?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse() {
+        assert_eq!(parse_addr("127.0.0.1:8001").unwrap().port(), 8001);
+        assert!(parse_addr("[::1]:0").unwrap().is_ipv6());
+        assert!(parse_addr("127.0.0.1").is_err());
+        assert!(parse_addr("nonsense").is_err());
+    }
+
+    #[test]
+    fn errors_are_short() {
+        let err = io::Error::from(ErrorKind::ConnectionRefused);
+        let line = format!("{:#}", dial_error("127.0.0.1:8001".parse().unwrap(), err));
+        assert_eq!(
+            line,
+            "could not reach 127.0.0.1:8001 (connection refused): is the server running? Start it first."
+        );
+        let err = io::Error::from(ErrorKind::AddrInUse);
+        let line = format!("{:#}", listen_error("[::1]:8001".parse().unwrap(), err));
+        assert!(line.ends_with("--addr [::1]:0 picks a free port."), "{line}");
+    }
+}

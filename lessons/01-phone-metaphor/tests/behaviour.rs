@@ -1,0 +1,308 @@
+//! Lesson 01 from the outside: the real programs, over real loopback TCP.
+
+use std::io::Write;
+
+use assert_cmd::assert::OutputAssertExt;
+use predicates::prelude::*;
+use predicates::str::contains;
+use test_support::{accept, dial, error_line, lesson, listen, python, read_some, unused_addr};
+
+#[test]
+fn the_programs_are_this_lessons_own() {
+    // `cargo test` at the root builds four `server`s into one target/debug/server: make sure
+    // the tests run this lesson's own programs, not the last one built.
+    for program in ["server", "client", "backlog"] {
+        lesson!()
+            .command(program)
+            .arg("--version")
+            .assert()
+            .success()
+            .stdout(contains("lesson-01-phone-metaphor"));
+    }
+}
+
+#[test]
+fn one_call_both_ways_with_chinese_text() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let before = server.wait_for("[accept] waiting");
+    for step in ["[socket]", "[bind]", "[listen]", "[accept]"] {
+        assert!(before.contains(step), "the narration names {step}:\n{before}");
+    }
+    // accept() blocks: nothing is picked up before somebody calls.
+    assert!(!before.contains("picked up"), "{before}");
+
+    // The server reads its reply from stdin only after the message arrives; typing it now
+    // just leaves it waiting in the pipe.
+    server.type_line("收到，谢谢！");
+    let client = lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin("你好，服务器\n")
+        .assert()
+        .success()
+        .stdout(contains("the server says: 收到，谢谢！"));
+    let client_out = String::from_utf8_lossy(&client.get_output().stdout).into_owned();
+
+    let server = server.finish();
+    let out = &server.stdout;
+    assert!(server.status.success(), "{server:?}");
+    assert!(out.contains("the caller says: 你好，服务器\n"), "{out}");
+    assert!(out.contains("[close]"), "{out}");
+    // The caller's number the server printed is the client's own address.
+    let client_addr = client_out
+        .split("we are ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("the client says its own address");
+    assert!(
+        out.contains(&format!("the caller's number is {client_addr}")),
+        "{out}\nclient: {client_out}"
+    );
+}
+
+#[test]
+fn end_of_input_means_bye() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.close_stdin();
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin("hello")
+        .assert()
+        .success()
+        .stdout(contains("the server says: bye"));
+    let server = server.finish();
+    assert!(server.stdout.contains("the caller says: hello"), "{server:?}");
+
+    // And a client with no input at all says "bye" too.
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.type_line("ok");
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .assert()
+        .success();
+    assert!(server.finish().stdout.contains("the caller says: bye"));
+}
+
+#[test]
+fn an_over_long_message_is_refused_and_typed_again() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.type_line("ok");
+    let long = "长".repeat(500); // 1500 bytes of UTF-8
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin(format!("{long}\nshort one\n"))
+        .assert()
+        .success()
+        .stdout(contains("1500 bytes").and(contains("at most 1024")));
+    let server = server.finish();
+    assert!(server.stdout.contains("the caller says: short one\n"), "{server:?}");
+    assert!(!server.stdout.contains('长'), "{server:?}");
+}
+
+#[test]
+fn bytes_that_are_not_utf8_do_not_crash_the_server() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.type_line("got it");
+    let mut caller = dial(server.addr());
+    caller.write_all(b"ab\xff\xfecd").unwrap();
+    assert_eq!(read_some(&mut caller), b"got it");
+    let server = server.finish();
+    server.output().assert().success();
+    assert!(server.stdout.contains("the caller says: ab\u{fffd}\u{fffd}cd"), "{server:?}");
+}
+
+#[test]
+fn a_caller_who_hangs_up_without_a_word() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    drop(dial(server.addr()));
+    let server = server.finish();
+    server.output().assert().success();
+    assert!(server.stdout.contains("hung up without saying anything"), "{server:?}");
+}
+
+#[test]
+fn a_server_that_hangs_up_without_replying() {
+    let (listener, addr) = listen();
+    let client = std::thread::spawn(move || {
+        lesson!()
+            .command("client")
+            .args(["--addr", &addr.to_string()])
+            .write_stdin("anyone there?\n")
+            .assert()
+            .success()
+            .stdout(contains("hung up without replying"));
+    });
+    let mut line = accept(&listener);
+    assert_eq!(read_some(&mut line), b"anyone there?");
+    drop(line);
+    client.join().unwrap();
+}
+
+/// The original tutorial's programs, boiled down to one call: plain send/recv(1024).
+const ORIGINAL_CLIENT: &str = r#"
+import socket, sys
+client = socket.socket()
+client.connect(('127.0.0.1', int(sys.argv[1])))
+client.send('来自 Python 的问候'.encode('utf-8'))
+print('reply:', client.recv(1024).decode('utf-8'))
+client.close()
+"#;
+
+const ORIGINAL_SERVER: &str = r#"
+import socket
+server = socket.socket()
+server.bind(('127.0.0.1', 0))
+server.listen(5)
+print('listening on 127.0.0.1:%d' % server.getsockname()[1], flush=True)
+conn, addr = server.accept()
+print('got:', conn.recv(1024).decode('utf-8'))
+conn.send('Python 收到了'.encode('utf-8'))
+conn.close()
+server.close()
+"#;
+
+#[test]
+fn talks_with_the_originals_python_client() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.type_line("hello from Rust");
+    let port = server.addr().port().to_string();
+    let client = python(ORIGINAL_CLIENT, &[&port]).finish();
+    assert!(client.status.success(), "{client:?}");
+    assert_eq!(client.stdout, "reply: hello from Rust\n");
+    let server = server.finish();
+    assert!(server.stdout.contains("the caller says: 来自 Python 的问候\n"), "{server:?}");
+}
+
+#[test]
+fn talks_with_the_originals_python_server() {
+    let server = python(ORIGINAL_SERVER, &[]);
+    let out = server.wait_for("listening on ");
+    let addr = out.trim().trim_start_matches("listening on ").to_string();
+    lesson!()
+        .command("client")
+        .args(["--addr", &addr])
+        .write_stdin("hello from Rust\n")
+        .assert()
+        .success()
+        .stdout(contains("the server says: Python 收到了\n"));
+    let server = server.finish();
+    assert!(server.status.success(), "{server:?}");
+    assert!(server.stdout.contains("got: hello from Rust\n"), "{server:?}");
+}
+
+#[test]
+fn ipv6_loopback_works_too() {
+    if !test_support::has_ipv6_loopback() {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let mut server = lesson!().start("server", &["--addr", "[::1]:0"]);
+    assert!(server.addr().is_ipv6());
+    server.type_line("v6 ok");
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin("over v6\n")
+        .assert()
+        .success()
+        .stdout(contains("the server says: v6 ok"));
+    assert!(server.finish().stdout.contains("the caller's number is [::1]:"));
+}
+
+#[test]
+fn nobody_listening_is_a_refused_call() {
+    let addr = unused_addr().to_string();
+    lesson!()
+        .command("client")
+        .args(["--addr", &addr])
+        .write_stdin("hello\n")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "(connection refused): is the server running? Start it first.",
+        ));
+}
+
+#[test]
+fn a_busy_port_is_explained() {
+    let first = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    lesson!()
+        .command("server")
+        .args(["--addr", &first.addr_arg()])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line("is already in use: is another server still running? --addr 127.0.0.1:0 picks a free port."));
+}
+
+#[test]
+fn a_bad_command_line_is_one_line_and_exit_2() {
+    for program in ["server", "client"] {
+        for args in [&["--addr", "nonsense"][..], &["--addr", "127.0.0.1"], &["--frobnicate"]] {
+            lesson!()
+                .command(program)
+                .args(args)
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(error_line("--help"));
+        }
+    }
+    lesson!()
+        .command("server")
+        .args(["--addr", "127.0.0.1:0", "--backlog", "many"])
+        .assert()
+        .code(2)
+        .stderr(error_line("--backlog"));
+}
+
+#[test]
+fn help_describes_every_option() {
+    lesson!()
+        .command("server")
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("--addr").and(contains("--backlog")).and(contains("--version")));
+    lesson!()
+        .command("client")
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("--addr"));
+    lesson!()
+        .command("backlog")
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("--backlog").and(contains("--callers")).and(contains("--wait")));
+}
+
+/// Linux lets N + 1 callers into the queue of listen(N); the next one gets no answer (and no
+/// error). Other systems differ: that is why the lesson ships the experiment.
+#[cfg(target_os = "linux")]
+#[test]
+fn backlog_queues_n_plus_one_callers_on_linux() {
+    let runs: Vec<_> = [0, 1, 3]
+        .into_iter()
+        .map(|n| {
+            let callers = (n + 2).to_string();
+            let running = lesson!().spawn(
+                "backlog",
+                &["--backlog", &n.to_string(), "--callers", &callers, "--wait", "0.5"],
+            );
+            (n, running)
+        })
+        .collect();
+    for (n, running) in runs {
+        let done = running.finish();
+        done.output().assert().success();
+        let last = done.stdout.lines().last().unwrap_or_default().to_string();
+        assert_eq!(last, format!("queued: {}, no answer: 1", n + 1), "{}", done.stdout);
+        assert_eq!(done.stdout.matches("picked up the caller").count(), n + 1);
+    }
+}

@@ -1,0 +1,467 @@
+//! What every lesson's black-box tests share.
+//!
+//! - [`lesson!`] names the lesson whose tests are running; [`Lesson::program`] finds *that*
+//!   lesson's own `server` or `client` (see "The trap" below).
+//! - [`Lesson::start`] starts a program with piped stdin/stdout/stderr, waits for its
+//!   `listening on HOST:PORT` line and returns a [`Running`] program that is killed when it
+//!   is dropped, also when a test panics.
+//! - [`Lesson::command`] gives an `assert_cmd` command with a timeout, for a program that
+//!   runs to its end (a client with piped input, `--help`, an error case).
+//! - [`dial`], [`listen`], [`accept`] and [`read_some`] are raw loopback sockets with
+//!   timeouts, for tests that play the other side by hand.
+//!
+//! Every wait here has a deadline ([`TIMEOUT`]), so a hang fails a test in seconds.
+//!
+//! # The trap
+//! Every lesson names its programs `server` and `client`. `cargo test` at the workspace root
+//! builds them all, and each one is copied to the same `target/debug/server`: the last one
+//! wins (cargo warns "output filename collision"), and `CARGO_BIN_EXE_server` points at that
+//! shared file too. Cargo also keeps each package's own copy, under a hashed name, in
+//! `target/debug/deps/server-<hash>`, and records which package and program every hash
+//! belongs to in `target/debug/.fingerprint/`. So [`Lesson::program`] looks there, next to
+//! the running test executable, and takes this lesson's own copy.
+//!
+//! # Grading other programs
+//! When `SOCKETS_BY_PHONE_PROGRAMS` names a folder, [`Lesson::program`] takes
+//! `<folder>/<package>/<program>` instead: any executable that keeps the contract (a
+//! student's build, or a script that runs a Python program).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The longest any test waits for anything: a line, a process to end, a byte to arrive.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// At most this much of a program's output is kept (the rest is read and dropped), so a
+/// program that floods its output cannot fill the memory of the tests.
+pub const OUTPUT_LIMIT: usize = 1 << 20;
+
+/// The environment variable that points [`Lesson::program`] at other programs to grade.
+pub const PROGRAMS_ENV: &str = "SOCKETS_BY_PHONE_PROGRAMS";
+
+/// The lesson whose tests are running: `lesson!()` in a lesson's `tests/*.rs`.
+#[macro_export]
+macro_rules! lesson {
+    () => {
+        $crate::Lesson::new(env!("CARGO_PKG_NAME"))
+    };
+}
+
+/// One lesson crate, known by its package name.
+#[derive(Debug, Clone, Copy)]
+pub struct Lesson {
+    package: &'static str,
+}
+
+impl Lesson {
+    pub fn new(package: &'static str) -> Self {
+        Lesson { package }
+    }
+
+    /// The package name, e.g. `lesson-01-phone-metaphor`.
+    pub fn package(&self) -> &'static str {
+        self.package
+    }
+
+    /// The path of this lesson's own program `name` (`server`, `client`, ...).
+    pub fn program(&self, name: &str) -> PathBuf {
+        if let Some(folder) = std::env::var_os(PROGRAMS_ENV) {
+            let path = Path::new(&folder).join(self.package).join(name);
+            assert!(
+                path.is_file(),
+                "{PROGRAMS_ENV} is set, but there is no program {}",
+                path.display()
+            );
+            return path;
+        }
+        let test_exe = std::env::current_exe().expect("the test knows where it runs");
+        let deps = test_exe.parent().expect("the test executable is in a folder");
+        find_own_program(deps, self.package, name).unwrap_or_else(|| {
+            panic!(
+                "found no `{name}` program of {} in {}: build it with `cargo build -p {} --bin {name}`",
+                self.package,
+                deps.display(),
+                self.package
+            )
+        })
+    }
+
+    /// An `assert_cmd` command for program `name` that is killed after [`TIMEOUT`].
+    pub fn command(&self, name: &str) -> assert_cmd::Command {
+        let mut command = assert_cmd::Command::new(self.program(name));
+        command.timeout(TIMEOUT);
+        command
+    }
+
+    /// Starts program `name` with `args` and waits for its `listening on HOST:PORT` line.
+    pub fn start(&self, name: &str, args: &[&str]) -> Running {
+        let mut running = self.spawn(name, args);
+        let line = running.wait_for("listening on ");
+        let addr = line
+            .lines()
+            .find_map(|line| line.strip_prefix("listening on "))
+            .and_then(|addr| addr.trim().parse().ok());
+        match addr {
+            Some(addr) => running.addr = Some(addr),
+            None => panic!("`{name}` printed a `listening on` line without an address:\n{line}"),
+        }
+        let first = running.stdout().lines().next().unwrap_or_default().to_string();
+        assert!(
+            first.starts_with("listening on "),
+            "`{name}` printed something before its `listening on` line: {first:?}"
+        );
+        running
+    }
+
+    /// Starts program `name` with `args`, without waiting for anything.
+    pub fn spawn(&self, name: &str, args: &[&str]) -> Running {
+        let mut command = Command::new(self.program(name));
+        command.args(args);
+        Running::spawn(name, command)
+    }
+}
+
+/// In a cargo `deps` folder, the program `name` of package `package`.
+///
+/// Cargo keeps its own records next to `deps`: a folder `.fingerprint/<package>-<hash>` for
+/// every target it built, holding a file `bin-<name>` for a program (and `test-bin-<name>`
+/// for the unit tests of that program, which also end up as `deps/<name>-<hash>`). The
+/// program itself is `deps/<name>-<hash>`, with the same hash.
+fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
+    let fingerprints = deps.parent()?.join(".fingerprint");
+    let prefix = format!("{package}-");
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
+    for entry in std::fs::read_dir(fingerprints).ok()?.flatten() {
+        let folder = entry.file_name().to_string_lossy().into_owned();
+        let Some(hash) = folder.strip_prefix(&prefix) else {
+            continue;
+        };
+        if !entry.path().join(format!("bin-{name}")).is_file() {
+            continue;
+        }
+        let program = deps.join(format!("{name}-{hash}{}", std::env::consts::EXE_SUFFIX));
+        let Ok(modified) = program.metadata().and_then(|meta| meta.modified()) else {
+            continue;
+        };
+        if newest.as_ref().is_none_or(|(time, _)| modified > *time) {
+            newest = Some((modified, program));
+        }
+    }
+    newest.map(|(_, program)| program)
+}
+
+/// What a program printed, shared between the test and the threads that read its pipes.
+#[derive(Default)]
+struct Captured {
+    stdout: String,
+    stderr: String,
+    stdout_done: bool,
+    stderr_done: bool,
+}
+
+type Shared = Arc<(Mutex<Captured>, Condvar)>;
+
+/// A program started by a test. Dropping it kills the program.
+pub struct Running {
+    name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    shared: Shared,
+    addr: Option<SocketAddr>,
+}
+
+/// How a program ended and what it printed.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    /// For `assert_cmd`'s assertions: `finished.output().assert().success()`.
+    pub fn output(&self) -> Output {
+        Output {
+            status: self.status,
+            stdout: self.stdout.clone().into_bytes(),
+            stderr: self.stderr.clone().into_bytes(),
+        }
+    }
+}
+
+impl Running {
+    fn spawn(name: &str, mut command: Command) -> Running {
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|err| panic!("could not start `{name}`: {err}"));
+        let shared: Shared = Arc::default();
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+        collect(stdout, shared.clone(), |c| (&mut c.stdout, &mut c.stdout_done));
+        collect(stderr, shared.clone(), |c| (&mut c.stderr, &mut c.stderr_done));
+        Running {
+            name: name.to_string(),
+            stdin: child.stdin.take(),
+            child,
+            shared,
+            addr: None,
+        }
+    }
+
+    /// The address from the `listening on` line.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+            .unwrap_or_else(|| panic!("`{}` was not started with `start`", self.name))
+    }
+
+    /// The address as `--addr` wants it.
+    pub fn addr_arg(&self) -> String {
+        self.addr().to_string()
+    }
+
+    /// Types `line` and Enter on the program's stdin.
+    pub fn type_line(&mut self, line: &str) {
+        self.type_bytes(format!("{line}\n").as_bytes());
+    }
+
+    /// Writes raw bytes to the program's stdin.
+    pub fn type_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is still open");
+        // The program may have ended already; the test's later assertions will say so.
+        let _ = stdin.write_all(bytes).and_then(|()| stdin.flush());
+    }
+
+    /// Closes stdin: for the program, the user pressed Ctrl-D.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Everything printed on stdout so far.
+    pub fn stdout(&self) -> String {
+        self.shared.0.lock().unwrap().stdout.clone()
+    }
+
+    /// Everything printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.shared.0.lock().unwrap().stderr.clone()
+    }
+
+    /// Waits until stdout contains `text`; returns all stdout so far.
+    pub fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} on stdout"), |c| c.stdout.contains(text))
+            .0
+    }
+
+    /// Waits until stdout contains `text` at least `count` times; returns all stdout so far.
+    pub fn wait_for_count(&self, text: &str, count: usize) -> String {
+        self.wait_until(&format!("{count} x {text:?} on stdout"), |c| {
+            c.stdout.matches(text).count() >= count
+        })
+        .0
+    }
+
+    /// Waits until stderr contains `text`; returns all stderr so far.
+    pub fn wait_for_stderr(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} on stderr"), |c| c.stderr.contains(text))
+            .1
+    }
+
+    /// Waits until `done` holds for the output so far; returns (stdout, stderr).
+    fn wait_until(&self, what: &str, done: impl Fn(&Captured) -> bool) -> (String, String) {
+        let (lock, changed) = &*self.shared;
+        let deadline = Instant::now() + TIMEOUT;
+        let mut captured = lock.lock().unwrap();
+        loop {
+            if done(&captured) {
+                return (captured.stdout.clone(), captured.stderr.clone());
+            }
+            let now = Instant::now();
+            if now >= deadline || (captured.stdout_done && captured.stderr_done) {
+                let ended = if now >= deadline {
+                    format!("after {TIMEOUT:?}")
+                } else {
+                    "before that, the program closed its output".to_string()
+                };
+                panic!(
+                    "waited for {what} from `{}`, {ended}.\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    self.name, captured.stdout, captured.stderr
+                );
+            }
+            captured = changed.wait_timeout(captured, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Closes stdin and waits for the program to end by itself (killing it after
+    /// [`TIMEOUT`], which fails the test).
+    pub fn finish(mut self) -> Finished {
+        self.close_stdin();
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("waiting for a child") {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "`{}` did not end within {TIMEOUT:?}.\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                    self.name,
+                    self.stdout(),
+                    self.stderr()
+                );
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        self.collected(status)
+    }
+
+    /// Stops the program (for servers that serve until stopped) and returns its output.
+    pub fn kill(mut self) -> Finished {
+        let _ = self.child.kill();
+        let status = self.child.wait().expect("waiting for a killed child");
+        self.collected(status)
+    }
+
+    /// Waits for the pipes to close, then returns what the program printed.
+    fn collected(&self, status: ExitStatus) -> Finished {
+        let (lock, changed) = &*self.shared;
+        let deadline = Instant::now() + TIMEOUT;
+        let mut captured = lock.lock().unwrap();
+        while !(captured.stdout_done && captured.stderr_done) && Instant::now() < deadline {
+            captured = changed
+                .wait_timeout(captured, Duration::from_millis(50))
+                .unwrap()
+                .0;
+        }
+        Finished {
+            status,
+            stdout: captured.stdout.clone(),
+            stderr: captured.stderr.clone(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads one pipe of a child into `shared`, keeping at most [`OUTPUT_LIMIT`] bytes.
+fn collect(
+    pipe: impl Read + Send + 'static,
+    shared: Shared,
+    field: fn(&mut Captured) -> (&mut String, &mut bool),
+) {
+    thread::spawn(move || {
+        let mut reader = BufReader::new(pipe);
+        let mut chunk = Vec::new();
+        loop {
+            chunk.clear();
+            let done = !matches!(reader.read_until(b'\n', &mut chunk), Ok(n) if n > 0);
+            let (lock, changed) = &*shared;
+            let mut captured = lock.lock().unwrap();
+            let (text, finished) = field(&mut captured);
+            if text.len() < OUTPUT_LIMIT {
+                text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+            *finished = done;
+            changed.notify_all();
+            if done {
+                return;
+            }
+        }
+    });
+}
+
+/// Dials `addr` as a raw caller, with read and write timeouts of [`TIMEOUT`].
+pub fn dial(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)
+        .unwrap_or_else(|err| panic!("could not dial {addr}: {err}"));
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+    stream
+}
+
+/// A raw listener on `127.0.0.1`, port chosen by the system, for a test playing the server.
+pub fn listen() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}
+
+/// Accepts one caller on `listener` within [`TIMEOUT`]; the stream has timeouts too.
+pub fn accept(listener: &TcpListener) -> TcpStream {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).unwrap();
+                stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+                stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+                return stream;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "nobody called within {TIMEOUT:?}");
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(err) => panic!("accept failed: {err}"),
+        }
+    }
+}
+
+/// One `recv(1024)`, as the original does: whatever has arrived, up to 1024 bytes. An empty
+/// result means the other side hung up.
+pub fn read_some(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buffer = [0u8; 1024];
+    let size = stream
+        .read(&mut buffer)
+        .unwrap_or_else(|err| panic!("reading from the program failed: {err}"));
+    buffer[..size].to_vec()
+}
+
+/// Reads until the other side hangs up (or [`TIMEOUT`] passes, which fails the test).
+pub fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    stream
+        .read_to_end(&mut bytes)
+        .unwrap_or_else(|err| panic!("reading until hang-up failed: {err}"));
+    bytes
+}
+
+/// A port on loopback where nobody listens (bound, then released at once).
+pub fn unused_addr() -> SocketAddr {
+    listen().1
+}
+
+/// Starts `python3 -u -c <code> <args>`: for tests that talk to a peer written the way the
+/// original tutorial's Python is. Like [`Lesson::spawn`], the program dies with the handle.
+pub fn python(code: &str, args: &[&str]) -> Running {
+    let mut command = Command::new("python3");
+    command.arg("-u").arg("-c").arg(code).args(args);
+    Running::spawn("python3", command)
+}
+
+/// The contract's error shape: stderr is exactly one line, it starts with `error: ` and
+/// contains `text`. Use it as `.stderr(error_line("is already in use"))`.
+pub fn error_line(text: &'static str) -> impl predicates::Predicate<str> {
+    predicates::function::function(move |stderr: &str| {
+        stderr.lines().count() == 1 && stderr.starts_with("error: ") && stderr.contains(text)
+    })
+    .fn_name("one `error:` line")
+}
+
+/// True when this machine has IPv6 loopback (`::1`); some containers do not.
+pub fn has_ipv6_loopback() -> bool {
+    TcpListener::bind("[::1]:0").is_ok()
+}
