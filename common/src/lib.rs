@@ -59,10 +59,9 @@ pub fn dial_error(addr: SocketAddr, err: io::Error) -> anyhow::Error {
             "no answer".to_string(),
             "is the address right? Is the server's queue full?".to_string(),
         ),
-        ErrorKind::AddrNotAvailable | ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable => (
-            short(&err),
-            "check the address in --addr.".to_string(),
-        ),
+        ErrorKind::AddrNotAvailable
+        | ErrorKind::NetworkUnreachable
+        | ErrorKind::HostUnreachable => (short(&err), "check the address in --addr.".to_string()),
         _ => (short(&err), "check the address and try again.".to_string()),
     };
     anyhow::anyhow!("could not reach {addr} ({why}): {advice}")
@@ -170,6 +169,9 @@ mod tests {
         );
         let err = io::Error::from(ErrorKind::AddrInUse);
         let line = format!("{:#}", listen_error("[::1]:8001".parse().unwrap(), err));
-        assert!(line.ends_with("--addr [::1]:0 picks a free port."), "{line}");
+        assert!(
+            line.ends_with("--addr [::1]:0 picks a free port."),
+            "{line}"
+        );
     }
 }

@@ -80,7 +80,9 @@ impl Lesson {
             return path;
         }
         let test_exe = std::env::current_exe().expect("the test knows where it runs");
-        let deps = test_exe.parent().expect("the test executable is in a folder");
+        let deps = test_exe
+            .parent()
+            .expect("the test executable is in a folder");
         find_own_program(deps, self.package, name).unwrap_or_else(|| {
             panic!(
                 "found no `{name}` program of {} in {}: build it with `cargo build -p {} --bin {name}`",
@@ -110,7 +112,12 @@ impl Lesson {
             Some(addr) => running.addr = Some(addr),
             None => panic!("`{name}` printed a `listening on` line without an address:\n{line}"),
         }
-        let first = running.stdout().lines().next().unwrap_or_default().to_string();
+        let first = running
+            .stdout()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
         assert!(
             first.starts_with("listening on "),
             "`{name}` printed something before its `listening on` line: {first:?}"
@@ -206,8 +213,12 @@ impl Running {
         let shared: Shared = Arc::default();
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
-        collect(stdout, shared.clone(), |c| (&mut c.stdout, &mut c.stdout_done));
-        collect(stderr, shared.clone(), |c| (&mut c.stderr, &mut c.stderr_done));
+        collect(stdout, shared.clone(), |c| {
+            (&mut c.stdout, &mut c.stdout_done)
+        });
+        collect(stderr, shared.clone(), |c| {
+            (&mut c.stderr, &mut c.stderr_done)
+        });
         Running {
             name: name.to_string(),
             stdin: child.stdin.take(),
@@ -412,7 +423,10 @@ pub fn accept(listener: &TcpListener) -> TcpStream {
                 return stream;
             }
             Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
-                assert!(Instant::now() < deadline, "nobody called within {TIMEOUT:?}");
+                assert!(
+                    Instant::now() < deadline,
+                    "nobody called within {TIMEOUT:?}"
+                );
                 thread::sleep(Duration::from_millis(5));
             }
             Err(err) => panic!("accept failed: {err}"),

@@ -1,1 +1,87 @@
-fn main() {}
+//! The project's chores: `cargo xtask <command>` (the alias is in `.cargo/config.toml`).
+//!
+//! - `book serve [--open]`: serve the book at http://localhost:3000, rebuilding on changes.
+//! - `book build`: build the book into `book/book/`.
+//! - `book check`: check every `{{#include}}` in the book against the code.
+//! - `ci`: everything CI checks, in the order it checks it.
+
+mod book;
+mod tools;
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  book serve [--open]   serve the book at http://localhost:3000 (installs mdBook if missing)
+  book build            build the book into book/book/
+  book check            check that every {{#include}} in the book finds its file and anchor
+  ci                    everything CI checks: rustfmt, clippy, tests, the book";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[&str]) -> anyhow::Result<()> {
+    match args {
+        ["book", "serve", rest @ ..] => book::serve(rest.contains(&"--open")),
+        ["book", "build"] => book::build(),
+        ["book", "check"] => book::check_includes_cmd(),
+        ["ci"] => ci(),
+        ["help" | "--help" | "-h"] | [] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("unknown command `{}`\n\n{USAGE}", args.join(" ")),
+    }
+}
+
+/// What CI runs, in one place. `.ci/run` calls this after installing what it needs.
+fn ci() -> anyhow::Result<()> {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    // The README's test command, then the same suite under cargo-nextest, which runs every
+    // test in a process of its own (and so finds other mistakes).
+    cargo(&["test", "--workspace", "--locked"])?;
+    if tools::on_path("cargo-nextest") {
+        cargo(&["nextest", "run", "--workspace", "--locked"])?;
+    } else {
+        println!("xtask: cargo-nextest is not installed; skipping the nextest run");
+    }
+    book::check_includes_cmd()?;
+    book::build()?;
+    println!("xtask: ci passed");
+    Ok(())
+}
+
+/// Runs `cargo <args>` at the workspace root and fails when it fails.
+fn cargo(args: &[&str]) -> anyhow::Result<()> {
+    println!("xtask: cargo {}", args.join(" "));
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .current_dir(tools::workspace_root())
+        .status()
+        .context("could not run cargo")?;
+    if !status.success() {
+        bail!("`cargo {}` failed", args.join(" "));
+    }
+    Ok(())
+}

@@ -26,7 +26,10 @@ fn one_call_both_ways_with_chinese_text() {
     let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
     let before = server.wait_for("[accept] waiting");
     for step in ["[socket]", "[bind]", "[listen]", "[accept]"] {
-        assert!(before.contains(step), "the narration names {step}:\n{before}");
+        assert!(
+            before.contains(step),
+            "the narration names {step}:\n{before}"
+        );
     }
     // accept() blocks: nothing is picked up before somebody calls.
     assert!(!before.contains("picked up"), "{before}");
@@ -72,7 +75,10 @@ fn end_of_input_means_bye() {
         .success()
         .stdout(contains("the server says: bye"));
     let server = server.finish();
-    assert!(server.stdout.contains("the caller says: hello"), "{server:?}");
+    assert!(
+        server.stdout.contains("the caller says: hello"),
+        "{server:?}"
+    );
 
     // And a client with no input at all says "bye" too.
     let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
@@ -98,7 +104,10 @@ fn an_over_long_message_is_refused_and_typed_again() {
         .success()
         .stdout(contains("1500 bytes").and(contains("at most 1024")));
     let server = server.finish();
-    assert!(server.stdout.contains("the caller says: short one\n"), "{server:?}");
+    assert!(
+        server.stdout.contains("the caller says: short one\n"),
+        "{server:?}"
+    );
     assert!(!server.stdout.contains('长'), "{server:?}");
 }
 
@@ -111,7 +120,12 @@ fn bytes_that_are_not_utf8_do_not_crash_the_server() {
     assert_eq!(read_some(&mut caller), b"got it");
     let server = server.finish();
     server.output().assert().success();
-    assert!(server.stdout.contains("the caller says: ab\u{fffd}\u{fffd}cd"), "{server:?}");
+    assert!(
+        server
+            .stdout
+            .contains("the caller says: ab\u{fffd}\u{fffd}cd"),
+        "{server:?}"
+    );
 }
 
 #[test]
@@ -120,7 +134,10 @@ fn a_caller_who_hangs_up_without_a_word() {
     drop(dial(server.addr()));
     let server = server.finish();
     server.output().assert().success();
-    assert!(server.stdout.contains("hung up without saying anything"), "{server:?}");
+    assert!(
+        server.stdout.contains("hung up without saying anything"),
+        "{server:?}"
+    );
 }
 
 #[test]
@@ -173,7 +190,12 @@ fn talks_with_the_originals_python_client() {
     assert!(client.status.success(), "{client:?}");
     assert_eq!(client.stdout, "reply: hello from Rust\n");
     let server = server.finish();
-    assert!(server.stdout.contains("the caller says: 来自 Python 的问候\n"), "{server:?}");
+    assert!(
+        server
+            .stdout
+            .contains("the caller says: 来自 Python 的问候\n"),
+        "{server:?}"
+    );
 }
 
 #[test]
@@ -190,7 +212,10 @@ fn talks_with_the_originals_python_server() {
         .stdout(contains("the server says: Python 收到了\n"));
     let server = server.finish();
     assert!(server.status.success(), "{server:?}");
-    assert!(server.stdout.contains("got: hello from Rust\n"), "{server:?}");
+    assert!(
+        server.stdout.contains("got: hello from Rust\n"),
+        "{server:?}"
+    );
 }
 
 #[test]
@@ -209,7 +234,12 @@ fn ipv6_loopback_works_too() {
         .assert()
         .success()
         .stdout(contains("the server says: v6 ok"));
-    assert!(server.finish().stdout.contains("the caller's number is [::1]:"));
+    assert!(
+        server
+            .finish()
+            .stdout
+            .contains("the caller's number is [::1]:")
+    );
 }
 
 #[test]
@@ -242,7 +272,11 @@ fn a_busy_port_is_explained() {
 #[test]
 fn a_bad_command_line_is_one_line_and_exit_2() {
     for program in ["server", "client"] {
-        for args in [&["--addr", "nonsense"][..], &["--addr", "127.0.0.1"], &["--frobnicate"]] {
+        for args in [
+            &["--addr", "nonsense"][..],
+            &["--addr", "127.0.0.1"],
+            &["--frobnicate"],
+        ] {
             lesson!()
                 .command(program)
                 .args(args)
@@ -267,7 +301,11 @@ fn help_describes_every_option() {
         .arg("--help")
         .assert()
         .success()
-        .stdout(contains("--addr").and(contains("--backlog")).and(contains("--version")));
+        .stdout(
+            contains("--addr")
+                .and(contains("--backlog"))
+                .and(contains("--version")),
+        );
     lesson!()
         .command("client")
         .arg("--help")
@@ -279,7 +317,11 @@ fn help_describes_every_option() {
         .arg("--help")
         .assert()
         .success()
-        .stdout(contains("--backlog").and(contains("--callers")).and(contains("--wait")));
+        .stdout(
+            contains("--backlog")
+                .and(contains("--callers"))
+                .and(contains("--wait")),
+        );
 }
 
 /// Linux lets N + 1 callers into the queue of listen(N); the next one gets no answer (and no
@@ -293,7 +335,14 @@ fn backlog_queues_n_plus_one_callers_on_linux() {
             let callers = (n + 2).to_string();
             let running = lesson!().spawn(
                 "backlog",
-                &["--backlog", &n.to_string(), "--callers", &callers, "--wait", "0.5"],
+                &[
+                    "--backlog",
+                    &n.to_string(),
+                    "--callers",
+                    &callers,
+                    "--wait",
+                    "0.5",
+                ],
             );
             (n, running)
         })
@@ -302,7 +351,12 @@ fn backlog_queues_n_plus_one_callers_on_linux() {
         let done = running.finish();
         done.output().assert().success();
         let last = done.stdout.lines().last().unwrap_or_default().to_string();
-        assert_eq!(last, format!("queued: {}, no answer: 1", n + 1), "{}", done.stdout);
+        assert_eq!(
+            last,
+            format!("queued: {}, no answer: 1", n + 1),
+            "{}",
+            done.stdout
+        );
         assert_eq!(done.stdout.matches("picked up the caller").count(), n + 1);
     }
 }

@@ -53,7 +53,10 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     let number: SockAddr = phone.local_addr()?;
     let shown = number.as_socket().expect("an IPv4 address");
     common::announce_listening(shown)?;
-    println!("listen({}) done; nobody calls accept() until all {callers} callers have dialed", args.backlog);
+    println!(
+        "listen({}) done; nobody calls accept() until all {callers} callers have dialed",
+        args.backlog
+    );
     // ANCHOR_END: listener
 
     // ANCHOR: dial

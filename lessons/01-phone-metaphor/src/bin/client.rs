@@ -26,7 +26,10 @@ fn make_one_call(args: Args) -> anyhow::Result<()> {
     // Python needs two lines: client = socket.socket(); client.connect(('127.0.0.1', 8001))
     let mut line =
         TcpStream::connect(args.addr).map_err(|err| common::dial_error(args.addr, err))?;
-    println!("[connect] the server picked up: we are {}", line.local_addr()?);
+    println!(
+        "[connect] the server picked up: we are {}",
+        line.local_addr()?
+    );
     // ANCHOR_END: connect
 
     // ANCHOR: send
@@ -53,7 +56,10 @@ fn make_one_call(args: Args) -> anyhow::Result<()> {
     if size == 0 {
         println!("[recv]    the server hung up without replying");
     } else {
-        println!("[recv]    the server says: {}", String::from_utf8_lossy(&buffer[..size]));
+        println!(
+            "[recv]    the server says: {}",
+            String::from_utf8_lossy(&buffer[..size])
+        );
     }
     // ANCHOR_END: recv
 

@@ -33,7 +33,11 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR: socket
     // socket(): buy a phone. A TCP socket (Type::STREAM) for an IPv4 or IPv6 address.
     // Python: server = socket.socket()
-    let phone = Socket::new(Domain::for_address(args.addr), Type::STREAM, Some(Protocol::TCP))?;
+    let phone = Socket::new(
+        Domain::for_address(args.addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
     // ANCHOR_END: socket
 
     // ANCHOR: bind
@@ -55,7 +59,10 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
 
     // ANCHOR: ready
     // With port 0 the system chose the port: ask the socket which number it got.
-    let number = phone.local_addr()?.as_socket().expect("a TCP socket has an IP address");
+    let number = phone
+        .local_addr()?
+        .as_socket()
+        .expect("a TCP socket has an IP address");
     // The ready line comes first, so that scripts and tests know they may call now.
     common::announce_listening(number)?;
     println!("[socket] bought a phone");

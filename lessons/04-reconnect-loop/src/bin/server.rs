@@ -1,0 +1,2 @@
+// Not written yet: see the lesson's issue.
+fn main() {}

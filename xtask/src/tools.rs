@@ -1,0 +1,89 @@
+//! The external tools the project uses, their pinned versions (the one place they are
+//! pinned), and how to get them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// A tool installed with `cargo install --locked <crate> --version <version>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tool {
+    pub krate: &'static str,
+    pub version: &'static str,
+    /// What installing it costs on a laptop, said before the first install.
+    pub note: &'static str,
+}
+
+/// mdBook itself. Everything that reads the book needs it.
+pub const MDBOOK: Tool = Tool {
+    krate: "mdbook",
+    version: "0.5.4",
+    note: "the first time takes a few minutes",
+};
+
+/// The workspace root (the folder above `xtask/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Where `cargo install` puts programs: `$CARGO_HOME/bin`, by default `~/.cargo/bin`.
+pub fn cargo_bin_dir() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return Some(PathBuf::from(home).join("bin"));
+    }
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo").join("bin"))
+}
+
+/// `PATH` with cargo's bin folder in front, so that mdBook finds its plugins.
+pub fn path_with_cargo_bin() -> std::ffi::OsString {
+    let mut paths: Vec<PathBuf> = cargo_bin_dir().into_iter().collect();
+    if let Some(path) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+/// True when `program` runs (it is on `PATH` or in cargo's bin folder).
+pub fn on_path(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .env("PATH", path_with_cargo_bin())
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// Makes sure `tool` is installed at its pinned version; installs it when it is not.
+pub fn ensure(tool: Tool) -> anyhow::Result<()> {
+    let installed = Command::new(tool.krate)
+        .arg("--version")
+        .env("PATH", path_with_cargo_bin())
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    if installed.contains(tool.version) {
+        return Ok(());
+    }
+    println!(
+        "xtask: installing {} {} with cargo install ({})",
+        tool.krate, tool.version, tool.note
+    );
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["install", "--locked", tool.krate, "--version", tool.version])
+        .status()
+        .with_context(|| format!("could not run cargo install {}", tool.krate))?;
+    if !status.success() {
+        bail!("installing {} {} failed", tool.krate, tool.version);
+    }
+    Ok(())
+}
+
+/// A command for an installed tool, with cargo's bin folder on its `PATH`.
+pub fn command(program: &str) -> Command {
+    let mut command = Command::new(program);
+    command.env("PATH", path_with_cargo_bin());
+    command
+}
