@@ -75,8 +75,10 @@ fn experiment(args: Args) -> anyhow::Result<()> {
             }
             Err(err) => {
                 no_answer += 1;
+                // No "connection refused" here: the system dropped the call silently, and
+                // connect() kept trying until we gave up (`err` is our own time-out).
                 println!(
-                    "caller {caller}: no answer after {:.1} s ({}); no error came back, the call just rang",
+                    "caller {caller}: no answer within {:.1} s, and no error either: we gave up ({})",
                     started.elapsed().as_secs_f64(),
                     common::short(&err)
                 );

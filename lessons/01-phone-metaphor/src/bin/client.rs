@@ -63,8 +63,10 @@ fn make_one_call(args: Args) -> anyhow::Result<()> {
     }
     // ANCHOR_END: recv
 
+    // ANCHOR: close
     // close(): hang up. Dropping the socket closes it (Python: client.close()).
     drop(line);
     println!("[close]   hung up");
+    // ANCHOR_END: close
     Ok(())
 }
