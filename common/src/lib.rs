@@ -4,7 +4,7 @@
 //! holds the plumbing around them, written once: reading the command line, turning an error
 //! into one line that says what to do, and reading what the user types.
 
-use std::io::{self, BufRead, ErrorKind, Write};
+use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 
@@ -95,6 +95,16 @@ pub fn is_hang_up(err: &io::Error) -> bool {
             | ErrorKind::UnexpectedEof
             | ErrorKind::NotConnected
     )
+}
+
+/// One `recv(1024)`: waits for bytes, then reads what has arrived, at most `buffer.len()`.
+/// Returns how many bytes it read; 0 means the other side hung up. A sudden hang-up (a
+/// "connection reset", which Python reports as an error too) also gives 0 here.
+pub fn receive(line: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    match line.read(buffer) {
+        Err(err) if is_hang_up(&err) => Ok(0),
+        result => result,
+    }
 }
 
 /// An io error as a few plain words, without "(os error 111)".

@@ -1,6 +1,6 @@
 //! Lesson 01, the client: make one phone call, say one thing, hear the reply, hang up.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 
@@ -48,11 +48,7 @@ fn make_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR: recv
     // recv(): wait for the reply. This blocks until the server answers or hangs up.
     let mut buffer = [0u8; 1024];
-    let size = match line.read(&mut buffer) {
-        Ok(size) => size,
-        Err(err) if common::is_hang_up(&err) => 0,
-        Err(err) => return Err(err.into()),
-    };
+    let size = common::receive(&mut line, &mut buffer)?;
     if size == 0 {
         println!("[recv]    the server hung up without replying");
     } else {

@@ -5,7 +5,7 @@
 //! it offers exactly these calls, one by one. (Rust's standard `TcpListener::bind` does the
 //! first three in one go; the chapter shows it at the end.)
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -86,14 +86,12 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: accept
 
     // ANCHOR: recv
-    // recv(): listen to what the caller says, at most 1024 bytes at once.
+    // recv(): listen to what the caller says, at most 1024 bytes at once. This blocks too,
+    // until bytes arrive. common::receive is `line.read(&mut buffer)`, plus one rule: a
+    // caller who hangs up abruptly ("connection reset") counts as hanging up.
     // Python: data = conn.recv(1024)
     let mut buffer = [0u8; 1024];
-    let size = match line.read(&mut buffer) {
-        Ok(size) => size,
-        Err(err) if common::is_hang_up(&err) => 0,
-        Err(err) => return Err(err.into()),
-    };
+    let size = common::receive(&mut line, &mut buffer)?;
     // 0 bytes means the caller hung up without a word.
     if size == 0 {
         println!("[recv]   the caller hung up without saying anything");
