@@ -1,18 +1,33 @@
-//! The book: build, serve, and check that it includes only code that exists.
+//! The book: build, serve, and check it.
 //!
 //! mdBook stays silent when `{{#include file:anchor}}` names an anchor that is not there (it
 //! includes nothing) and only logs a missing file, so a renamed anchor would quietly empty a
 //! chapter. [`check_includes`] makes that an error, and a test runs it on every `cargo test`.
+//!
+//! mdBook also builds a book whose diagram has a syntax error (the reader sees an error
+//! picture) or whose page breaks in the browser. [`check`] builds the book with its plugins
+//! (mdbook-linkcheck2 fails the build on a broken link), then opens every chapter in headless
+//! Chromium, the way a reader would, and fails on a JavaScript error, a diagram that did not
+//! become a picture, or a chapter of `SUMMARY.md` that is missing from the built book.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use crate::tools;
 
 /// The book's folder.
 pub fn book_dir() -> PathBuf {
     tools::workspace_root().join("book")
+}
+
+/// Where mdBook writes the HTML. It is `book/book/html/`, not `book/book/`, because the book
+/// has a second output (the link check).
+pub fn html_dir() -> PathBuf {
+    book_dir().join("book").join("html")
 }
 
 pub fn build() -> anyhow::Result<()> {
@@ -25,7 +40,310 @@ pub fn build() -> anyhow::Result<()> {
     if !status.success() {
         bail!("mdbook build failed");
     }
+    println!(
+        "xtask: the book is in {}",
+        html_dir().join("index.html").display()
+    );
     Ok(())
+}
+
+/// Installs mdBook and the book's plugins at their pinned versions (CI calls this).
+pub fn install_tools() -> anyhow::Result<()> {
+    tools::ensure(tools::MDBOOK)?;
+    for plugin in tools::BOOK_PLUGINS {
+        tools::ensure(plugin)?;
+    }
+    Ok(())
+}
+
+/// Everything a maintainer wants to know about the book before a push: every include finds
+/// its code, the book builds with its plugins (no broken link), and every chapter works in a
+/// real browser.
+pub fn check() -> anyhow::Result<()> {
+    let Some(chromium) = tools::chromium() else {
+        bail!(
+            "the book check needs Chromium, and it is not installed. On Debian or Ubuntu: \
+             `sudo apt-get install chromium`; elsewhere set CHROMIUM=/path/to/chrome."
+        );
+    };
+    install_tools()?;
+    let started = Instant::now();
+    build()?;
+    println!(
+        "xtask: mdbook build with its plugins took {:.2} s (no broken links)",
+        started.elapsed().as_secs_f64()
+    );
+    check_in_browser(&chromium)
+}
+
+/// Opens every chapter of the built book in headless Chromium and fails on what a reader
+/// would see broken.
+pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let summary = std::fs::read_to_string(book_dir().join("src").join("SUMMARY.md"))
+        .context("could not read book/src/SUMMARY.md")?;
+    let (chapters, drafts) = summary_chapters(&summary);
+    let html = html_dir();
+    let mut problems = Vec::new();
+    let mut pages = vec!["index.html".to_string(), "print.html".to_string()];
+    for chapter in &chapters {
+        let page = chapter.html_path();
+        if !html.join(&page).is_file() {
+            problems.push(format!(
+                "{}: the chapter \"{}\" is in SUMMARY.md but not in the built book (no {page})",
+                chapter.path, chapter.title
+            ));
+        } else if !pages.contains(&page) {
+            pages.push(page);
+        }
+    }
+
+    let work = std::env::temp_dir().join(format!("xtask-book-check-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let loaded = load_pages(chromium, &html, &pages, &work);
+    let _ = std::fs::remove_dir_all(&work);
+    let mut diagrams = 0;
+    for (page, result) in pages.iter().zip(loaded) {
+        match result {
+            Ok(seen) => {
+                if page != "print.html" {
+                    diagrams += seen.dom.matches(r#"<pre class="mermaid""#).count();
+                }
+                for problem in page_problems(&seen.dom, &seen.console) {
+                    problems.push(format!("{page}: {problem}"));
+                }
+                if page == "index.html" {
+                    for chapter in &chapters {
+                        let link = format!(r#"href="{}""#, chapter.html_path());
+                        if !seen.dom.contains(&link) {
+                            problems.push(format!(
+                                "index.html: the sidebar has no link to \"{}\" ({})",
+                                chapter.title, chapter.path
+                            ));
+                        }
+                    }
+                }
+            }
+            Err(err) => problems.push(format!("{page}: {err:#}")),
+        }
+    }
+    if !drafts.is_empty() {
+        println!(
+            "xtask: note: SUMMARY.md still has {} draft chapter(s) without a page: {}",
+            drafts.len(),
+            drafts.join(", ")
+        );
+    }
+    if !problems.is_empty() {
+        for problem in &problems {
+            eprintln!("book check: {problem}");
+        }
+        bail!("the book check found {} problem(s)", problems.len());
+    }
+    println!(
+        "xtask: the book works in Chromium: {} pages, {} chapters, {diagrams} diagrams drawn \
+         by mermaid {}, no JavaScript errors ({:.1} s)",
+        pages.len(),
+        chapters.len(),
+        tools::MERMAID_JS,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A chapter of `SUMMARY.md` that has a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chapter {
+    pub title: String,
+    /// As written in `SUMMARY.md`, relative to `book/src/`, e.g. `intro/why-sockets.md`.
+    pub path: String,
+}
+
+impl Chapter {
+    /// The page mdBook makes of it: `x.md` becomes `x.html`, and `README.md` `index.html`.
+    pub fn html_path(&self) -> String {
+        let stem = self.path.strip_suffix(".md").unwrap_or(&self.path);
+        match stem.strip_suffix("README") {
+            Some(folder) => format!("{folder}index.html"),
+            None => format!("{stem}.html"),
+        }
+    }
+}
+
+/// The chapters in `SUMMARY.md` with a file, and the titles of the drafts (`- [Title]()`).
+pub fn summary_chapters(summary: &str) -> (Vec<Chapter>, Vec<String>) {
+    let mut chapters = Vec::new();
+    let mut drafts = Vec::new();
+    for line in summary.lines() {
+        let line = line.trim_start();
+        let line = line.strip_prefix("- ").unwrap_or(line);
+        let Some(rest) = line.strip_prefix('[') else {
+            continue;
+        };
+        let Some((title, rest)) = rest.split_once("](") else {
+            continue;
+        };
+        let Some((path, _)) = rest.split_once(')') else {
+            continue;
+        };
+        let path = path.trim();
+        if path.is_empty() {
+            drafts.push(title.to_string());
+        } else {
+            chapters.push(Chapter {
+                title: title.to_string(),
+                path: path.to_string(),
+            });
+        }
+    }
+    (chapters, drafts)
+}
+
+/// What Chromium saw on one page: the page after its scripts ran, and the console.
+#[derive(Debug)]
+pub struct Seen {
+    pub dom: String,
+    pub console: String,
+}
+
+/// The longest a page may take to load, with its diagrams. A page takes about a second.
+const PAGE_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Loads `pages` (paths under `html`) in headless Chromium, a few at a time.
+fn load_pages(
+    chromium: &Path,
+    html: &Path,
+    pages: &[String],
+    work: &Path,
+) -> Vec<anyhow::Result<Seen>> {
+    let next = Mutex::new(0usize);
+    let results: Vec<Mutex<Option<anyhow::Result<Seen>>>> =
+        pages.iter().map(|_| Mutex::new(None)).collect();
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 4);
+    std::thread::scope(|scope| {
+        for worker in 0..workers {
+            let (next, results) = (&next, &results);
+            scope.spawn(move || {
+                let profile = work.join(format!("profile-{worker}"));
+                loop {
+                    let index = {
+                        let mut next = next.lock().unwrap();
+                        let index = *next;
+                        *next += 1;
+                        index
+                    };
+                    let Some(page) = pages.get(index) else { break };
+                    let seen = load_page(chromium, &html.join(page), &profile, work, index);
+                    *results[index].lock().unwrap() = Some(seen);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|result| {
+            result
+                .into_inner()
+                .unwrap()
+                .unwrap_or_else(|| Err(anyhow::anyhow!("not loaded")))
+        })
+        .collect()
+}
+
+/// Loads one page and returns it as the browser left it after its scripts ran.
+fn load_page(
+    chromium: &Path,
+    page: &Path,
+    profile: &Path,
+    work: &Path,
+    index: usize,
+) -> anyhow::Result<Seen> {
+    let dom_file = work.join(format!("page-{index}.html"));
+    let console_file = work.join(format!("page-{index}.log"));
+    let url = format!("file://{}", page.display());
+    // Headless, as root in a container, with nothing that dials out: the flags measured in
+    // the project's notes. The console goes to stderr; the final page to stdout.
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&dom_file)?)
+        .stderr(std::fs::File::create(&console_file)?)
+        .spawn()
+        .with_context(|| format!("could not start {}", chromium.display()))?;
+    let deadline = Instant::now() + PAGE_DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "Chromium did not finish loading the page in {} s",
+                PAGE_DEADLINE.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let dom = std::fs::read_to_string(&dom_file).unwrap_or_default();
+    let console = std::fs::read_to_string(&console_file).unwrap_or_default();
+    if !status.success() || dom.is_empty() {
+        let last = console.lines().last().unwrap_or("no output");
+        bail!("Chromium could not load the page ({status}): {last}");
+    }
+    Ok(Seen { dom, console })
+}
+
+/// What a reader would find broken on one page: a JavaScript error, a diagram that is an
+/// error picture or no picture at all, or no heading (an empty chapter).
+pub fn page_problems(dom: &str, console: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for line in console.lines().filter(|line| line.contains(":CONSOLE")) {
+        // [pid:tid:time:INFO:CONSOLE:line] "message", source: file:///... (line)
+        let message = line.split_once("] ").map_or(line, |(_, message)| message);
+        if message.starts_with("\"Uncaught") || message.starts_with("\"mermaid:") {
+            problems.push(format!("JavaScript error: {message}"));
+        }
+    }
+    for (number, diagram) in dom.split(r#"<pre class="mermaid""#).skip(1).enumerate() {
+        let number = number + 1;
+        let diagram = diagram.split("</pre>").next().unwrap_or(diagram);
+        if !diagram.contains("<svg") {
+            problems.push(format!(
+                "diagram {number} (counting from the top of the page) was not drawn"
+            ));
+        } else if diagram.contains(r#"aria-roledescription="error""#) {
+            problems.push(format!(
+                "diagram {number} (counting from the top of the page) is an error picture: \
+                 its mermaid text has a mistake"
+            ));
+        }
+    }
+    if dom.contains(r#"class="language-mermaid""#) {
+        problems.push("a ```mermaid block stayed text: did mermaid-init.js run?".to_string());
+    }
+    let main = dom.split_once("<main>").map_or("", |(_, main)| main);
+    if !main.contains("<h1") {
+        problems.push("the page has no heading: is the chapter empty?".to_string());
+    }
+    problems
 }
 
 pub fn serve(open: bool) -> anyhow::Result<()> {
@@ -173,5 +491,123 @@ mod tests {
         assert!(problems[1].contains("no file ../gone.rs"));
         assert!(problems[2].contains("no `ANCHOR_END: open`"));
         assert!(problems[3].contains("use an anchor"));
+    }
+
+    #[test]
+    fn summary_lines_become_chapters_and_drafts() {
+        let summary = "# Summary\n\n[Welcome](README.md)\n\n# Part\n\n- [One](intro/one.md)\n  \
+                       - [Deeper](intro/deeper/README.md)\n- [Later]()\n---\n- [Two]( two.md )\n";
+        let (chapters, drafts) = summary_chapters(summary);
+        let pages: Vec<String> = chapters.iter().map(Chapter::html_path).collect();
+        assert_eq!(
+            pages,
+            [
+                "index.html",
+                "intro/one.html",
+                "intro/deeper/index.html",
+                "two.html"
+            ]
+        );
+        assert_eq!(chapters[1].title, "One");
+        assert_eq!(drafts, ["Later"]);
+    }
+
+    /// The real book: every chapter of SUMMARY.md has its file (mdBook would fail too, as
+    /// `create-missing = false`, but this says which).
+    #[test]
+    fn every_chapter_in_the_summary_has_its_file() {
+        let src = book_dir().join("src");
+        let summary = std::fs::read_to_string(src.join("SUMMARY.md")).unwrap();
+        let (chapters, _) = summary_chapters(&summary);
+        assert!(chapters.len() > 1, "{chapters:?}");
+        for chapter in chapters {
+            assert!(src.join(&chapter.path).is_file(), "{chapter:?}");
+        }
+    }
+
+    const GOOD_PAGE: &str = r#"<html><body><main><h1 id="a">A</h1>
+<pre class="mermaid" data-processed="true"><svg aria-roledescription="sequence" id="m1"><g></g></svg></pre>
+<pre class="mermaid" data-processed="true"><svg aria-roledescription="flowchart-v2"></svg></pre>
+</main></body></html>"#;
+
+    #[test]
+    fn a_good_page_has_no_problems() {
+        let console = "[1:1:1126/063202.896551:INFO:CONSOLE:6] \"Could not find the language \
+                       'mermaid'\", source: file:///book/highlight.js (6)\n";
+        assert_eq!(page_problems(GOOD_PAGE, console), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_browser_check_sees_each_kind_of_breakage() {
+        let error_picture = GOOD_PAGE.replace(
+            r#"aria-roledescription="flowchart-v2""#,
+            r#"aria-roledescription="error""#,
+        );
+        let problems = page_problems(&error_picture, "");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("diagram 2") && problems[0].contains("error picture"));
+
+        let not_drawn = GOOD_PAGE.replace(
+            r#"<svg aria-roledescription="sequence" id="m1"><g></g></svg>"#,
+            "sequenceDiagram",
+        );
+        let problems = page_problems(&not_drawn, "");
+        assert!(problems[0].contains("diagram 1") && problems[0].contains("not drawn"));
+
+        let left_as_text = GOOD_PAGE.replace(
+            "</main>",
+            r#"<pre><code class="language-mermaid">sequenceDiagram</code></pre></main>"#,
+        );
+        assert!(page_problems(&left_as_text, "")[0].contains("stayed text"));
+
+        let console = "[9:9:1126/063203.773051:INFO:CONSOLE:178] \"Uncaught ReferenceError: \
+                       x is not defined\", source: file:///book/b.html (178)\n";
+        let problems = page_problems(GOOD_PAGE, console);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("JavaScript error: \"Uncaught ReferenceError"));
+
+        let empty = "<html><body><main></main></body></html>";
+        assert!(page_problems(empty, "")[0].contains("no heading"));
+    }
+
+    /// `book/mermaid.min.js` is the mermaid release that tools.rs says it is.
+    #[test]
+    fn the_committed_mermaid_is_the_pinned_one() {
+        let js = std::fs::read_to_string(book_dir().join("mermaid.min.js")).unwrap();
+        let pinned = format!(r#"version:"{}""#, tools::MERMAID_JS);
+        assert!(
+            js.contains(&pinned),
+            "book/mermaid.min.js is not mermaid {}",
+            tools::MERMAID_JS
+        );
+    }
+
+    /// Every diagram can be translated later: mdbook-i18n-helpers offers a ```mermaid block
+    /// for translation only when it contains `"` (or `//`), so each diagram quotes its labels.
+    #[test]
+    fn every_diagram_quotes_its_labels() {
+        let src = book_dir().join("src");
+        let mut diagrams = Vec::new();
+        for file in markdown_files(&src) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for block in text.split("```mermaid").skip(1) {
+                let block = block.split("```").next().unwrap_or_default();
+                if !block.contains("{{#include") {
+                    diagrams.push((file.display().to_string(), block.to_string()));
+                }
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir(src.join("diagrams")) {
+            for entry in entries.flatten() {
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                diagrams.push((entry.path().display().to_string(), text));
+            }
+        }
+        for (file, diagram) in diagrams {
+            assert!(
+                diagram.contains('"'),
+                "{file}: a diagram without a quoted label"
+            );
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! The project's chores: `cargo xtask <command>` (the alias is in `.cargo/config.toml`).
 //!
 //! - `book serve [--open]`: serve the book at http://localhost:3000, rebuilding on changes.
-//! - `book build`: build the book into `book/book/`.
-//! - `book check`: check every `{{#include}}` in the book against the code.
+//! - `book build`: build the book into `book/book/html/`.
+//! - `book check`: check every `{{#include}}` in the book against the code, build the book
+//!   with its plugins (link check), and open every chapter in headless Chromium.
+//! - `book tools`: install mdBook and the book's plugins at their pinned versions.
 //! - `ci`: everything CI checks, in the order it checks it.
 
 mod book;
@@ -16,8 +18,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   book serve [--open]   serve the book at http://localhost:3000 (installs mdBook if missing)
-  book build            build the book into book/book/
-  book check            check that every {{#include}} in the book finds its file and anchor
+  book build            build the book into book/book/html/
+  book check            check the book: every {{#include}} finds its code, no broken link,
+                        every chapter and diagram works in headless Chromium
+  book tools            install mdBook and the book's plugins (pinned in xtask/src/tools.rs)
   ci                    everything CI checks: rustfmt, clippy, tests, the book";
 
 fn main() -> ExitCode {
@@ -36,7 +40,8 @@ fn run(args: &[&str]) -> anyhow::Result<()> {
     match args {
         ["book", "serve", rest @ ..] => book::serve(rest.contains(&"--open")),
         ["book", "build"] => book::build(),
-        ["book", "check"] => book::check_includes_cmd(),
+        ["book", "check"] => book::check(),
+        ["book", "tools"] => book::install_tools(),
         ["ci"] => ci(),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
@@ -66,8 +71,13 @@ fn ci() -> anyhow::Result<()> {
     } else {
         println!("xtask: cargo-nextest is not installed; skipping the nextest run");
     }
-    book::check_includes_cmd()?;
-    book::build()?;
+    if tools::chromium().is_some() {
+        book::check()?;
+    } else {
+        println!("xtask: Chromium is not installed; skipping the browser check of the book");
+        book::check_includes_cmd()?;
+        book::build()?;
+    }
     println!("xtask: ci passed");
     Ok(())
 }

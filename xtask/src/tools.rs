@@ -22,6 +22,54 @@ pub const MDBOOK: Tool = Tool {
     note: "the first time takes a few minutes",
 };
 
+/// The book's diagrams: turns ```mermaid blocks into pictures. 0.17 is the release for
+/// mdBook 0.5 (0.16 is for mdBook 0.4 and fails with exit 101). Its `mdbook-mermaid install`
+/// wrote `book/mermaid.min.js` ([`MERMAID_JS`]), which the book commits, so readers without
+/// the plugin still get the pictures. Optional in `book/book.toml`.
+pub const MDBOOK_MERMAID: Tool = Tool {
+    krate: "mdbook-mermaid",
+    version: "0.17.1",
+    note: "about a minute",
+};
+
+/// The book's link check: fails the build on a link to a chapter or file that does not exist.
+/// 0.13 is the release for mdBook 0.5 (the old `mdbook-linkcheck` 0.7 is for mdBook 0.4).
+/// Optional in `book/book.toml`.
+pub const MDBOOK_LINKCHECK: Tool = Tool {
+    krate: "mdbook-linkcheck2",
+    version: "0.13.0",
+    note: "about three minutes",
+};
+
+/// The plugins `cargo xtask book check` (and so CI) needs. Readers need none of them.
+pub const BOOK_PLUGINS: [Tool; 2] = [MDBOOK_MERMAID, MDBOOK_LINKCHECK];
+
+/// The mermaid release in `book/mermaid.min.js` (the one mdbook-mermaid 0.17.1 ships). To
+/// update: install the new plugin, run `mdbook-mermaid install` in an empty folder (it
+/// rewrites the `book.toml` it finds), copy its `mermaid.min.js` into `book/`, and change
+/// this line. A test checks that the file and this line agree.
+pub const MERMAID_JS: &str = "11.6.0";
+
+/// The browsers `cargo xtask book check` can drive, in the order it looks for them. On
+/// Debian and Ubuntu: `apt-get install chromium`. `CHROMIUM=/path/to/chrome` picks another.
+const CHROMIUM_NAMES: [&str; 4] = [
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+];
+
+/// The headless browser for the book check, if one is installed.
+pub fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    CHROMIUM_NAMES
+        .iter()
+        .find(|name| on_path(name))
+        .map(PathBuf::from)
+}
+
 /// The workspace root (the folder above `xtask/`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
