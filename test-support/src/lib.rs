@@ -56,11 +56,19 @@ macro_rules! lesson {
 #[derive(Debug, Clone, Copy)]
 pub struct Lesson {
     package: &'static str,
+    env: &'static [(&'static str, &'static str)],
 }
 
 impl Lesson {
     pub fn new(package: &'static str) -> Self {
-        Lesson { package }
+        Lesson { package, env: &[] }
+    }
+
+    /// The same lesson, whose programs [`Lesson::start`] and [`Lesson::spawn`] run with these
+    /// extra environment variables, e.g. `lesson!().with_env(&[("TZ", "Asia/Shanghai")])`.
+    /// (For [`Lesson::command`], use `assert_cmd`'s own `.env(...)`.)
+    pub fn with_env(self, env: &'static [(&'static str, &'static str)]) -> Self {
+        Lesson { env, ..self }
     }
 
     /// The package name, e.g. `lesson-01-phone-metaphor`.
@@ -129,6 +137,7 @@ impl Lesson {
     pub fn spawn(&self, name: &str, args: &[&str]) -> Running {
         let mut command = Command::new(self.program(name));
         command.args(args);
+        command.envs(self.env.iter().copied());
         Running::spawn(name, command)
     }
 }
