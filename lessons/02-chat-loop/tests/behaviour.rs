@@ -1,0 +1,435 @@
+//! Lesson 02 from the outside: the real programs, over real loopback TCP.
+
+use std::io::Write;
+
+use assert_cmd::assert::OutputAssertExt;
+use predicates::prelude::*;
+use predicates::str::contains;
+use test_support::{
+    Running, accept, dial, error_line, lesson, listen, python, read_some, unused_addr,
+};
+
+/// The original tutorial's chat programs, in their own shape (raw send and recv(1024), no
+/// line endings). The book shows the same files.
+const ORIGINAL_SERVER: &str = include_str!("../python/server.py");
+const ORIGINAL_CLIENT: &str = include_str!("../python/client.py");
+
+/// Asserts that `parts` appear in `text` one after another, in this order.
+fn assert_in_order(text: &str, parts: &[&str]) {
+    let mut rest = text;
+    for part in parts {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => panic!("expected {part:?} (after the parts before it) in:\n{text}"),
+        }
+    }
+}
+
+/// A server listening on a free port, and a client that has called it.
+fn both() -> (Running, Running) {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let client = lesson!().spawn("client", &["--addr", &server.addr_arg()]);
+    server.wait_for("a caller is on the line");
+    (server, client)
+}
+
+#[test]
+fn the_programs_are_this_lessons_own() {
+    // `cargo test` at the root builds four `server`s into one target/debug/server: make sure
+    // the tests run this lesson's own programs, not the last one built.
+    for program in ["server", "client"] {
+        lesson!()
+            .command(program)
+            .arg("--version")
+            .assert()
+            .success()
+            .stdout(contains("lesson-02-chat-loop"));
+    }
+}
+
+#[test]
+fn a_whole_conversation_in_turns_client_first() {
+    let (mut server, mut client) = both();
+    // The client speaks first; the server waits for it. (A prompt has no line ending, so
+    // the tests see it only together with the line printed after it.)
+    server.wait_for("waiting for the client");
+    client.type_line("你好，服务器");
+    server.wait_for("client says: 你好，服务器\n");
+    // Now it is the server's turn, and the client waits: it does not ask for a second line.
+    client.wait_for("you> waiting for the server");
+    client.type_line("typed ahead, not sent yet");
+
+    server.type_line("你好，客户端");
+    client.wait_for("server says: 你好，客户端\n");
+    server.wait_for("client says: typed ahead, not sent yet\n");
+    server.type_line("fine, thanks");
+    client.wait_for("server says: fine, thanks\n");
+    client.type_line("bye");
+
+    let client = client.finish();
+    let server = server.finish();
+    client.output().assert().success().stderr("");
+    server.output().assert().success().stderr("");
+    assert_in_order(
+        &client.stdout,
+        &[
+            "you> ",
+            "server says: 你好，客户端\n",
+            "you> ",
+            "server says: fine, thanks\n",
+            "you> ",
+            "said bye",
+        ],
+    );
+    assert_eq!(client.stdout.matches("you> ").count(), 3, "{client:?}");
+    assert_in_order(
+        &server.stdout,
+        &[
+            "listening on ",
+            "client says: 你好，服务器\n",
+            "you> ",
+            "client says: typed ahead, not sent yet\n",
+            "you> ",
+            "client says: bye\n",
+            "said bye",
+        ],
+    );
+    assert_eq!(server.stdout.matches("you> ").count(), 2, "{server:?}");
+    // The server prints the caller's address; it is the client's own.
+    let client_addr = client
+        .stdout
+        .split("we are ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("the client says its own address");
+    assert!(
+        server
+            .stdout
+            .contains(&format!("a caller is on the line: {client_addr}\n")),
+        "{server:?}\n{client:?}"
+    );
+}
+
+#[test]
+fn bye_from_the_server_ends_both() {
+    let (mut server, mut client) = both();
+    client.type_line("hello");
+    server.wait_for("client says: hello\n");
+    server.type_line("bye");
+    // Both end by themselves; finish() would fail after a timeout if one kept waiting.
+    let client = client.finish();
+    let server = server.finish();
+    client.output().assert().success().stderr("");
+    server.output().assert().success().stderr("");
+    assert_in_order(&client.stdout, &["server says: bye\n", "said bye"]);
+    assert!(
+        server.stdout.ends_with("we said bye: hanging up\n"),
+        "{server:?}"
+    );
+}
+
+#[test]
+fn bye_from_the_client_ends_both() {
+    let (server, mut client) = both();
+    client.type_line("bye");
+    let server = server.finish();
+    let client = client.finish();
+    server.output().assert().success().stderr("");
+    client.output().assert().success().stderr("");
+    assert_in_order(&server.stdout, &["client says: bye\n", "said bye"]);
+    assert!(!server.stdout.contains("you> "), "{server:?}");
+    assert!(
+        client.stdout.ends_with("we said bye: hanging up\n"),
+        "{client:?}"
+    );
+}
+
+#[test]
+fn end_of_input_on_the_client_says_bye() {
+    let (server, client) = both();
+    let client = client.finish(); // closes its stdin: Ctrl-D
+    client.output().assert().success().stderr("");
+    assert!(client.stdout.contains("end of input"), "{client:?}");
+    let server = server.finish();
+    server.output().assert().success();
+    assert!(server.stdout.contains("client says: bye\n"), "{server:?}");
+}
+
+#[test]
+fn end_of_input_on_the_server_says_bye() {
+    let (mut server, mut client) = both();
+    client.type_line("hello?");
+    server.wait_for("client says: hello?\n");
+    server.close_stdin();
+    let client = client.finish();
+    client.output().assert().success().stderr("");
+    assert!(client.stdout.contains("server says: bye\n"), "{client:?}");
+    server.finish().output().assert().success().stderr("");
+}
+
+#[test]
+fn a_message_over_1024_bytes_is_refused_and_the_next_one_sent() {
+    let (mut server, mut client) = both();
+    let long = "长".repeat(500); // 1500 bytes of UTF-8
+    client.type_line(&long);
+    client.wait_for("1500 bytes");
+    client.type_line("short one");
+    server.wait_for("client says: short one\n");
+    server.type_line("bye");
+    let client = client.finish();
+    client.output().assert().success();
+    assert!(client.stdout.contains("at most 1024"), "{client:?}");
+    let server = server.finish();
+    server.output().assert().success();
+    assert!(!server.stdout.contains('长'), "{server:?}");
+}
+
+#[test]
+fn an_empty_line_is_refused_because_it_would_send_nothing() {
+    let (mut server, mut client) = both();
+    // Writing 0 bytes sends nothing: if the client "sent" it, it would wait for a reply
+    // that never comes, and the server would never see "hello".
+    client.type_line("");
+    client.type_line("hello");
+    server.wait_for("client says: hello\n");
+    server.type_line("bye");
+    let client = client.finish();
+    client.output().assert().success();
+    assert!(client.stdout.contains("empty message"), "{client:?}");
+    let server = server.finish();
+    assert_eq!(
+        server.stdout.matches("client says:").count(),
+        1,
+        "{server:?}"
+    );
+}
+
+#[test]
+fn bytes_that_are_not_utf8_are_shown_not_a_crash() {
+    // To the server, from a raw caller.
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"ab\xff\xfecd").unwrap();
+    server.wait_for("client says: ab\u{fffd}\u{fffd}cd\n");
+    // 1500 bytes of Chinese in one write: one read takes 1024 of them and cuts the 342nd
+    // character in two (the original crashes here with UnicodeDecodeError).
+    server.type_line("ok");
+    assert_eq!(read_some(&mut caller), b"ok");
+    caller.write_all("长".repeat(500).as_bytes()).unwrap();
+    server.wait_for(&format!("client says: {}\u{fffd}\n", "长".repeat(341)));
+    server.type_line("bye");
+    assert_eq!(read_some(&mut caller), b"bye");
+    server.finish().output().assert().success().stderr("");
+
+    // To the client, from a raw server.
+    let (listener, addr) = listen();
+    let mut client = lesson!().spawn("client", &["--addr", &addr.to_string()]);
+    let mut line = accept(&listener);
+    client.type_line("hi");
+    assert_eq!(read_some(&mut line), b"hi");
+    line.write_all(b"\xc0oops\xff").unwrap();
+    client.wait_for("server says: \u{fffd}oops\u{fffd}\n");
+    let client = client.finish();
+    client.output().assert().success().stderr("");
+    assert_eq!(read_some(&mut line), b"bye");
+}
+
+#[test]
+fn a_client_that_vanishes_mid_conversation_ends_the_server_quickly() {
+    // The client hangs up while the server waits for it to speak.
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"hello").unwrap();
+    server.wait_for("client says: hello\n");
+    server.type_line("hi");
+    assert_eq!(read_some(&mut caller), b"hi");
+    drop(caller);
+    // The original's loop prints an empty line for every read of 0 bytes. Here: one line,
+    // then the end, with stdin still open (nobody typed anything).
+    let out = server.wait_for("hung up");
+    let server = server.finish();
+    server.output().assert().success().stderr("");
+    assert!(
+        server
+            .stdout
+            .ends_with("the client hung up without saying bye\n"),
+        "{server:?}"
+    );
+    assert!(server.stdout.len() < 1000, "{out}");
+    assert!(!server.stdout.contains("client says: \n"), "{server:?}");
+
+    // The client hangs up while the server's user is typing: the reply goes nowhere, and
+    // the next read tells the server.
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"hello").unwrap();
+    server.wait_for("client says: hello\n");
+    drop(caller);
+    server.type_line("are you still there?");
+    server.wait_for("hung up");
+    let server = server.finish();
+    server.output().assert().success().stderr("");
+    assert!(server.stdout.len() < 1000, "{server:?}");
+}
+
+#[test]
+fn a_server_that_vanishes_ends_the_client() {
+    // A plain hang-up (0 bytes) after the server read our message.
+    let (listener, addr) = listen();
+    let mut client = lesson!().spawn("client", &["--addr", &addr.to_string()]);
+    let mut line = accept(&listener);
+    client.type_line("anyone there?");
+    assert_eq!(read_some(&mut line), b"anyone there?");
+    drop(line);
+    client.wait_for("the server hung up");
+    let client = client.finish();
+    client.output().assert().success().stderr("");
+    assert!(client.stdout.len() < 1000, "{client:?}");
+
+    // A sudden hang-up: the server closes with our message still unread, so the system
+    // answers with a reset ("connection reset by peer"). That is a hang-up too, not an error.
+    let mut client = lesson!().spawn("client", &["--addr", &addr.to_string()]);
+    let line = accept(&listener);
+    client.type_line("are you listening?");
+    let mut peeked = [0u8; 1];
+    line.peek(&mut peeked).unwrap(); // the message has arrived; it stays unread
+    drop(line);
+    client.wait_for("the server hung up");
+    client.finish().output().assert().success().stderr("");
+}
+
+#[test]
+fn a_second_caller_is_refused_while_the_first_chats() {
+    let (server, client) = both();
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin("me too\n")
+        .assert()
+        .code(1)
+        .stderr(error_line("connection refused"));
+    drop(client);
+    drop(server);
+}
+
+#[test]
+fn talks_with_the_originals_python_client() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let port = server.addr().port().to_string();
+    let mut client = python(ORIGINAL_CLIENT, &[&port]);
+    let mut server = server;
+    server.wait_for("a caller is on the line");
+    client.type_line("来自 Python 的问候");
+    server.wait_for("client says: 来自 Python 的问候\n");
+    server.type_line("hello from Rust");
+    client.wait_for("server says: hello from Rust\n");
+    client.type_line("bye");
+    let client = client.finish();
+    assert!(client.status.success(), "{client:?}");
+    let server = server.finish();
+    server.output().assert().success().stderr("");
+    assert!(server.stdout.contains("client says: bye\n"), "{server:?}");
+}
+
+#[test]
+fn talks_with_the_originals_python_server() {
+    let mut server = python(ORIGINAL_SERVER, &["0"]);
+    let out = server.wait_for("listening on ");
+    let addr = out
+        .lines()
+        .find_map(|line| line.strip_prefix("listening on "))
+        .expect("the Python server says where it listens")
+        .to_string();
+    let mut client = lesson!().spawn("client", &["--addr", &addr]);
+    client.type_line("hello from Rust");
+    server.wait_for("client says: hello from Rust\n");
+    server.type_line("Python 收到了");
+    client.wait_for("server says: Python 收到了\n");
+    let client = client.finish(); // end of input: the client says bye
+    client.output().assert().success().stderr("");
+    let server = server.finish();
+    assert!(server.status.success(), "{server:?}");
+    assert!(server.stdout.contains("client says: bye\n"), "{server:?}");
+}
+
+#[test]
+fn ipv6_loopback_works_too() {
+    if !test_support::has_ipv6_loopback() {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let server = lesson!().start("server", &["--addr", "[::1]:0"]);
+    assert!(server.addr().is_ipv6());
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin("bye\n")
+        .assert()
+        .success();
+    let server = server.finish();
+    assert!(
+        server.stdout.contains("a caller is on the line: [::1]:"),
+        "{server:?}"
+    );
+    assert!(server.stdout.contains("client says: bye\n"), "{server:?}");
+}
+
+#[test]
+fn nobody_listening_is_a_refused_call() {
+    let addr = unused_addr().to_string();
+    lesson!()
+        .command("client")
+        .args(["--addr", &addr])
+        .write_stdin("hello\n")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "(connection refused): is the server running? Start it first.",
+        ));
+}
+
+#[test]
+fn a_busy_port_is_explained() {
+    let first = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    lesson!()
+        .command("server")
+        .args(["--addr", &first.addr_arg()])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "is already in use: is another server still running? --addr 127.0.0.1:0 picks a free port.",
+        ));
+}
+
+#[test]
+fn a_bad_command_line_is_one_line_and_exit_2() {
+    for program in ["server", "client"] {
+        for args in [
+            &["--addr", "nonsense"][..],
+            &["--addr", "127.0.0.1"],
+            &["--frobnicate"],
+        ] {
+            lesson!()
+                .command(program)
+                .args(args)
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(error_line("--help"));
+        }
+    }
+}
+
+#[test]
+fn help_describes_every_option() {
+    for program in ["server", "client"] {
+        lesson!()
+            .command(program)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(contains("--addr").and(contains("--version")));
+    }
+}
