@@ -273,6 +273,36 @@ fn a_client_that_vanishes_mid_conversation_ends_the_server_quickly() {
 }
 
 #[test]
+fn a_sudden_hang_up_while_the_server_types_is_not_an_error() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"one").unwrap();
+    server.wait_for("client says: one\n");
+    server.type_line("first reply");
+    // The caller never reads "first reply", speaks again, and hangs up with it unread: its
+    // system answers with a reset, which reaches the server while its user types.
+    let mut peeked = [0u8; 1];
+    caller.peek(&mut peeked).unwrap();
+    caller.write_all(b"two").unwrap();
+    server.wait_for("client says: two\n");
+    drop(caller);
+    server.type_line("second reply");
+    server.wait_for("hung up");
+    server.finish().output().assert().success().stderr("");
+}
+
+#[test]
+fn a_netcat_style_bye_with_a_line_ending_counts() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"bye\n").unwrap();
+    let server = server.finish();
+    server.output().assert().success();
+    assert!(server.stdout.contains("client says: bye\n"), "{server:?}");
+    assert!(!server.stdout.contains("you> "), "{server:?}");
+}
+
+#[test]
 fn a_server_that_vanishes_ends_the_client() {
     // A plain hang-up (0 bytes) after the server read our message.
     let (listener, addr) = listen();
