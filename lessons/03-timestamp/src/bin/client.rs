@@ -19,10 +19,10 @@ struct Args {
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8001", value_parser = common::parse_addr)]
     addr: SocketAddr,
     /// Seconds between two sends. Fractions work (0.5); 0 sends as fast as possible.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = seconds, allow_negative_numbers = true)]
     interval: f64,
     /// Stop after N sends [default: send until stopped with Ctrl-C].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     count: Option<u64>,
 }
 

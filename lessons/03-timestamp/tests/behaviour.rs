@@ -1,0 +1,573 @@
+//! Lesson 03 from the outside: the real programs, over real loopback TCP.
+//!
+//! These tests grade the exercise: any server and client that keep the contract pass them.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant, SystemTime};
+
+use assert_cmd::assert::OutputAssertExt;
+use predicates::prelude::*;
+use predicates::str::contains;
+use test_support::{
+    Running, accept, dial, error_line, lesson, listen, python, read_some, unused_addr,
+};
+
+const ANY_PORT: [&str; 2] = ["--addr", "127.0.0.1:0"];
+
+/// A server that shows UTC, so that the expected times do not depend on this machine.
+fn utc_server() -> Running {
+    lesson!().start("server", &["--addr", "127.0.0.1:0", "--utc"])
+}
+
+/// Waits for the server's line about `sent` and checks that it reads `<sent> -> <time>`.
+fn expect_time(server: &Running, sent: &str, time: &str) {
+    let out = server.wait_for(&format!("{sent} -> "));
+    let got = out
+        .lines()
+        .find(|line| line.starts_with(&format!("{sent} -> ")))
+        .unwrap_or_default();
+    assert_eq!(
+        got,
+        format!("{sent} -> {time}"),
+        "for the line {sent:?} the server printed {got:?}; expected `{sent} -> {time}` \
+         (YYYY-MM-DD HH:MM:SS)\n--- all stdout ---\n{out}"
+    );
+}
+
+/// The lines on stdout that look like `<line> -> <time>`.
+fn time_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|line| line.contains(" -> "))
+        .collect()
+}
+
+/// True for `1732470000.123456`-like text: digits, a dot, six digits.
+fn looks_like_a_timestamp(text: &str) -> bool {
+    match text.split_once('.') {
+        Some((secs, micros)) => {
+            !secs.is_empty()
+                && secs.bytes().all(|b| b.is_ascii_digit())
+                && micros.len() == 6
+                && micros.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+#[test]
+fn the_programs_are_this_lessons_own() {
+    // `cargo test` at the root builds four `server`s into one target/debug/server: make sure
+    // the tests run this lesson's own programs, not the last one built.
+    for program in ["server", "client", "glued"] {
+        lesson!()
+            .command(program)
+            .arg("--version")
+            .assert()
+            .success()
+            .stdout(contains("lesson-03-timestamp"));
+    }
+}
+
+#[test]
+fn timestamps_become_times_in_utc() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    caller
+        .write_all(b"0\n1732470000.123456\n-1\n1732470000.999999\n253402300799\n")
+        .unwrap();
+    expect_time(&server, "0", "1970-01-01 00:00:00");
+    expect_time(&server, "1732470000.123456", "2024-11-24 17:40:00");
+    expect_time(&server, "-1", "1969-12-31 23:59:59");
+    // The fraction is rounded down, as Python's time.localtime does.
+    expect_time(&server, "1732470000.999999", "2024-11-24 17:40:00");
+    expect_time(&server, "253402300799", "9999-12-31 23:59:59");
+    let server = server.kill();
+    assert_eq!(server.stderr, "", "no errors for good timestamps");
+}
+
+#[test]
+fn local_time_follows_the_tz_variable() {
+    // Asia/Shanghai is UTC+8, with no summer time since 1991.
+    let server = lesson!()
+        .with_env(&[("TZ", "Asia/Shanghai")])
+        .start("server", &ANY_PORT);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"0\n1732470000.5\n").unwrap();
+    expect_time(&server, "0", "1970-01-01 08:00:00");
+    expect_time(&server, "1732470000.5", "2024-11-25 01:40:00");
+
+    // A POSIX TZ string works without the time zone files: UTC-8 means 8 hours *ahead*.
+    let server = lesson!()
+        .with_env(&[("TZ", "UTC-8")])
+        .start("server", &ANY_PORT);
+    dial(server.addr()).write_all(b"0\n").unwrap();
+    expect_time(&server, "0", "1970-01-01 08:00:00");
+
+    // A zone west of Greenwich, with summer time: New York in July is UTC-4.
+    let server = lesson!()
+        .with_env(&[("TZ", "America/New_York")])
+        .start("server", &ANY_PORT);
+    dial(server.addr()).write_all(b"1720000000\n").unwrap();
+    expect_time(&server, "1720000000", "2024-07-03 05:46:40");
+}
+
+#[test]
+fn utc_ignores_the_tz_variable() {
+    let server = lesson!()
+        .with_env(&[("TZ", "Asia/Shanghai")])
+        .start("server", &["--addr", "127.0.0.1:0", "--utc"]);
+    dial(server.addr()).write_all(b"0\n").unwrap();
+    expect_time(&server, "0", "1970-01-01 00:00:00");
+}
+
+#[test]
+fn the_client_sends_timestamps_and_a_newline_each_in_one_write() {
+    let (listener, addr) = listen();
+    let addr = addr.to_string();
+    let interval = 0.2;
+    let client = lesson!().spawn(
+        "client",
+        &["--addr", &addr, "--interval", "0.2", "--count", "3"],
+    );
+    let mut line = accept(&listener);
+    let mut sent = Vec::new();
+    let mut arrived = Vec::new();
+    for n in 1..=3 {
+        // With 0.2 s between sends, each read gets exactly one send: one whole line.
+        let piece = read_some(&mut line);
+        arrived.push(Instant::now());
+        let text = String::from_utf8_lossy(&piece).into_owned();
+        let Some(timestamp) = text.strip_suffix('\n') else {
+            panic!(
+                "send {n} arrived as {text:?}; expected a timestamp and \\n together, in one write"
+            );
+        };
+        assert!(
+            looks_like_a_timestamp(timestamp),
+            "send {n} was {text:?}; expected seconds and six digits of fraction, like \"1732470000.123456\\n\""
+        );
+        let value: f64 = timestamp.parse().unwrap();
+        assert!(
+            (value - now()).abs() < 5.0,
+            "send {n} was {timestamp}, but the time now is {:.6}: send the current time",
+            now()
+        );
+        sent.push(value);
+    }
+    // Then the client hangs up.
+    assert!(
+        read_some(&mut line).is_empty(),
+        "after --count 3 sends, the client should hang up"
+    );
+    let client = client.finish();
+    assert!(client.status.success(), "{client:?}");
+    for value in &sent {
+        assert!(
+            client.stdout.contains(&format!("{value:.6}")),
+            "the client should print what it sent ({value:.6}):\n{}",
+            client.stdout
+        );
+    }
+    // The sends are spaced by --interval, measured twice: by the timestamps the client sent,
+    // and by when they arrived here. Generous bounds: a busy machine is late, never early.
+    for pair in 0..2 {
+        let by_clock = sent[pair + 1] - sent[pair];
+        let by_arrival = (arrived[pair + 1] - arrived[pair]).as_secs_f64();
+        for gap in [by_clock, by_arrival] {
+            assert!(
+                gap >= interval * 0.75 && gap < interval + 1.5,
+                "sends {} and {} were {gap:.3} s apart; with --interval {interval} they should be about {interval} s apart",
+                pair + 1,
+                pair + 2
+            );
+        }
+    }
+}
+
+#[test]
+fn ten_thousand_timestamps_make_ten_thousand_lines() {
+    let server = utc_server();
+    lesson!()
+        .command("client")
+        .args([
+            "--addr",
+            &server.addr_arg(),
+            "--interval",
+            "0",
+            "--count",
+            "10000",
+        ])
+        .assert()
+        .success();
+    // The server says "hung up" after the caller's last line.
+    server.wait_for("hung up");
+    let server = server.kill();
+    let lines = time_lines(&server.stdout);
+    assert_eq!(
+        lines.len(),
+        10_000,
+        "10,000 timestamps sent with --interval 0 must give exactly 10,000 `<line> -> <time>` lines: none lost, none glued together\n--- stderr ---\n{}",
+        server.stderr
+    );
+    for line in &lines {
+        let (sent, time) = line.split_once(" -> ").unwrap();
+        assert!(
+            looks_like_a_timestamp(sent) && time.len() == "YYYY-MM-DD HH:MM:SS".len(),
+            "a line that is not `<timestamp> -> YYYY-MM-DD HH:MM:SS`: {line:?}"
+        );
+    }
+    assert_eq!(server.stderr, "", "no errors for good timestamps");
+}
+
+#[test]
+fn a_timestamp_that_arrives_one_byte_at_a_time_is_read_whole() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    caller.set_nodelay(true).unwrap();
+    for byte in b"1732470000.5\n" {
+        caller.write_all(&[*byte]).unwrap();
+        // A pause, so that every byte travels on its own.
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    expect_time(&server, "1732470000.5", "2024-11-24 17:40:00");
+    let server = server.kill();
+    assert_eq!(
+        time_lines(&server.stdout).len(),
+        1,
+        "pieces of a line are not lines:\n{}",
+        server.stdout
+    );
+}
+
+#[test]
+fn a_last_line_without_newline_counts() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    caller.write_all(b"1\n2").unwrap();
+    caller.shutdown(Shutdown::Write).unwrap();
+    expect_time(&server, "1", "1970-01-01 00:00:01");
+    expect_time(&server, "2", "1970-01-01 00:00:02");
+}
+
+/// The original's client, boiled down: `str(time.time())`, no newline, then hang up.
+const ORIGINAL_CLIENT: &str = r#"
+import socket, sys, time
+client = socket.socket()
+client.connect(('127.0.0.1', int(sys.argv[1])))
+t = time.time()
+client.send(str(t).encode('utf-8'))
+print(t)
+client.close()
+"#;
+
+#[test]
+fn talks_with_the_originals_python_client() {
+    let server = utc_server();
+    let port = server.addr().port().to_string();
+    let client = python(ORIGINAL_CLIENT, &[&port]).finish();
+    assert!(client.status.success(), "{client:?}");
+    let sent = client.stdout.trim();
+    server.wait_for(&format!("{sent} -> "));
+    server.wait_for("hung up");
+}
+
+#[test]
+fn a_line_that_is_not_a_timestamp_is_an_error_and_serving_goes_on() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    caller
+        .write_all(b"hello\n1e400\nnan\n99999999999999999999\n\xff\xfe\n\n0\n")
+        .unwrap();
+    // The good line after the bad ones is still served.
+    expect_time(&server, "0", "1970-01-01 00:00:00");
+    let stderr = server.wait_for_stderr("not a timestamp: \"\"");
+    for shown in [
+        "hello",
+        "1e400",
+        "nan",
+        "99999999999999999999",
+        "\u{fffd}\u{fffd}",
+    ] {
+        let expected = format!("error: not a timestamp: \"{shown}\"\n");
+        assert!(
+            stderr.contains(&expected),
+            "expected `{}` on stderr (bytes that are not UTF-8 shown as \u{fffd}):\n{stderr}",
+            expected.trim_end()
+        );
+    }
+    // The same caller goes on.
+    caller.write_all(b"60\n").unwrap();
+    expect_time(&server, "60", "1970-01-01 00:01:00");
+    assert_eq!(
+        time_lines(&server.stdout()).len(),
+        2,
+        "bad lines get no `->` line on stdout:\n{}",
+        server.stdout()
+    );
+}
+
+/// Reads until the server hangs up; a reset counts as hanging up too.
+fn wait_for_hang_up(caller: &mut TcpStream) {
+    let mut rest = Vec::new();
+    match caller.read_to_end(&mut rest) {
+        Ok(_) => assert!(rest.is_empty(), "the server sends nothing back: {rest:?}"),
+        Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(err) => panic!("expected the server to hang up on this caller, got: {err}"),
+    }
+}
+
+#[test]
+fn a_line_of_1024_bytes_is_fine_and_a_longer_one_drops_the_caller() {
+    let server = utc_server();
+    // 1024 bytes: 1023 zeros and a 1.
+    let mut fits = "0".repeat(1023);
+    fits.push('1');
+    let mut caller = dial(server.addr());
+    caller.write_all(format!("{fits}\n").as_bytes()).unwrap();
+    expect_time(&server, &fits, "1970-01-01 00:00:01");
+
+    // 1025 bytes: one too many. The server hangs up on this caller.
+    let too_long = format!("0{fits}\n");
+    caller.write_all(too_long.as_bytes()).unwrap();
+    wait_for_hang_up(&mut caller);
+    let stderr = server.wait_for_stderr("longer than 1024 bytes");
+    assert_eq!(stderr.lines().count(), 1, "one error line: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+
+    // The next caller is served.
+    dial(server.addr()).write_all(b"2\n").unwrap();
+    expect_time(&server, "2", "1970-01-01 00:00:02");
+}
+
+#[test]
+fn a_caller_who_never_sends_a_newline_cannot_fill_the_servers_memory() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    // 64 KiB and no '\n'. The server stops reading after 1025 bytes and hangs up; the rest
+    // of our write may fail with "connection reset", which is fine.
+    let _ = caller.write_all(&[b'7'; 64 * 1024]);
+    wait_for_hang_up(&mut caller);
+    server.wait_for_stderr("longer than 1024 bytes");
+    dial(server.addr()).write_all(b"3\n").unwrap();
+    expect_time(&server, "3", "1970-01-01 00:00:03");
+}
+
+#[test]
+fn a_caller_who_resets_the_call_has_just_hung_up() {
+    let server = utc_server();
+    let caller = dial(server.addr());
+    (&caller).write_all(b"4\n").unwrap();
+    expect_time(&server, "4", "1970-01-01 00:00:04");
+    // SO_LINGER with 0 seconds: closing sends a reset (RST) instead of a polite goodbye.
+    let caller = socket2::Socket::from(caller);
+    caller.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(caller);
+    server.wait_for_count("hung up", 1);
+    // The server goes on with the next caller, and a reset is no error.
+    dial(server.addr()).write_all(b"5\n").unwrap();
+    expect_time(&server, "5", "1970-01-01 00:00:05");
+    let server = server.kill();
+    assert_eq!(server.stderr, "", "a reset is just a hang-up, not an error");
+}
+
+#[test]
+fn callers_are_served_one_after_another() {
+    let server = utc_server();
+    for n in 0..3 {
+        let mut caller = dial(server.addr());
+        caller.write_all(format!("{n}\n").as_bytes()).unwrap();
+        expect_time(&server, &n.to_string(), &format!("1970-01-01 00:00:0{n}"));
+        drop(caller);
+        server.wait_for_count("hung up", n + 1);
+    }
+}
+
+#[test]
+fn the_client_and_server_together() {
+    let server = utc_server();
+    let client = lesson!()
+        .command("client")
+        .args([
+            "--addr",
+            &server.addr_arg(),
+            "--interval",
+            "0.05",
+            "--count",
+            "3",
+        ])
+        .assert()
+        .success();
+    let client_out = String::from_utf8_lossy(&client.get_output().stdout).into_owned();
+    server.wait_for("hung up");
+    let server_out = server.kill().stdout;
+    let sent: Vec<&str> = client_out
+        .lines()
+        .filter_map(|line| line.strip_prefix("sent "))
+        .filter(|text| looks_like_a_timestamp(text))
+        .collect();
+    assert_eq!(
+        sent.len(),
+        3,
+        "the client prints `sent <timestamp>` for every send:\n{client_out}"
+    );
+    for text in sent {
+        assert!(
+            server_out.contains(&format!("{text} -> ")),
+            "the client sent {text}, but the server printed no `{text} -> ...` line:\n{server_out}"
+        );
+    }
+}
+
+#[test]
+fn the_client_stops_when_the_server_hangs_up() {
+    let (listener, addr) = listen();
+    let client = lesson!().spawn(
+        "client",
+        &["--addr", &addr.to_string(), "--interval", "0.02"],
+    );
+    let line = accept(&listener);
+    let mut reader = BufReader::new(&line);
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    drop(reader);
+    drop(line);
+    let client = client.finish();
+    assert!(
+        client.status.success(),
+        "when the server hangs up, the client says so and exits 0: {client:?}"
+    );
+    assert!(client.stdout.contains("hung up"), "{client:?}");
+    assert_eq!(client.stderr, "", "{client:?}");
+}
+
+#[test]
+fn ipv6_loopback_works_too() {
+    if !test_support::has_ipv6_loopback() {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let server = lesson!().start("server", &["--addr", "[::1]:0", "--utc"]);
+    assert!(server.addr().is_ipv6());
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg(), "--count", "1"])
+        .assert()
+        .success();
+    server.wait_for(" -> ");
+}
+
+#[test]
+fn nobody_listening_is_a_refused_call() {
+    let addr = unused_addr().to_string();
+    lesson!()
+        .command("client")
+        .args(["--addr", &addr, "--count", "1"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "(connection refused): is the server running? Start it first.",
+        ));
+}
+
+#[test]
+fn a_busy_port_is_explained() {
+    let first = utc_server();
+    lesson!()
+        .command("server")
+        .args(["--addr", &first.addr_arg()])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line("is already in use: is another server still running? --addr 127.0.0.1:0 picks a free port."));
+}
+
+#[test]
+fn a_bad_command_line_is_one_line_and_exit_2() {
+    for program in ["server", "client"] {
+        for args in [
+            &["--addr", "nonsense"][..],
+            &["--addr", "127.0.0.1"],
+            &["--frobnicate"],
+        ] {
+            lesson!()
+                .command(program)
+                .args(args)
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(error_line("--help"));
+        }
+    }
+    for (option, value) in [
+        ("--interval", "-1"),
+        ("--interval", "soon"),
+        ("--interval", "nan"),
+        ("--count", "-1"),
+        ("--count", "three"),
+    ] {
+        lesson!()
+            .command("client")
+            .args(["--addr", "127.0.0.1:0", option, value])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(error_line(option));
+    }
+}
+
+#[test]
+fn help_describes_every_option() {
+    lesson!()
+        .command("server")
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(
+            contains("--addr")
+                .and(contains("--utc"))
+                .and(contains("--version")),
+        );
+    lesson!()
+        .command("client")
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(
+            contains("--addr")
+                .and(contains("--interval"))
+                .and(contains("--count")),
+        );
+}
+
+/// The experiment: with the reader late, two sends always come out of one read glued.
+#[test]
+fn glued_shows_two_sends_in_one_read() {
+    let done = lesson!()
+        .command("glued")
+        .args(["--trials", "3", "--pause", "0.05"])
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&done.get_output().stdout).into_owned();
+    assert!(
+        out.ends_with("glued: 3 of 3 trials (two sends arrived in one recv)\n"),
+        "{out}"
+    );
+    // And without a pause, the count is whatever happened: some number of 20.
+    let done = lesson!()
+        .command("glued")
+        .args(["--trials", "20"])
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&done.get_output().stdout).into_owned();
+    assert!(out.contains(" of 20 trials"), "{out}");
+}
