@@ -122,6 +122,8 @@ fn bye_from_the_server_ends_both() {
     client.output().assert().success().stderr("");
     server.output().assert().success().stderr("");
     assert_in_order(&client.stdout, &["server says: bye\n", "said bye"]);
+    // After "bye" the client asks for nothing more.
+    assert_eq!(client.stdout.matches("you> ").count(), 1, "{client:?}");
     assert!(
         server.stdout.ends_with("we said bye: hanging up\n"),
         "{server:?}"
@@ -324,6 +326,20 @@ fn a_server_that_vanishes_ends_the_client() {
     let mut peeked = [0u8; 1];
     line.peek(&mut peeked).unwrap(); // the message has arrived; it stays unread
     drop(line);
+    client.wait_for("the server hung up");
+    client.finish().output().assert().success().stderr("");
+
+    // A sudden hang-up while the client's user types: the server replies without reading
+    // our first message, then hangs up with it unread (a reset), and our next write fails.
+    let mut client = lesson!().spawn("client", &["--addr", &addr.to_string()]);
+    let mut line = accept(&listener);
+    client.type_line("one");
+    let mut peeked = [0u8; 1];
+    line.peek(&mut peeked).unwrap();
+    line.write_all(b"a reply without listening").unwrap();
+    client.wait_for("server says: a reply without listening\n");
+    drop(line);
+    client.type_line("two");
     client.wait_for("the server hung up");
     client.finish().output().assert().success().stderr("");
 }
