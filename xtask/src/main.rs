@@ -5,9 +5,16 @@
 //! - `book check`: check every `{{#include}}` in the book against the code, build the book
 //!   with its plugins (link check), and open every chapter in headless Chromium.
 //! - `book tools`: install mdBook and the book's plugins at their pinned versions.
+//! - `exercise list|show|start|generate|check`: the exercises' starters, and the proof that
+//!   the tests can fail (`exercise.rs`).
+//! - `grade PATH...`: grade other implementations with this repository's tests (`grade.rs`).
 //! - `ci`: everything CI checks, in the order it checks it.
 
 mod book;
+mod exercise;
+mod grade;
+mod json;
+mod testrun;
 mod tools;
 
 use std::process::{Command, ExitCode};
@@ -22,6 +29,13 @@ commands:
   book check            check the book: every {{#include}} finds its code, no broken link,
                         every chapter and diagram works in headless Chromium
   book tools            install mdBook and the book's plugins (pinned in xtask/src/tools.rs)
+  exercise list         the exercises (lessons 03 and 04) and the parts a student writes
+  exercise show NN      print the starter of exercise NN (writes nothing)
+  exercise start NN     write the starter over the lesson's files (git is the undo)
+  exercise generate     rewrite the starter copies the book includes (lessons/NN-*/starter/)
+  exercise check        prove the tests can fail: starters fail, solutions pass (scratch copy)
+  grade PATH...         grade checkouts, folders of programs or a class with this repo's tests
+                        (`cargo xtask grade --help` for the options)
   ci                    everything CI checks: rustfmt, clippy, tests, the book";
 
 fn main() -> ExitCode {
@@ -42,6 +56,8 @@ fn run(args: &[&str]) -> anyhow::Result<()> {
         ["book", "build"] => book::build(),
         ["book", "check"] => book::check(),
         ["book", "tools"] => book::install_tools(),
+        ["exercise", rest @ ..] => exercise::run(rest),
+        ["grade", rest @ ..] => grade::run(rest),
         ["ci"] => ci(),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");

@@ -1,0 +1,114 @@
+// Generated from ../src/bin/server.rs by `cargo xtask exercise generate`: do not edit.
+// To start the exercise, run `cargo xtask exercise start 03`.
+//! Lesson 03, the server (exercise 1): receive timestamps, print them as dates and times.
+//!
+//! The original exercise: the client sends `time.time()` every 10 seconds, and the server
+//! turns each one into a formatted time, `%Y-%m-%d %H:%M:%S`. TCP carries a stream of bytes,
+//! not messages, so each timestamp ends with `\n` and the server reads lines: that is how
+//! it knows where one timestamp ends and the next begins.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::{Local, Utc};
+use clap::Parser;
+use lesson_03_timestamp::{LINE_LIMIT, format_timestamp};
+
+/// Lesson 03: receive Unix timestamps, one per line, and print each as a date and time.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The phone number to listen on, HOST:PORT. Port 0 lets the system pick a free port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8001", value_parser = common::parse_addr)]
+    addr: SocketAddr,
+    /// Show the times in UTC instead of this computer's time zone (the TZ variable, if set).
+    #[arg(long)]
+    utc: bool,
+}
+
+fn main() -> ExitCode {
+    let args: Args = common::parse_args();
+    common::finish(serve(args))
+}
+
+fn serve(args: Args) -> anyhow::Result<()> {
+    // ANCHOR: listen
+    // socket + bind + listen in one call (lesson 01 made them one by one).
+    let phone = TcpListener::bind(args.addr).map_err(|err| common::listen_error(args.addr, err))?;
+    common::announce_listening(phone.local_addr()?)?;
+    println!("waiting for callers (Ctrl-C stops the server)");
+    // ANCHOR_END: listen
+
+    // ANCHOR: callers
+    // One caller after another, until the server is stopped. Whatever goes wrong with one
+    // caller ends that call only; the next caller is served.
+    loop {
+        let (line, caller) = match phone.accept() {
+            Ok(call) => call,
+            Err(err) => {
+                eprintln!(
+                    "error: could not pick up a call ({}); waiting for the next one",
+                    common::short(&err)
+                );
+                // If this keeps failing (too many open files, say), do not spin.
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        println!("picked up a call from {caller}");
+        match serve_one_caller(line, args.utc) {
+            Ok(()) => println!("{caller} hung up; waiting for the next caller"),
+            Err(err) if err.kind() == io::ErrorKind::InvalidData => eprintln!(
+                "error: {caller} sent {err}; hung up on that caller, waiting for the next one"
+            ),
+            Err(err) => eprintln!(
+                "error: lost the call with {caller} ({}); waiting for the next one",
+                common::short(&err)
+            ),
+        }
+    }
+    // ANCHOR_END: callers
+}
+
+// ANCHOR: serve_one_caller
+/// Reads timestamps from one caller, a line at a time, until the caller hangs up.
+fn serve_one_caller(line: TcpStream, utc: bool) -> io::Result<()> {
+    // BufReader asks the socket for bigger pieces (recv) and hands them out line by line.
+    let mut reader = BufReader::new(line);
+    loop {
+        let received = match receive_line(&mut reader) {
+            Ok(Some(received)) => received,
+            Ok(None) => return Ok(()), // 0 bytes: the caller hung up
+            // A caller that resets the connection has hung up too, only less politely.
+            Err(err) if common::is_hang_up(&err) => return Ok(()),
+            Err(err) => return Err(err),
+        };
+        // Bytes that are not UTF-8 become �, instead of a crash as in Python's .decode().
+        let text = String::from_utf8_lossy(&received);
+        let time = if utc {
+            format_timestamp(&text, &Utc)
+        } else {
+            format_timestamp(&text, &Local)
+        };
+        match time {
+            Some(time) => println!("{text} -> {time}"),
+            // {:?} puts the line in quotes and shows hidden characters, like \t, visibly.
+            None => eprintln!("error: not a timestamp: {text:?}"),
+        }
+    }
+}
+// ANCHOR_END: serve_one_caller
+
+// ANCHOR: receive_line
+/// Reads one line from the caller, without its `\n` (a `\r\n` ending works too).
+///
+/// - `Ok(None)`: the caller hung up; nothing was left.
+/// - A last line without `\n` before the caller hangs up counts as a line.
+/// - A line longer than [`LINE_LIMIT`] bytes is an `InvalidData` error, read no further than
+///   the limit: whatever a caller sends, the server keeps at most that much of it.
+fn receive_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    todo!("read up to the next newline, but never more than LINE_LIMIT + 1 bytes (Read::take, BufRead::read_until); 0 bytes means the caller hung up")
+}
+// ANCHOR_END: receive_line

@@ -1,0 +1,484 @@
+//! Running other programs with a time limit and bounded output, and running the lessons'
+//! test executables one test at a time. Shared by `exercise check` and `grade`.
+//!
+//! Every program here runs in a process group of its own, and a time limit kills the whole
+//! group: a test executable that is killed cannot clean up the servers it started, so they
+//! would otherwise live on.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::json::{self, Json};
+
+/// At most this much of a program's stdout and of its stderr is kept; the rest is read and
+/// dropped, so a program that floods its output costs no memory.
+pub const KEEP: usize = 256 * 1024;
+
+/// How a program run by [`run`] ended.
+#[derive(Debug)]
+pub struct Ran {
+    /// `None` when the time limit killed it.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+    pub seconds: f64,
+}
+
+impl Ran {
+    pub fn success(&self) -> bool {
+        self.status.is_some_and(|status| status.success())
+    }
+}
+
+/// Runs `command` (stdin closed) until it ends or `limit` passes.
+pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+    let stdout = child.stdout.take().map(keep_some);
+    let stderr = child.stderr.take().map(keep_some);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if started.elapsed() >= limit {
+            kill_group(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    // Whatever the program left behind in its group (a server a killed test started) goes
+    // too, or it would hold the pipes open.
+    kill_group(child.id());
+    let text = |reader: Option<thread::JoinHandle<Vec<u8>>>| {
+        reader
+            .and_then(|reader| reader.join().ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Ran {
+        status,
+        stdout: text(stdout),
+        stderr: text(stderr),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Reads a pipe to its end on a thread of its own, keeping the first [`KEEP`] bytes.
+fn keep_some(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) | Err(_) => return kept,
+                Ok(size) => {
+                    let room = KEEP.saturating_sub(kept.len());
+                    kept.extend_from_slice(&chunk[..size.min(room)]);
+                }
+            }
+        }
+    })
+}
+
+/// Kills every process in the group `leader` started (our own child's group).
+fn kill_group(leader: u32) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{leader}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = leader;
+}
+
+/// One test executable built by cargo.
+#[derive(Debug, Clone)]
+pub struct TestExe {
+    pub package: String,
+    /// The target: `behaviour` for `tests/behaviour.rs`, `server` for the unit tests in
+    /// `src/bin/server.rs`.
+    pub target: String,
+    /// True for an integration test (`tests/*.rs`): the behavioural tests.
+    pub behavioural: bool,
+    pub path: PathBuf,
+    /// The package's folder: cargo runs tests there, so we do too.
+    pub dir: PathBuf,
+}
+
+/// `cargo <args> --message-format=json-render-diagnostics` in `workspace`: every test
+/// executable it built, or the first error cargo reported.
+pub fn build_tests(
+    workspace: &Path,
+    target_dir: &Path,
+    package: &str,
+    limit: Duration,
+) -> Result<Vec<TestExe>, String> {
+    let mut command = cargo_command(workspace, target_dir);
+    command.args([
+        "test",
+        "--no-run",
+        "--package",
+        package,
+        "--message-format=json-render-diagnostics",
+    ]);
+    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
+    if !ran.success() {
+        return Err(failure_of_cargo(&ran, limit));
+    }
+    let mut exes = Vec::new();
+    for artifact in artifacts(&ran.stdout) {
+        let target = artifact.get("target");
+        let is_test = artifact
+            .get("profile")
+            .and_then(|p| p.get("test"))
+            .is_some_and(Json::is_true);
+        let (Some(target), Some(path)) =
+            (target, artifact.get("executable").and_then(Json::as_str))
+        else {
+            continue;
+        };
+        if !is_test {
+            continue;
+        }
+        let kinds = target.get("kind").map(Json::as_array).unwrap_or_default();
+        let manifest = artifact
+            .get("manifest_path")
+            .and_then(Json::as_str)
+            .unwrap_or("");
+        exes.push(TestExe {
+            package: package.to_string(),
+            target: target
+                .get("name")
+                .and_then(Json::as_str)
+                .unwrap_or("?")
+                .to_string(),
+            behavioural: kinds.iter().any(|k| k.as_str() == Some("test")),
+            path: PathBuf::from(path),
+            dir: Path::new(manifest)
+                .parent()
+                .unwrap_or(workspace)
+                .to_path_buf(),
+        });
+    }
+    exes.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
+    Ok(exes)
+}
+
+/// `cargo build --package <package> --bins` in `workspace`: every program it built, as
+/// (name, path), or the first error cargo reported.
+pub fn build_programs(
+    workspace: &Path,
+    target_dir: &Path,
+    package: &str,
+    limit: Duration,
+) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut command = cargo_command(workspace, target_dir);
+    command.args([
+        "build",
+        "--package",
+        package,
+        "--bins",
+        "--message-format=json-render-diagnostics",
+    ]);
+    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
+    if !ran.success() {
+        return Err(failure_of_cargo(&ran, limit));
+    }
+    let mut programs = Vec::new();
+    for artifact in artifacts(&ran.stdout) {
+        let name = artifact
+            .get("target")
+            .and_then(|t| t.get("name"))
+            .and_then(Json::as_str);
+        if let (Some(name), Some(path)) = (name, artifact.get("executable").and_then(Json::as_str))
+        {
+            programs.push((name.to_string(), PathBuf::from(path)));
+        }
+    }
+    Ok(programs)
+}
+
+fn cargo_command(workspace: &Path, target_dir: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .current_dir(workspace)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TERM_COLOR", "never")
+        // The workspace being built has its own toolchain file, if any; ours must not leak.
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO_MANIFEST_DIR");
+    command
+}
+
+/// The `compiler-artifact` messages among cargo's JSON lines.
+fn artifacts(stdout: &str) -> Vec<Json> {
+    stdout
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .filter_map(|line| json::parse(line).ok())
+        .filter(|msg| msg.get("reason").and_then(Json::as_str) == Some("compiler-artifact"))
+        .collect()
+}
+
+/// One line that says why cargo failed: its first `error`, or the time limit.
+fn failure_of_cargo(ran: &Ran, limit: Duration) -> String {
+    if ran.status.is_none() {
+        return format!(
+            "the build took longer than {}s and was stopped",
+            limit.as_secs()
+        );
+    }
+    let first_error = ran
+        .stderr
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("error"))
+        .unwrap_or("cargo failed without saying why");
+    // "error[E0425]: cannot find value `x`" is more useful with where it is.
+    let place = ran
+        .stderr
+        .lines()
+        .skip_while(|line| line.trim() != first_error)
+        .find_map(|line| line.trim().strip_prefix("--> "));
+    match place {
+        Some(place) => shorten(&format!("{first_error} ({place})")),
+        None => shorten(first_error),
+    }
+}
+
+/// The names of the tests in `exe` that run by default (not `#[ignore]`d).
+pub fn list_tests(exe: &TestExe, limit: Duration) -> Result<Vec<String>, String> {
+    let listed = |extra: &[&str]| -> Result<Vec<String>, String> {
+        let mut command = Command::new(&exe.path);
+        command
+            .current_dir(&exe.dir)
+            .args(["--list", "--format", "terse"]);
+        command.args(extra);
+        let ran = run(command, limit).map_err(|err| format!("could not list tests: {err}"))?;
+        if !ran.success() {
+            return Err(format!("{} --list failed", exe.path.display()));
+        }
+        Ok(ran
+            .stdout
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .map(str::to_string)
+            .collect())
+    };
+    let ignored = listed(&["--ignored"])?;
+    Ok(listed(&[])?
+        .into_iter()
+        .filter(|name| !ignored.contains(name))
+        .collect())
+}
+
+/// The outcome of one test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Pass,
+    /// Failed, with one line that says why.
+    Fail(String),
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        *self == Outcome::Pass
+    }
+
+    pub fn reason(&self) -> &str {
+        match self {
+            Outcome::Pass => "",
+            Outcome::Fail(reason) => reason,
+        }
+    }
+}
+
+/// Runs the one test `name` of `exe`, with `env` set, killed after `limit`.
+pub fn run_test(
+    exe: &TestExe,
+    name: &str,
+    env: &[(&str, &Path)],
+    limit: Duration,
+) -> (Outcome, f64) {
+    let mut command = Command::new(&exe.path);
+    command
+        .current_dir(&exe.dir)
+        .args([name, "--exact", "--test-threads=1", "--color=never"])
+        .env("RUST_BACKTRACE", "0")
+        .env("CARGO_MANIFEST_DIR", &exe.dir)
+        .env("CARGO_PKG_NAME", &exe.package);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let ran = match run(command, limit) {
+        Ok(ran) => ran,
+        Err(err) => return (Outcome::Fail(format!("could not run the test: {err}")), 0.0),
+    };
+    let outcome = if ran.status.is_none() {
+        Outcome::Fail(format!(
+            "took longer than {}s and was stopped: a program may be waiting forever",
+            limit.as_secs()
+        ))
+    } else if ran.success() && ran.stdout.contains("test result: ok. 1 passed") {
+        Outcome::Pass
+    } else if ran.success() {
+        Outcome::Fail(format!("no test named `{name}` ran"))
+    } else {
+        Outcome::Fail(failure_reason(&ran.stdout))
+    };
+    (outcome, ran.seconds)
+}
+
+/// The first useful line of a failed test's output: the first line of its panic message,
+/// and, when the output of the program under test is quoted further down, the line there
+/// that says why the program stopped (its own panic, or its `error:` line).
+pub fn failure_reason(output: &str) -> String {
+    let mut lines = output.lines();
+    while let Some(line) = lines.next() {
+        if line.starts_with("thread '") && line.contains("panicked at") {
+            // "thread 'x' panicked at file:line:col:" then the message on the next lines.
+            let Some(message) = lines.by_ref().map(str::trim).find(|l| !l.is_empty()) else {
+                break;
+            };
+            let why = lines
+                .take_while(|l| !l.starts_with("failures:") && !l.starts_with("note: run with"))
+                .map(|l| l.trim().trim_start_matches("stderr=").trim_matches('`'))
+                .find(|l| {
+                    l.starts_with("not yet implemented")
+                        || (l.starts_with("error:") && !message.contains(*l))
+                });
+            return match why {
+                Some(why) => format!(
+                    "{} [the program: {}]",
+                    shorten_to(message, 120),
+                    shorten_to(why, 120)
+                ),
+                None => shorten(message),
+            };
+        }
+    }
+    if output.contains("SIGSEGV") || output.contains("signal: ") {
+        return "the test run crashed".into();
+    }
+    "failed (no message)".into()
+}
+
+/// At most 200 characters of one line, cut at a character boundary.
+pub fn shorten(line: &str) -> String {
+    shorten_to(line, 200)
+}
+
+/// At most `max` characters of one line, cut at a character boundary.
+pub fn shorten_to(line: &str, max: usize) -> String {
+    let line = line.trim();
+    match line.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
+/// Runs `jobs` on up to `threads` threads; the results come back in the order of `jobs`.
+pub fn in_parallel<J, R>(jobs: Vec<J>, threads: usize, work: impl Fn(J) -> R + Sync) -> Vec<R>
+where
+    J: Send,
+    R: Send,
+{
+    let total = jobs.len();
+    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>());
+    let results = std::sync::Mutex::new(Vec::with_capacity(total));
+    thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().pop();
+                    let Some((index, job)) = next else { return };
+                    let result = work(job);
+                    results.lock().unwrap().push((index, result));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// How many tests to run at once: the machine's cores, at most 8 (each test runs programs
+/// of its own).
+pub fn default_threads() -> usize {
+    thread::available_parallelism().map_or(2, |n| n.get().min(8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reason_is_the_first_line_of_the_panic() {
+        let output = "\nrunning 1 test\ntest one ... FAILED\n\nfailures:\n\n---- one stdout ----\n\n\
+                      thread 'one' panicked at lessons/x/tests/behaviour.rs:10:5:\n\
+                      waited for \"listening on \" on stdout from `server`, after 10s.\n\
+                      --- stdout ---\n\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            failure_reason(output),
+            "waited for \"listening on \" on stdout from `server`, after 10s."
+        );
+        assert_eq!(failure_reason("nothing useful"), "failed (no message)");
+        // The program's own reason, when the test quotes its output.
+        let output = "thread 'two' panicked at tests/behaviour.rs:3:5:\nUnexpected failure.\n\
+                      code=101\nstderr=```\nthread 'main' panicked at src/bin/client.rs:82:5:\n\
+                      not yet implemented: take the time\n```\n\nfailures:\n    two\n";
+        assert_eq!(
+            failure_reason(output),
+            "Unexpected failure. [the program: not yet implemented: take the time]"
+        );
+        let output = "thread 'three' panicked at tests/behaviour.rs:3:5:\nwaited for \"x\"\n\
+                      --- stderr ---\nerror: could not reach 127.0.0.1:1 (connection refused)\n";
+        assert!(
+            failure_reason(output).ends_with(
+                "[the program: error: could not reach 127.0.0.1:1 (connection refused)]"
+            )
+        );
+        assert_eq!(shorten(&"长".repeat(300)).chars().count(), 203);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hang_is_stopped_and_a_flood_is_bounded() {
+        let mut hang = Command::new("sh");
+        hang.args(["-c", "sleep 30 & sleep 30"]);
+        let ran = run(hang, Duration::from_millis(300)).unwrap();
+        assert!(ran.status.is_none());
+        assert!(ran.seconds < 5.0, "{ran:?}");
+
+        let mut flood = Command::new("sh");
+        flood.args(["-c", "yes flood | head -c 5000000; echo done >&2"]);
+        let ran = run(flood, Duration::from_secs(20)).unwrap();
+        assert!(ran.success());
+        assert_eq!(ran.stdout.len(), KEEP);
+        assert_eq!(ran.stderr, "done\n");
+    }
+
+    #[test]
+    fn parallel_results_keep_their_order() {
+        let out = in_parallel((0..50).collect(), 4, |n: u32| n * 2);
+        assert_eq!(out, (0..50).map(|n| n * 2).collect::<Vec<_>>());
+    }
+}
