@@ -19,7 +19,12 @@
     const lightThemes = ['light', 'rust'];
     const classes = document.documentElement.classList;
     const dark = darkThemes.some((theme) => classes.contains(theme));
-    mermaid.initialize({ startOnLoad: false, theme: dark ? 'dark' : 'default' });
+    // Long notes wrap, so that a diagram keeps a size a reader can read.
+    mermaid.initialize({
+        startOnLoad: false,
+        theme: dark ? 'dark' : 'default',
+        sequence: { wrap: true, width: 180, noteMargin: 8 },
+    });
 
     // A diagram with a mistake is drawn as an error picture; `cargo xtask book check` finds
     // it. Say which diagram on the console too.
