@@ -103,12 +103,14 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
     let loaded = load_pages(chromium, &html, &pages, &work);
     let _ = std::fs::remove_dir_all(&work);
     let mut diagrams = 0;
+    let mut doms = Vec::new();
     for (page, result) in pages.iter().zip(loaded) {
         match result {
             Ok(seen) => {
                 if page != "print.html" {
                     diagrams += seen.dom.matches(r#"<pre class="mermaid""#).count();
                 }
+                doms.push((page.clone(), seen.dom.clone()));
                 for problem in page_problems(&seen.dom, &seen.console) {
                     problems.push(format!("{page}: {problem}"));
                 }
@@ -127,6 +129,7 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
             Err(err) => problems.push(format!("{page}: {err:#}")),
         }
     }
+    problems.extend(broken_anchors(&doms));
     if !drafts.is_empty() {
         println!(
             "xtask: note: SUMMARY.md still has {} draft chapter(s) without a page: {}",
@@ -309,6 +312,69 @@ fn load_page(
         bail!("Chromium could not load the page ({status}): {last}");
     }
     Ok(Seen { dom, console })
+}
+
+/// Links between the book's pages whose `#part` names nothing on the target page (the link
+/// check only checks that the page exists). `pages` are (path under the HTML folder, the page
+/// after its scripts ran); links to pages that are not in `pages` are not checked.
+pub fn broken_anchors(pages: &[(String, String)]) -> Vec<String> {
+    let ids = |dom: &str| -> Vec<String> {
+        dom.split(" id=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_string()))
+            .collect()
+    };
+    let all_ids: Vec<(&str, Vec<String>)> = pages
+        .iter()
+        .map(|(page, dom)| (page.as_str(), ids(dom)))
+        .collect();
+    let mut problems = Vec::new();
+    for (page, dom) in pages.iter().filter(|(page, _)| page != "print.html") {
+        for rest in dom.split(" href=\"").skip(1) {
+            let Some((href, _)) = rest.split_once('"') else {
+                continue;
+            };
+            let Some((path, anchor)) = href.split_once('#') else {
+                continue;
+            };
+            if anchor.is_empty() || path.contains(':') || path.starts_with("//") {
+                continue;
+            }
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                resolve(page, path)
+            };
+            let Some((_, target_ids)) = all_ids.iter().find(|(page, _)| *page == target) else {
+                continue;
+            };
+            if !target_ids.iter().any(|id| id == anchor) {
+                problems.push(format!(
+                    "{page}: the link {href} points to a heading that {target} does not have"
+                ));
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    problems
+}
+
+/// `path` (relative, as in a link) seen from the page `from`, e.g. `intro/a.html` and
+/// `../b.html` give `b.html`.
+fn resolve(from: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop(); // the page itself
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    parts.join("/")
 }
 
 /// What a reader would find broken on one page: a JavaScript error, a diagram that is an
@@ -568,6 +634,33 @@ mod tests {
 
         let empty = "<html><body><main></main></body></html>";
         assert!(page_problems(empty, "")[0].contains("no heading"));
+    }
+
+    #[test]
+    fn links_to_a_missing_heading_are_found() {
+        let pages = vec![
+            (
+                "intro/a.html".to_string(),
+                r##"<main><h1 id="a">A</h1><a href="../b.html#here">ok</a>
+                <a href="../b.html#gone">broken</a><a href="#a">self</a><a href="#nope">self</a>
+                <a href="https://example.org/#x">web</a><a href="../c.html#x">other</a></main>"##
+                    .to_string(),
+            ),
+            (
+                "b.html".to_string(),
+                r#"<main><h2 id="here">Here</h2></main>"#.to_string(),
+            ),
+        ];
+        let problems = broken_anchors(&pages);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("the link ../b.html#gone"))
+        );
+        assert!(problems.iter().any(|p| p.contains("the link #nope")));
+        assert_eq!(resolve("intro/a.html", "../b.html"), "b.html");
+        assert_eq!(resolve("index.html", "intro/a.html"), "intro/a.html");
     }
 
     /// `book/mermaid.min.js` is the mermaid release that tools.rs says it is.
