@@ -36,6 +36,7 @@ those (one per student).
 
 options:
   --lesson NN        grade only this lesson (repeat for more); default: every lesson with tests
+  --check TEXT       run only the checks whose name contains TEXT (repeat for more)
   --format FORMAT    text (default), csv or json
   --timeout SECS     time limit of one check (default 60)
   --jobs N           checks run at once (default: the number of cores, at most 8)
@@ -45,6 +46,7 @@ options:
 #[derive(Debug)]
 struct Options {
     lessons: Vec<String>,
+    checks: Vec<String>,
     format: Format,
     timeout: Duration,
     jobs: usize,
@@ -62,6 +64,7 @@ enum Format {
 fn options(args: &[&str]) -> anyhow::Result<Options> {
     let mut options = Options {
         lessons: Vec::new(),
+        checks: Vec::new(),
         format: Format::Text,
         timeout: Duration::from_secs(60),
         jobs: testrun::default_threads(),
@@ -83,6 +86,7 @@ fn options(args: &[&str]) -> anyhow::Result<Options> {
                     .map_or(lesson.clone(), |n| format!("{n:02}"));
                 options.lessons.push(lesson);
             }
+            "--check" => options.checks.push(value("--check")?),
             "--format" => {
                 options.format = match value("--format")?.as_str() {
                     "text" => Format::Text,
@@ -294,7 +298,12 @@ pub fn run(args: &[&str]) -> anyhow::Result<()> {
             })?;
         let before = checks.len();
         for exe in exes.into_iter().filter(|e| e.behavioural) {
-            for test in testrun::list_tests(&exe, options.timeout).map_err(anyhow::Error::msg)? {
+            let tests = testrun::list_tests(&exe, options.timeout).map_err(anyhow::Error::msg)?;
+            let wanted = |test: &String| {
+                options.checks.is_empty()
+                    || options.checks.iter().any(|c| test.contains(c.as_str()))
+            };
+            for test in tests.into_iter().filter(wanted) {
                 checks.push(Check {
                     lesson: lesson.clone(),
                     exe: exe.clone(),
@@ -308,6 +317,9 @@ pub fn run(args: &[&str]) -> anyhow::Result<()> {
                 lesson.package
             );
         }
+    }
+    if checks.is_empty() {
+        bail!("no checks to run: no lesson has behavioural tests that match");
     }
     if options.list {
         for check in &checks {
@@ -337,8 +349,14 @@ pub fn run(args: &[&str]) -> anyhow::Result<()> {
                 if folder.exists() {
                     std::fs::remove_dir_all(&folder)?;
                 }
+                let cleaned =
+                    testrun::clean_workspace_packages(&submission.path, &builds, BUILD_LIMIT);
                 for lesson in &lessons {
                     if !checks.iter().any(|c| c.lesson.package == lesson.package) {
+                        continue;
+                    }
+                    if let Err(reason) = &cleaned {
+                        broken.push((lesson.package.clone(), reason.clone()));
                         continue;
                     }
                     eprintln!("grade: building {} of {}", lesson.package, submission.name);

@@ -215,6 +215,49 @@ pub fn build_programs(
     Ok(programs)
 }
 
+/// Removes what `target_dir` holds of the packages of `workspace` itself (not of their
+/// dependencies), so that the next build compiles them from this workspace's sources.
+///
+/// Cargo names a workspace's own packages by their path *inside* the workspace, and trusts
+/// file times: two students' checkouts in one target folder look like the same package,
+/// and a checkout whose files are older than the last build would count as built already,
+/// with another student's programs. Cleaning first makes that impossible; the dependencies
+/// (clap, chrono, ...) stay built.
+pub fn clean_workspace_packages(
+    workspace: &Path,
+    target_dir: &Path,
+    limit: Duration,
+) -> Result<(), String> {
+    let mut command = cargo_command(workspace, target_dir);
+    command.args(["metadata", "--no-deps", "--format-version", "1"]);
+    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
+    if !ran.success() {
+        return Err(failure_of_cargo(&ran, limit));
+    }
+    let metadata =
+        json::parse(ran.stdout.trim()).map_err(|err| format!("cargo metadata: {err}"))?;
+    let names: Vec<&str> = metadata
+        .get("packages")
+        .map(Json::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|package| package.get("name").and_then(Json::as_str))
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let mut command = cargo_command(workspace, target_dir);
+    command.arg("clean");
+    for name in names {
+        command.args(["--package", name]);
+    }
+    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
+    if !ran.success() {
+        return Err(failure_of_cargo(&ran, limit));
+    }
+    Ok(())
+}
+
 fn cargo_command(workspace: &Path, target_dir: &Path) -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
