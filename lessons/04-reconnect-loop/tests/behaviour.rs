@@ -1,0 +1,500 @@
+//! Lesson 04 from the outside: the real programs, over real loopback TCP.
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use assert_cmd::assert::OutputAssertExt;
+use predicates::prelude::*;
+use predicates::str::contains;
+use test_support::{
+    accept, dial, error_line, lesson, listen, python, read_some, read_to_end, unused_addr,
+};
+
+#[test]
+fn the_programs_are_this_lessons_own() {
+    // `cargo test` at the root builds several `server`s into one target/debug/server: make
+    // sure the tests run this lesson's own programs, not the last one built.
+    for program in ["server", "client", "trap"] {
+        lesson!()
+            .command(program)
+            .arg("--version")
+            .assert()
+            .success()
+            .stdout(contains("lesson-04-reconnect-loop"));
+    }
+}
+
+/// The callers' addresses the server printed, in order, from lines `<addr> says: <text>`.
+fn callers_heard(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let (caller, text) = line.split_once(" says: ")?;
+            let caller = caller.rsplit("reply> ").next().unwrap_or(caller);
+            Some((caller.to_string(), text.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn callers_one_after_another_each_get_the_next_typed_reply() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    // The server reads a reply only when a message has come in; lines typed now wait in
+    // the pipe, one for each caller.
+    for reply in ["one", "two", "three"] {
+        server.type_line(reply);
+    }
+    let client = lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin("a\nb\n你好\n")
+        .assert()
+        .success();
+    let client_out = String::from_utf8_lossy(&client.get_output().stdout).into_owned();
+    let says: Vec<_> = client_out
+        .lines()
+        .filter_map(|line| line.split("the server says: ").nth(1))
+        .collect();
+    assert_eq!(
+        says,
+        ["one", "two", "three"],
+        "each message should get the next typed reply, in order. The client printed:\n{client_out}"
+    );
+
+    let out = server.wait_for_count(" says: ", 3);
+    let heard = callers_heard(&out);
+    let texts: Vec<_> = heard.iter().map(|(_, text)| text.as_str()).collect();
+    assert_eq!(texts, ["a", "b", "你好"], "the server printed:\n{out}");
+    // Every message is a new call, from a new port of the client.
+    let callers: HashSet<_> = heard.iter().map(|(caller, _)| caller).collect();
+    assert_eq!(
+        callers.len(),
+        3,
+        "the client should dial again for every message (a new call from a new port each time). The server printed:\n{out}"
+    );
+    // And the server is still there for the next caller.
+    assert!(
+        server
+            .wait_for_count("waiting for a caller", 4)
+            .contains("replied to"),
+        "{out}"
+    );
+}
+
+#[test]
+fn sixty_callers_at_once_are_all_answered() {
+    const CALLERS: usize = 60;
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let addr = server.addr();
+    let start = Arc::new(Barrier::new(CALLERS));
+    let callers: Vec<_> = (0..CALLERS)
+        .map(|number| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait(); // everybody dials at the same moment
+                let dialed = Instant::now();
+                let mut line = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+                    .unwrap_or_else(|err| panic!("caller {number} could not get through: {err}"));
+                let took = dialed.elapsed();
+                line.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
+                line.write_all(format!("caller {number}").as_bytes())
+                    .unwrap();
+                (number, took, read_to_end(&mut line))
+            })
+        })
+        .collect();
+    for caller in callers {
+        let (number, took, reply) = caller.join().expect("a caller thread panicked");
+        // On Linux a full queue does not refuse: it ignores the call, and the caller's
+        // system tries again after 1 s. A dial that took that long found the queue full.
+        assert!(
+            took < Duration::from_millis(900),
+            "caller {number} needed {took:?} to get through: the server's queue was full. Is the backlog of listen() at least {CALLERS}?"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&reply),
+            "ok",
+            "caller {number} should get the --reply text, then the hang-up"
+        );
+    }
+    let out = server.wait_for_count(" says: caller ", CALLERS);
+    for number in 0..CALLERS {
+        assert!(
+            out.contains(&format!(" says: caller {number}\n")),
+            "caller {number}'s message is missing:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn a_silent_caller_is_dropped_after_the_timeout_and_the_next_is_served() {
+    let server = lesson!().start(
+        "server",
+        &["--addr", "127.0.0.1:0", "--timeout", "0.3", "--reply", "ok"],
+    );
+    let mut silent = dial(server.addr());
+    let silent_addr = silent.local_addr().unwrap();
+    server.wait_for(&format!("picked up a call from {silent_addr}"));
+
+    // The next caller dials while the silent one holds the line: it waits in the queue.
+    let dialed = Instant::now();
+    let mut next = dial(server.addr());
+    next.write_all(b"my turn?").unwrap();
+    next.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut reply = Vec::new();
+    if let Err(err) = next.read_to_end(&mut reply) {
+        panic!(
+            "the next caller got no reply within 5 s ({err}): the silent caller still holds the line. Does the server hang up on a caller who says nothing for --timeout seconds?\n{}",
+            server.stdout()
+        );
+    }
+    let waited = dialed.elapsed();
+    assert_eq!(reply, b"ok");
+    assert!(
+        waited < Duration::from_secs(3),
+        "the next caller waited {waited:?}; with --timeout 0.3 it should be served within a fraction of a second"
+    );
+    // The silent caller was hung up on, without a reply.
+    assert_eq!(
+        read_to_end(&mut silent),
+        b"",
+        "the silent caller should be hung up on"
+    );
+    // The server says so, before it serves the next caller.
+    let out = server.wait_for(" says: my turn?");
+    assert!(
+        out.contains(&format!("note: {silent_addr} said nothing for 0.3 s")),
+        "the server should say that it dropped the silent caller:\n{out}"
+    );
+}
+
+#[test]
+fn a_caller_who_hangs_up_without_a_word() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let quiet = dial(server.addr());
+    let quiet_addr = quiet.local_addr().unwrap();
+    drop(quiet);
+    server.wait_for(&format!("note: {quiet_addr} hung up without a word"));
+    // The server goes on with the next caller.
+    let mut next = dial(server.addr());
+    next.write_all(b"hello").unwrap();
+    assert_eq!(read_to_end(&mut next), b"ok");
+}
+
+#[test]
+fn a_caller_whose_call_breaks() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let broken = dial(server.addr());
+    let broken_addr = broken.local_addr().unwrap();
+    server.wait_for(&format!("picked up a call from {broken_addr}"));
+    // Linger 0: closing sends a reset instead of a polite hang-up, as when a program
+    // crashes or a cable is pulled.
+    socket2::SockRef::from(&broken)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(broken);
+    server.wait_for(&format!("note: the call with {broken_addr} broke"));
+    let mut next = dial(server.addr());
+    next.write_all(b"still there?").unwrap();
+    assert_eq!(read_to_end(&mut next), b"ok");
+}
+
+#[test]
+fn bytes_that_are_not_utf8_do_not_crash_the_server() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "got it"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"ab\xff\xfecd").unwrap();
+    assert_eq!(read_to_end(&mut caller), b"got it");
+    server.wait_for(" says: ab\u{fffd}\u{fffd}cd\n");
+}
+
+#[test]
+fn end_of_input_stops_the_server() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.type_line("the only reply");
+    server.close_stdin();
+    let mut first = dial(server.addr());
+    first.write_all(b"first").unwrap();
+    assert_eq!(read_to_end(&mut first), b"the only reply");
+    // No more typed replies: the second caller is heard, hung up on, and the server stops.
+    let mut second = dial(server.addr());
+    second.write_all(b"second").unwrap();
+    assert_eq!(read_to_end(&mut second), b"", "no reply is left to give");
+    let server = server.finish();
+    server.output().assert().success();
+    assert!(server.stdout.contains(" says: second\n"), "{server:?}");
+    assert!(server.stdout.contains("input ended"), "{server:?}");
+}
+
+#[test]
+fn the_client_goes_on_when_the_server_hangs_up_without_replying() {
+    let (listener, addr) = listen();
+    let client = std::thread::spawn(move || {
+        lesson!()
+            .command("client")
+            .args(["--addr", &addr.to_string()])
+            .write_stdin("first\nsecond\n")
+            .assert()
+            .success()
+            .stdout(
+                contains("the server hung up without replying")
+                    .and(contains("the server says: second reply")),
+            );
+    });
+    let mut line = accept(&listener);
+    assert_eq!(read_some(&mut line), b"first");
+    drop(line); // hang up without a word
+    let mut line = accept(&listener);
+    assert_eq!(read_some(&mut line), b"second");
+    line.write_all(b"second reply").unwrap();
+    drop(line);
+    client.join().unwrap();
+}
+
+#[test]
+fn an_over_long_message_is_refused_and_typed_again() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let long = "长".repeat(500); // 1500 bytes of UTF-8
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin(format!("{long}\nshort one\n"))
+        .assert()
+        .success()
+        .stdout(
+            contains("1500 bytes")
+                .and(contains("at most 1024"))
+                .and(contains("the server says: ok")),
+        );
+    let out = server.wait_for(" says: short one\n");
+    assert!(!out.contains('长'), "{out}");
+}
+
+/// The original's server, per caller: accept, recv(1024), print, send, close. Bound once
+/// (the original binds again every round, see `trap`), serving as many callers as asked.
+const ORIGINAL_SERVER: &str = r#"
+import socket, sys
+server = socket.socket()
+server.bind(('127.0.0.1', 0))
+server.listen()
+print('listening on 127.0.0.1:%d' % server.getsockname()[1], flush=True)
+for round in range(int(sys.argv[1])):
+    conn, addr = server.accept()
+    from_client_msg = conn.recv(1024)
+    print(from_client_msg.decode('utf-8'), flush=True)
+    conn.send(('Python 第 %d 次回答' % (round + 1)).encode('utf-8'))
+    conn.close()
+server.close()
+"#;
+
+#[test]
+fn the_client_talks_with_a_server_written_like_the_originals() {
+    let server = python(ORIGINAL_SERVER, &["3"]);
+    let out = server.wait_for("listening on ");
+    let addr = out.trim().trim_start_matches("listening on ").to_string();
+    lesson!()
+        .command("client")
+        .args(["--addr", &addr])
+        .write_stdin("一\ntwo\n三\n")
+        .assert()
+        .success()
+        .stdout(
+            contains("the server says: Python 第 1 次回答\n")
+                .and(contains("the server says: Python 第 2 次回答\n"))
+                .and(contains("the server says: Python 第 3 次回答\n")),
+        );
+    let server = server.finish();
+    assert!(server.status.success(), "{server:?}");
+    assert!(server.stdout.ends_with("\n一\ntwo\n三\n"), "{server:?}");
+}
+
+/// The original's client: a new socket and connect() for every message.
+const ORIGINAL_CLIENT: &str = r#"
+import socket, sys
+for inmsg in sys.argv[2:]:
+    client = socket.socket()
+    client.connect(('127.0.0.1', int(sys.argv[1])))
+    client.send(inmsg.encode('utf-8'))
+    from_server_msg = client.recv(1024)
+    print(from_server_msg.decode('utf-8'))
+    client.close()
+"#;
+
+#[test]
+fn the_server_talks_with_the_originals_client() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "收到"]);
+    let port = server.addr().port().to_string();
+    let client = python(ORIGINAL_CLIENT, &[&port, "你好", "again"]).finish();
+    assert!(client.status.success(), "{client:?}");
+    assert_eq!(client.stdout, "收到\n收到\n");
+    let out = server.wait_for_count(" says: ", 2);
+    let texts: Vec<_> = callers_heard(&out).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts, ["你好", "again"], "{out}");
+}
+
+#[test]
+fn ipv6_loopback_works_too() {
+    if !test_support::has_ipv6_loopback() {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    }
+    let server = lesson!().start("server", &["--addr", "[::1]:0", "--reply", "v6 ok"]);
+    assert!(server.addr().is_ipv6());
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin("over v6\n")
+        .assert()
+        .success()
+        .stdout(contains("the server says: v6 ok"));
+    server.wait_for("[::1]:");
+}
+
+#[test]
+fn nobody_listening_is_a_refused_call() {
+    let addr = unused_addr().to_string();
+    lesson!()
+        .command("client")
+        .args(["--addr", &addr])
+        .write_stdin("hello\n")
+        .assert()
+        .code(1)
+        .stdout("you> ")
+        .stderr(error_line(
+            "(connection refused): is the server running? Start it first.",
+        ));
+}
+
+#[test]
+fn a_busy_port_is_explained() {
+    let first = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    for program in ["server", "trap"] {
+        lesson!()
+            .command(program)
+            .args(["--addr", &first.addr_arg()])
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(error_line("is already in use: is another server still running? --addr 127.0.0.1:0 picks a free port."));
+    }
+}
+
+#[test]
+fn a_bad_command_line_is_one_line_and_exit_2() {
+    let too_long = "x".repeat(1025);
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("server", &["--addr", "nonsense"], "--addr"),
+        ("client", &["--addr", "127.0.0.1"], "--addr"),
+        ("client", &["--frobnicate"], "--frobnicate"),
+        ("server", &["--timeout", "0"], "--timeout"),
+        ("server", &["--timeout", "-1"], "--timeout"),
+        ("server", &["--timeout", "soon"], "--timeout"),
+        ("server", &["--reply", &too_long], "at most 1024 bytes"),
+        ("trap", &["--rounds", "0"], "--rounds"),
+        ("trap", &["--reuseaddr", "sometimes"], "--reuseaddr"),
+        ("trap", &["--pause", "-1"], "--pause"),
+    ];
+    for (program, args, mentions) in cases {
+        let output = lesson!().command(program).args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{program} {args:?}: {stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{program} {args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{program} {args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: "),
+            "{program} {args:?}: {stderr}"
+        );
+        assert!(stderr.contains(mentions), "{program} {args:?}: {stderr}");
+        assert!(stderr.contains("--help"), "{program} {args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn help_describes_every_option() {
+    let expected: &[(&str, &[&str])] = &[
+        ("server", &["--addr", "--reply", "--timeout", "--version"]),
+        ("client", &["--addr", "--version"]),
+        (
+            "trap",
+            &[
+                "--addr",
+                "--rounds",
+                "--reuseaddr",
+                "--first-to-hang-up",
+                "--pause",
+            ],
+        ),
+    ];
+    for (program, options) in expected {
+        let output = lesson!().command(program).arg("--help").output().unwrap();
+        assert!(output.status.success());
+        let help = String::from_utf8_lossy(&output.stdout);
+        for option in *options {
+            assert!(
+                help.contains(option),
+                "`{program} --help` should describe {option}:\n{help}"
+            );
+        }
+    }
+}
+
+/// Runs the trap experiment and returns its summary line.
+fn trap(args: &[&str]) -> String {
+    let done = lesson!().command("trap").args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&done.stdout).into_owned();
+    assert!(
+        done.status.success(),
+        "trap {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(stdout.starts_with("listening on "), "{stdout}");
+    stdout
+        .lines()
+        .find(|line| line.starts_with("summary: "))
+        .unwrap_or_else(|| panic!("trap {args:?} printed no summary:\n{stdout}"))
+        .to_string()
+}
+
+/// The original's server binds the port again every round. On Linux, the call it hung up
+/// first keeps the port in TIME_WAIT, and bind() fails in round 2, unless SO_REUSEADDR is
+/// set on the old socket and the new one alike.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_trap_address_already_in_use_and_its_fix() {
+    let in_use = "served 1 of 5 rounds; bind failed in round 2 (address already in use)";
+    for (args, expected) in [
+        (&["--rounds", "5"][..], in_use),
+        (&["--rounds", "5", "--reuseaddr", "first"], in_use),
+        (&["--rounds", "5", "--reuseaddr", "later"], in_use),
+        (
+            &["--rounds", "5", "--reuseaddr"],
+            "served 5 of 5 rounds; bind never failed",
+        ),
+        (
+            &["--rounds", "5", "--first-to-hang-up", "caller"],
+            "served 5 of 5 rounds; bind never failed",
+        ),
+    ] {
+        let summary = trap(args);
+        assert!(
+            summary.contains(expected),
+            "trap {args:?} should say {expected:?}, but said:\n{summary}"
+        );
+    }
+}
+
+/// Other systems have other rules for bind() and TIME_WAIT: only check that the experiment
+/// runs to its summary there.
+#[cfg(not(target_os = "linux"))]
+#[test]
+fn the_trap_runs() {
+    trap(&["--rounds", "3"]);
+    trap(&["--rounds", "3", "--reuseaddr"]);
+}
