@@ -77,7 +77,14 @@ pub const EXERCISES: &[Exercise] = &[
         number: "04",
         package: "lesson-04-reconnect-loop",
         dir: "lessons/04-reconnect-loop",
-        starter_may_pass: &[],
+        starter_may_pass: &[
+            ("the_programs_are_this_lessons_own", "`--version` is given"),
+            ("help_describes_every_option", "argument parsing is given"),
+            (
+                "the_trap_address_already_in_use_and_its_fix",
+                "the experiment `trap` is no part of the exercise",
+            ),
+        ],
     },
 ];
 
@@ -97,6 +104,15 @@ pub struct Part {
 /// The starter made from `solution`, and the parts it left to the student. An error names
 /// the line and what is wrong with the markers.
 pub fn starter(solution: &str) -> Result<(String, Vec<Part>), String> {
+    starter_of(solution, &|_| true)
+}
+
+/// Like [`starter`], but only the parts for which `replace(index)` holds become `todo!()`;
+/// the others stay as they are in the solution (markers too).
+pub fn starter_of(
+    solution: &str,
+    replace: &dyn Fn(usize) -> bool,
+) -> Result<(String, Vec<Part>), String> {
     let lines: Vec<&str> = solution.lines().collect();
     let mut out = String::with_capacity(solution.len());
     let mut parts = Vec::new();
@@ -166,7 +182,14 @@ pub fn starter(solution: &str) -> Result<(String, Vec<Part>), String> {
                 end + 1
             ));
         }
-        out.push_str(&format!("{indent}todo!(\"{}\")\n", escape_for_todo(hint)));
+        if replace(parts.len()) {
+            out.push_str(&format!("{indent}todo!(\"{}\")\n", escape_for_todo(hint)));
+        } else {
+            for kept in &lines[begin..=end] {
+                out.push_str(kept);
+                out.push('\n');
+            }
+        }
         parts.push(Part {
             line: begin + 1,
             function: function_name(&lines[..begin]),
@@ -606,6 +629,60 @@ fn check(root: &Path) -> anyhow::Result<()> {
         }
     }
 
+    // Each part alone: the solution with only that part left to the student must fail at
+    // least one behavioural test, or a student could skip that part unnoticed.
+    println!("\nxtask: each part alone (the solution with only that part missing):");
+    for exercise in &active {
+        for file in starter_files(&scratch, exercise)? {
+            let path = scratch.join(exercise.dir).join("src").join(&file.file);
+            let solution = std::fs::read_to_string(&path)?;
+            for (index, part) in file.parts.iter().enumerate() {
+                let (mutant, _) =
+                    starter_of(&solution, &|i| i == index).map_err(anyhow::Error::msg)?;
+                std::fs::write(&path, mutant)?;
+                let caught = testrun::build_tests(&scratch, &target, exercise.package, BUILD_LIMIT)
+                    .map_err(anyhow::Error::msg)
+                    .and_then(|exes| {
+                        let behavioural: Vec<TestExe> =
+                            exes.into_iter().filter(|e| e.behavioural).collect();
+                        run_all(&behavioural)
+                    });
+                std::fs::write(&path, &solution)?;
+                let place = format!(
+                    "{} {}/src/{}:{} fn {}",
+                    exercise.number,
+                    exercise.dir,
+                    file.file.display(),
+                    part.line,
+                    part.function
+                );
+                match caught {
+                    Err(err) => problems.push(format!(
+                        "with only {place} missing, the lesson does not compile: {err}"
+                    )),
+                    Ok(results) => {
+                        let failed: Vec<&str> = results
+                            .iter()
+                            .filter(|(_, _, outcome)| !outcome.passed())
+                            .map(|(_, test, _)| test.as_str())
+                            .collect();
+                        println!(
+                            "  {place}: caught by {} of {} tests",
+                            failed.len(),
+                            results.len()
+                        );
+                        if failed.is_empty() {
+                            problems.push(format!(
+                                "with only {place} missing, every behavioural test passes: no \
+                                 test checks this part"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // Then the starters, written over the scratch copy.
     for exercise in &active {
         for file in starter_files(&scratch, exercise)? {
@@ -642,15 +719,20 @@ fn check(root: &Path) -> anyhow::Result<()> {
         }
     }
 
+    let width = rows
+        .iter()
+        .map(|r| r.target.len() + 2 + r.test.len())
+        .max()
+        .unwrap_or(4);
     println!(
-        "\n{:<4} {:<44} {:<9} {:<9} what a student with the starter sees",
+        "\n{:<4} {:<width$} {:<9} {:<9} what a student with the starter sees",
         "ex", "test", "solution", "starter"
     );
     for row in &rows {
         let name = format!("{}::{}", row.target, row.test);
         let show = |o: &Outcome| if o.passed() { "pass" } else { "FAIL" };
         println!(
-            "{:<4} {:<44} {:<9} {:<9} {}",
+            "{:<4} {:<width$} {:<9} {:<9} {}",
             row.exercise,
             name,
             show(&row.solution),

@@ -87,6 +87,20 @@ fn ci() -> anyhow::Result<()> {
     } else {
         println!("xtask: cargo-nextest is not installed; skipping the nextest run");
     }
+    // The exercises: in a scratch copy, every starter compiles and fails the behavioural
+    // tests of its missing parts, and every solution passes. Then the grading tests, which
+    // are too slow for `cargo test` (they are `#[ignore]`d there).
+    exercise::run(&["check"])?;
+    cargo(&[
+        "test",
+        "--package",
+        "xtask",
+        "--test",
+        "grade",
+        "--locked",
+        "--",
+        "--ignored",
+    ])?;
     if tools::chromium().is_some() {
         book::check()?;
     } else {
