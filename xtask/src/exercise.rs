@@ -975,6 +975,46 @@ impl Thing {
         );
     }
 
+    /// `start` in a throwaway git repository: it refuses to overwrite uncommitted work (and
+    /// to write outside git) unless forced, and writes the starter otherwise.
+    #[test]
+    fn start_writes_the_starter_only_where_git_can_undo_it() {
+        let dir = std::env::temp_dir().join(format!("xtask-start-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let exercise = find("03").unwrap();
+        let file = dir.join(exercise.dir).join("src/lib.rs");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let solution =
+            "fn f() -> u8 {\n    // EXERCISE: return one\n    1\n    // EXERCISE_END\n}\n";
+        std::fs::write(&file, solution).unwrap();
+
+        let outside = start(&dir, exercise, false).unwrap_err().to_string();
+        assert!(outside.contains("not in a git checkout"), "{outside}");
+
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        let uncommitted = start(&dir, exercise, false).unwrap_err().to_string();
+        assert!(uncommitted.contains("--force"), "{uncommitted}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), solution);
+
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "solution"]);
+        start(&dir, exercise, false).unwrap();
+        let written = std::fs::read_to_string(&file).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(written, "fn f() -> u8 {\n    todo!(\"return one\")\n}\n");
+    }
+
     #[test]
     fn every_exercise_is_a_lesson_of_the_workspace() {
         let root = tools::workspace_root();
