@@ -486,8 +486,9 @@ fn start(root: &Path, exercise: &Exercise, force: bool) -> anyhow::Result<()> {
     }
     let parts: usize = files.iter().map(|f| f.parts.len()).sum();
     println!(
-        "\nExercise {} is yours now: {parts} part(s) say todo!(\"...\") with a hint. \
-         `cargo xtask exercise list` lists them.\n\
+        "\nExercise {} is yours now: {parts} functions say todo!(\"...\"), each with a hint.\n\
+         `cargo xtask exercise list` lists them. Until you write them, the compiler warns about\n\
+         unused imports and arguments: those are the tools each part needs.\n\
          Run `cargo test -p {}` to see what is still missing.\n\
          Git is the undo: `git diff` shows what changed, and\n\
          `git checkout -- {}/src` brings the solution back (and throws away your work).",
