@@ -81,6 +81,10 @@ pub const EXERCISES: &[Exercise] = &[
             ("the_programs_are_this_lessons_own", "`--version` is given"),
             ("help_describes_every_option", "argument parsing is given"),
             (
+                "a_bad_command_line_is_one_line_and_exit_2",
+                "argument parsing is given",
+            ),
+            (
                 "the_trap_address_already_in_use_and_its_fix",
                 "the experiment `trap` is no part of the exercise",
             ),
@@ -784,12 +788,18 @@ fn check(root: &Path) -> anyhow::Result<()> {
         bail!("exercise check: {} problem(s)", problems.len());
     }
     let behavioural = rows.iter().filter(|r| r.behavioural).count();
+    let failing = rows
+        .iter()
+        .filter(|r| r.behavioural && !r.starter.passed())
+        .count();
     println!(
-        "\nxtask: exercise check passed: {} exercise(s); every solution passes its {} tests; every \
-         starter compiles and fails its behavioural tests ({behavioural}) except the ones listed \
-         as allowed",
+        "\nxtask: exercise check passed: {} exercises; the solutions pass all {} tests; the \
+         starters compile and fail {failing} of the {behavioural} behavioural tests (the other {} \
+         check what a starter already has: `starter_may_pass`); every part alone fails at least \
+         one",
         active.len(),
-        rows.len()
+        rows.len(),
+        behavioural - failing
     );
     Ok(())
 }

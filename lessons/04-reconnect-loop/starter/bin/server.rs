@@ -1,0 +1,141 @@
+// Generated from ../src/bin/server.rs by `cargo xtask exercise generate`: do not edit.
+// To start the exercise, run `cargo xtask exercise start 04`.
+//! Lesson 04, the server: exercise 2 of the original tutorial, in the shape that lasts.
+//!
+//! The original's server put `socket()`, `bind()` and `listen()` inside its `while 1:` loop:
+//! it bought a new phone and put in the SIM card again for every caller. On Linux that fails
+//! on the second or third round with "Address already in use" (the `trap` program of this
+//! lesson shows why). This server switches the phone on once, before the loop, and then
+//! answers the callers one after another: pick up, listen to one message, say one line back,
+//! hang up, next caller. Callers who ring meanwhile wait in the queue.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use socket2::{Domain, Protocol, Socket, Type};
+
+/// Lesson 04: answer callers one after another, one message and one reply per call.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The phone number to listen on, HOST:PORT. Port 0 lets the system pick a free port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8041", value_parser = common::parse_addr)]
+    addr: SocketAddr,
+    /// Answer every caller with TEXT instead of a line typed for each one. The server then
+    /// serves until you stop it (Ctrl-C).
+    #[arg(long, value_name = "TEXT", value_parser = one_message)]
+    reply: Option<String>,
+    /// How long to wait for a caller's message, in seconds (fractions allowed, like 0.5).
+    /// A caller who says nothing for that long is dropped, so that the next one gets a turn.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = positive_seconds, allow_negative_numbers = true)]
+    timeout: f64,
+}
+
+/// How many callers may wait in the queue while we serve one: the N of `listen(N)`. The
+/// original called `listen()` with no number, and Python then picks 128; Rust's
+/// `TcpListener::bind` uses 128 too. Lesson 01 showed that Linux lets N + 1 callers wait, so
+/// 60 callers who dial at the same moment all fit.
+const QUEUE: i32 = 128;
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(secs),
+        _ => Err("expected a number of seconds above 0, like 30 or 0.5".to_string()),
+    }
+}
+
+fn one_message(text: &str) -> Result<String, String> {
+    if text.len() <= common::MESSAGE_LIMIT {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "the reply is {} bytes; one message can be at most {} bytes",
+            text.len(),
+            common::MESSAGE_LIMIT
+        ))
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Args = common::parse_args();
+    common::finish(serve(args))
+}
+
+/// What became of one call.
+enum Call {
+    /// The call is over (answered, or dropped with a note): on to the next caller.
+    Over,
+    /// The typed input ended (Ctrl-D): no more replies, so the server stops.
+    InputEnded,
+}
+
+fn serve(args: Args) -> anyhow::Result<()> {
+    // ANCHOR: loop
+    // Once, before the loop: buy the phone, put in the SIM card, switch it on.
+    let phone = open_the_line(args.addr)?;
+    common::announce_listening(phone.local_addr()?)?;
+
+    // Then, for ever: one caller after another. The original's `while 1:` started here too,
+    // but it began with socket() and bind(); ours begins with accept().
+    let timeout = Duration::from_secs_f64(args.timeout);
+    loop {
+        println!("waiting for a caller... (anyone who dials now waits in the queue)");
+        let (line, caller) = match phone.accept() {
+            Ok(call) => call,
+            // A caller who hung up while still in the queue: nothing to serve.
+            Err(err) if common::is_hang_up(&err) => continue,
+            Err(err) => return Err(err.into()),
+        };
+        println!("picked up a call from {caller}");
+        match serve_one_caller(line, caller, args.reply.as_deref(), timeout)? {
+            Call::Over => continue,
+            Call::InputEnded => {
+                println!("input ended: no more replies, so the server stops");
+                return Ok(());
+            }
+        }
+    }
+    // ANCHOR_END: loop
+}
+
+// ANCHOR: open
+/// socket(), bind() and listen(), once: the phone the server keeps for its whole life.
+fn open_the_line(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    todo!("create the socket, bind it to addr and listen with backlog QUEUE, once.")
+}
+// ANCHOR_END: open
+
+// ANCHOR: serve_one
+/// One call: hear one message (waiting at most `timeout`), print it, send one reply (TEXT,
+/// or the next typed line), hang up. Trouble with this caller is a note, never an error:
+/// the next caller is waiting.
+fn serve_one_caller(
+    mut line: TcpStream,
+    caller: SocketAddr,
+    reply: Option<&str>,
+    timeout: Duration,
+) -> io::Result<Call> {
+    todo!("receive one message (one read, at most 1024 bytes, within timeout), print it, send the reply, hang up.")
+}
+// ANCHOR_END: serve_one
+
+/// The reply for this caller: TEXT from `--reply`, or the next line typed. `None` means the
+/// typed input ended.
+fn next_reply(reply: Option<&str>) -> io::Result<Option<String>> {
+    match reply {
+        Some(text) => Ok(Some(text.to_string())),
+        None => common::read_message("reply> "),
+    }
+}
+
+/// A read that gave up because the timeout passed (Unix says "would block", Windows "timed
+/// out").
+fn is_timeout(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
