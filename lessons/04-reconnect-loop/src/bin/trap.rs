@@ -40,8 +40,9 @@ struct Args {
     /// `--reuseaddr` alone means `all`.
     #[arg(long, value_enum, value_name = "WHICH", default_value = "none", num_args = 0..=1, default_missing_value = "all")]
     reuseaddr: Which,
-    /// Who hangs up first after the reply: the `server` (as in the original, where it hangs
-    /// up right after sending) or the `caller` (the server waits for the caller to hang up).
+    /// Who hangs up first after the reply: the `server` (the caller waits for it), the
+    /// `caller` (the server waits for it), or `race`: both hang up at once, as in the
+    /// original, and who is first changes from call to call.
     #[arg(long, value_enum, value_name = "SIDE", default_value = "server")]
     first_to_hang_up: Side,
     /// How long the caller waits before dialing again, in seconds (0: at once, like a script;
@@ -74,6 +75,7 @@ impl Which {
 enum Side {
     Server,
     Caller,
+    Race,
 }
 
 fn seconds(text: &str) -> Result<f64, String> {
