@@ -3,9 +3,8 @@
 //! Lesson 04, the server: exercise 2 of the original tutorial, in the shape that lasts.
 //!
 //! The original's server put `socket()`, `bind()` and `listen()` inside its `while 1:` loop:
-//! it bought a new phone and put in the SIM card again for every caller. On Linux that fails
-//! on the second or third round with "Address already in use" (the `trap` program of this
-//! lesson shows why). This server switches the phone on once, before the loop, and then
+//! it bought a new phone and put in the SIM card again for every caller. On Linux that soon
+//! fails with "Address already in use" (the `trap` program of this lesson shows why). This server switches the phone on once, before the loop, and then
 //! answers the callers one after another: pick up, listen to one message, say one line back,
 //! hang up, next caller. Callers who ring meanwhile wait in the queue.
 
@@ -104,7 +103,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
 // ANCHOR: open
 /// socket(), bind() and listen(), once: the phone the server keeps for its whole life.
 fn open_the_line(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    todo!("create the socket, bind it to addr and listen with backlog QUEUE, once.")
+    todo!("socket2's Socket::new, set_reuse_address(true) on Unix, bind (errors through common::listen_error), listen(QUEUE), then .into() a TcpListener")
 }
 // ANCHOR_END: open
 
@@ -118,7 +117,7 @@ fn serve_one_caller(
     reply: Option<&str>,
     timeout: Duration,
 ) -> io::Result<Call> {
-    todo!("receive one message (one read, at most 1024 bytes, within timeout), print it, send the reply, hang up.")
+    todo!("set_read_timeout(timeout); one read of up to 1024 bytes (0 bytes, a timeout or an error: print a note, return Call::Over); print `<caller> says: <text>` (from_utf8_lossy); next_reply(reply) (None: return Call::InputEnded); write_all; hang up")
 }
 // ANCHOR_END: serve_one
 
