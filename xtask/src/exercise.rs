@@ -1026,6 +1026,39 @@ impl Thing {
         assert_eq!(written, "fn f() -> u8 {\n    todo!(\"return one\")\n}\n");
     }
 
+    /// The instructors' chapter explains every check of the exercises: a new test in lesson
+    /// 03 or 04 needs its line there.
+    #[test]
+    fn every_check_of_an_exercise_is_explained_for_instructors() {
+        let root = tools::workspace_root();
+        let chapter = std::fs::read_to_string(root.join("book/src/appendix/instructors.md"))
+            .unwrap_or_default();
+        let mut missing = Vec::new();
+        for exercise in EXERCISES {
+            let tests = root.join(exercise.dir).join("tests");
+            for file in rust_files(&tests) {
+                let text = std::fs::read_to_string(tests.join(&file)).unwrap();
+                let mut after_test = false;
+                for line in text.lines().map(str::trim) {
+                    if line == "#[test]" {
+                        after_test = true;
+                    } else if after_test && line.starts_with("fn ") {
+                        let name = line[3..].split('(').next().unwrap_or_default();
+                        if !chapter.contains(&format!("`{name}`")) {
+                            missing.push(format!("{}: {name}", exercise.number));
+                        }
+                        after_test = false;
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "say what these checks mean in book/src/appendix/instructors.md:\n{}",
+            missing.join("\n")
+        );
+    }
+
     #[test]
     fn every_exercise_is_a_lesson_of_the_workspace() {
         let root = tools::workspace_root();
