@@ -11,6 +11,8 @@
 //!   timeouts, for tests that play the other side by hand.
 //!
 //! Every wait here has a deadline ([`TIMEOUT`]), so a hang fails a test in seconds.
+//! A failed wait is reported at the line of the test that waited (`#[track_caller]`), so a
+//! student sees which check of theirs failed, not a line in here.
 //!
 //! # The trap
 //! Every lesson names its programs `server` and `client`. `cargo test` at the workspace root
@@ -77,6 +79,7 @@ impl Lesson {
     }
 
     /// The path of this lesson's own program `name` (`server`, `client`, ...).
+    #[track_caller]
     pub fn program(&self, name: &str) -> PathBuf {
         if let Some(folder) = std::env::var_os(PROGRAMS_ENV) {
             let path = Path::new(&folder).join(self.package).join(name);
@@ -109,6 +112,7 @@ impl Lesson {
     }
 
     /// Starts program `name` with `args` and waits for its `listening on HOST:PORT` line.
+    #[track_caller]
     pub fn start(&self, name: &str, args: &[&str]) -> Running {
         let mut running = self.spawn(name, args);
         let line = running.wait_for("listening on ");
@@ -134,6 +138,7 @@ impl Lesson {
     }
 
     /// Starts program `name` with `args`, without waiting for anything.
+    #[track_caller]
     pub fn spawn(&self, name: &str, args: &[&str]) -> Running {
         let mut command = Command::new(self.program(name));
         command.args(args);
@@ -211,6 +216,7 @@ impl Finished {
 }
 
 impl Running {
+    #[track_caller]
     fn spawn(name: &str, mut command: Command) -> Running {
         command
             .stdin(Stdio::piped())
@@ -276,12 +282,14 @@ impl Running {
     }
 
     /// Waits until stdout contains `text`; returns all stdout so far.
+    #[track_caller]
     pub fn wait_for(&self, text: &str) -> String {
         self.wait_until(&format!("{text:?} on stdout"), |c| c.stdout.contains(text))
             .0
     }
 
     /// Waits until stdout contains `text` at least `count` times; returns all stdout so far.
+    #[track_caller]
     pub fn wait_for_count(&self, text: &str, count: usize) -> String {
         self.wait_until(&format!("{count} x {text:?} on stdout"), |c| {
             c.stdout.matches(text).count() >= count
@@ -290,12 +298,14 @@ impl Running {
     }
 
     /// Waits until stderr contains `text`; returns all stderr so far.
+    #[track_caller]
     pub fn wait_for_stderr(&self, text: &str) -> String {
         self.wait_until(&format!("{text:?} on stderr"), |c| c.stderr.contains(text))
             .1
     }
 
     /// Waits until `done` holds for the output so far; returns (stdout, stderr).
+    #[track_caller]
     fn wait_until(&self, what: &str, done: impl Fn(&Captured) -> bool) -> (String, String) {
         let (lock, changed) = &*self.shared;
         let deadline = Instant::now() + TIMEOUT;
@@ -322,6 +332,7 @@ impl Running {
 
     /// Closes stdin and waits for the program to end by itself (killing it after
     /// [`TIMEOUT`], which fails the test).
+    #[track_caller]
     pub fn finish(mut self) -> Finished {
         self.close_stdin();
         let deadline = Instant::now() + TIMEOUT;
