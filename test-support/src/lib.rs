@@ -319,7 +319,7 @@ impl Running {
                 let ended = if now >= deadline {
                     format!("after {TIMEOUT:?}")
                 } else {
-                    "before that, the program closed its output".to_string()
+                    "but the program ended first (its stderr below may say why)".to_string()
                 };
                 panic!(
                     "waited for {what} from `{}`, {ended}.\n--- stdout ---\n{}\n--- stderr ---\n{}",

@@ -410,7 +410,8 @@ pub fn failure_reason(output: &str) -> String {
             return match why {
                 Some(why) => format!(
                     "{} [the program: {}]",
-                    shorten_to(message, 120),
+                    // test-support's wait says this; here the reason follows at once.
+                    shorten_to(&message.replace(" (its stderr below may say why)", ""), 120),
                     shorten_to(why, 120)
                 ),
                 None => shorten(message),
