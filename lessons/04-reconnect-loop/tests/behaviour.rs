@@ -283,8 +283,8 @@ server.listen()
 print('listening on 127.0.0.1:%d' % server.getsockname()[1], flush=True)
 for round in range(int(sys.argv[1])):
     conn, addr = server.accept()
-    from_client_msg = conn.recv(1024)
-    print(from_client_msg.decode('utf-8'), flush=True)
+    data = conn.recv(1024)
+    print(data.decode('utf-8'), flush=True)
     conn.send(('Python 第 %d 次回答' % (round + 1)).encode('utf-8'))
     conn.close()
 server.close()
@@ -314,12 +314,12 @@ fn the_client_talks_with_a_server_written_like_the_originals() {
 /// The original's client: a new socket and connect() for every message.
 const ORIGINAL_CLIENT: &str = r#"
 import socket, sys
-for inmsg in sys.argv[2:]:
+for message in sys.argv[2:]:
     client = socket.socket()
     client.connect(('127.0.0.1', int(sys.argv[1])))
-    client.send(inmsg.encode('utf-8'))
-    from_server_msg = client.recv(1024)
-    print(from_server_msg.decode('utf-8'))
+    client.send(message.encode('utf-8'))
+    reply = client.recv(1024)
+    print(reply.decode('utf-8'))
     client.close()
 "#;
 

@@ -168,7 +168,7 @@ fn original_server(
         if reuse {
             phone.set_reuse_address(true)?;
         }
-        //     server.bind(ip_port)
+        //     server.bind(('127.0.0.1', 8041))
         if let Err(err) = phone.bind(&addr.into()) {
             if round > 1 {
                 println!("server, round {round}: bind({addr}) failed: {err}");
@@ -191,13 +191,13 @@ fn original_server(
         let (line, _) = phone.accept()?;
         let mut line = TcpStream::from(line);
         line.set_read_timeout(Some(DEADLINE))?;
-        //     from_client_msg = conn.recv(1024)
-        //     print(from_client_msg.decode('utf-8'))
+        //     data = conn.recv(1024)
+        //     print(data.decode('utf-8'))
         let mut buffer = [0u8; 1024];
         let size = line.read(&mut buffer).unwrap_or(0);
         let message = String::from_utf8_lossy(&buffer[..size]);
         println!("server, round {round}: got {message:?}");
-        //     conn.send(remsg.encode('utf-8'))
+        //     conn.send(reply.encode('utf-8'))
         let reply = format!("reply {round}");
         let sent = line.write_all(reply.as_bytes());
         if first == Side::Caller {

@@ -4,9 +4,10 @@
 //!
 //! The original's server put `socket()`, `bind()` and `listen()` inside its `while 1:` loop:
 //! it bought a new phone and put in the SIM card again for every caller. On Linux that soon
-//! fails with "Address already in use" (the `trap` program of this lesson shows why). This server switches the phone on once, before the loop, and then
-//! answers the callers one after another: pick up, listen to one message, say one line back,
-//! hang up, next caller. Callers who ring meanwhile wait in the queue.
+//! fails with "Address already in use" (the `trap` program of this lesson shows why). This
+//! server switches the phone on once, before the loop, and then answers the callers one after
+//! another: pick up, listen to one message, say one line back, hang up, next caller. Callers
+//! who ring meanwhile wait in the queue.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
