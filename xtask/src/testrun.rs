@@ -400,19 +400,31 @@ pub fn failure_reason(output: &str) -> String {
             let Some(message) = lines.by_ref().map(str::trim).find(|l| !l.is_empty()) else {
                 break;
             };
-            let why = lines
-                .take_while(|l| !l.starts_with("failures:") && !l.starts_with("note: run with"))
+            let rest: Vec<&str> = lines
+                .take_while(|l| !l.starts_with("failures:"))
                 .map(|l| l.trim().trim_start_matches("stderr=").trim_matches('`'))
-                .find(|l| {
-                    l.starts_with("not yet implemented")
-                        || (l.starts_with("error:") && !message.contains(*l))
-                });
+                .collect();
+            let why = rest.iter().enumerate().find_map(|(at, line)| {
+                if line.starts_with("thread '") && line.contains("panicked at") {
+                    // The program's own panic: its message is on the next line.
+                    let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
+                    Some(if panic.starts_with("not yet implemented") {
+                        panic.to_string()
+                    } else {
+                        format!("panicked: {panic}")
+                    })
+                } else if line.starts_with("error:") && !message.contains(*line) {
+                    Some(line.to_string())
+                } else {
+                    None
+                }
+            });
             return match why {
                 Some(why) => format!(
                     "{} [the program: {}]",
                     // test-support's wait says this; here the reason follows at once.
                     shorten_to(&message.replace(" (its stderr below may say why)", ""), 120),
-                    shorten_to(why, 120)
+                    shorten_to(&why, 120)
                 ),
                 None => shorten(message),
             };
@@ -499,6 +511,13 @@ mod tests {
             failure_reason(output).ends_with(
                 "[the program: error: could not reach 127.0.0.1:1 (connection refused)]"
             )
+        );
+        let output = "thread 'four' panicked at tests/behaviour.rs:3:5:\nwaited for \"x\"\n\
+                      --- stderr ---\nthread 'main' (7) panicked at src/bin/server.rs:9:5:\n\
+                      called `Option::unwrap()` on a `None` value\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            failure_reason(output),
+            "waited for \"x\" [the program: panicked: called `Option::unwrap()` on a `None` value]"
         );
         assert_eq!(shorten(&"长".repeat(300)).chars().count(), 203);
     }
