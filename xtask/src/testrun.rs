@@ -400,9 +400,13 @@ pub fn failure_reason(output: &str) -> String {
             let Some(message) = lines.by_ref().map(str::trim).find(|l| !l.is_empty()) else {
                 break;
             };
-            let rest: Vec<&str> = lines
+            // assert_cmd quotes the program's stderr after `stderr=` with \' for '.
+            let rest: Vec<String> = lines
                 .take_while(|l| !l.starts_with("failures:"))
-                .map(|l| l.trim().trim_start_matches("stderr=").trim_matches('`'))
+                .map(|l| {
+                    let l = l.trim().trim_start_matches("stderr=").trim_matches('`');
+                    l.replace("\\'", "'")
+                })
                 .collect();
             let why = rest.iter().enumerate().find_map(|(at, line)| {
                 if line.starts_with("thread '") && line.contains("panicked at") {
@@ -413,7 +417,7 @@ pub fn failure_reason(output: &str) -> String {
                     } else {
                         format!("panicked: {panic}")
                     })
-                } else if line.starts_with("error:") && !message.contains(*line) {
+                } else if line.starts_with("error:") && !message.contains(line.as_str()) {
                     Some(line.to_string())
                 } else {
                     None
@@ -499,7 +503,7 @@ mod tests {
         assert_eq!(failure_reason("nothing useful"), "failed (no message)");
         // The program's own reason, when the test quotes its output.
         let output = "thread 'two' panicked at tests/behaviour.rs:3:5:\nUnexpected failure.\n\
-                      code=101\nstderr=```\nthread 'main' panicked at src/bin/client.rs:82:5:\n\
+                      code=101\nstderr=``````\n\nthread \\'main\\' (9) panicked at src/bin/client.rs:82:5:\n\
                       not yet implemented: take the time\n```\n\nfailures:\n    two\n";
         assert_eq!(
             failure_reason(output),
