@@ -325,13 +325,26 @@ fn is_started(root: &Path, exercise: &Exercise) -> bool {
         })
 }
 
-/// Every book copy that differs from what the solutions make, as one line each. Unless
-/// `strict`, an exercise without any copies yet (a lesson still being written) is skipped.
+/// Every book copy that differs from what the solutions make, as one line each.
+///
+/// Unless `strict`, an exercise is skipped when it has no copies yet (a lesson still being
+/// written) or no markers (a student's tree, where the lesson is theirs now: `cargo test`
+/// must not fail there for this). `strict` is for this repository's CI: every exercise has
+/// its markers and its copies.
 pub fn stale_copies(root: &Path, strict: bool) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
     for exercise in EXERCISES {
         let has_copies = root.join(exercise.dir).join(STARTER_DIR).is_dir();
-        if is_started(root, exercise) || (!strict && !has_copies) {
+        let has_markers = !marked_files(root, exercise).is_empty();
+        let in_progress = !has_copies || !has_markers;
+        if is_started(root, exercise) || (!strict && in_progress) {
+            continue;
+        }
+        if !has_markers {
+            problems.push(format!(
+                "{} has no `{BEGIN}` markers: exercise {} has no parts to write",
+                exercise.dir, exercise.number
+            ));
             continue;
         }
         let expected = expected_copies(root, exercise)?;
@@ -1056,6 +1069,58 @@ impl Thing {
             missing.is_empty(),
             "say what these checks mean in book/src/appendix/instructors.md:\n{}",
             missing.join("\n")
+        );
+    }
+
+    /// A student's tree: the starter written, then their own code. `cargo test` there must
+    /// not fail because the lesson no longer matches the book's copy of the starter.
+    #[test]
+    fn a_students_work_is_no_stale_copy() {
+        let dir = std::env::temp_dir().join(format!("xtask-stale-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let lesson = dir.join(EXERCISES[0].dir);
+        std::fs::create_dir_all(lesson.join("src")).unwrap();
+        std::fs::create_dir_all(lesson.join(STARTER_DIR)).unwrap();
+        let solution = "fn f() -> u8 {\n    // EXERCISE: one\n    1\n    // EXERCISE_END\n}\n";
+        std::fs::write(lesson.join("src/lib.rs"), solution).unwrap();
+        let copy =
+            generated_header(&EXERCISES[0], Path::new("lib.rs")) + &starter(solution).unwrap().0;
+        std::fs::write(lesson.join(STARTER_DIR).join("lib.rs"), &copy).unwrap();
+        // The temporary tree has exercise 03 only: the lines about it.
+        let about = |problems: Vec<String>| -> Vec<String> {
+            problems
+                .into_iter()
+                .filter(|p| p.contains(EXERCISES[0].dir))
+                .collect()
+        };
+        let strict_fresh = about(stale_copies(&dir, true).unwrap());
+
+        // Started: the sources are the starter.
+        std::fs::write(lesson.join("src/lib.rs"), starter(solution).unwrap().0).unwrap();
+        let started = (
+            about(stale_copies(&dir, false).unwrap()),
+            about(stale_copies(&dir, true).unwrap()),
+        );
+        // Half done: the student's own code, no markers.
+        std::fs::write(lesson.join("src/lib.rs"), "fn f() -> u8 {\n    2 - 1\n}\n").unwrap();
+        let working = (
+            about(stale_copies(&dir, false).unwrap()),
+            about(stale_copies(&dir, true).unwrap()),
+        );
+        // The solution changed, the copy did not.
+        std::fs::write(lesson.join("src/lib.rs"), solution.replace("one", "uno")).unwrap();
+        let stale = about(stale_copies(&dir, false).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        assert!(strict_fresh.is_empty(), "{strict_fresh:?}");
+        assert_eq!(started, (vec![], vec![]));
+        assert!(working.0.is_empty(), "{working:?}");
+        assert_eq!(working.1.len(), 1, "{working:?}");
+        assert!(working.1[0].contains("has no `// EXERCISE:` markers"));
+        assert_eq!(stale.len(), 1);
+        assert!(
+            stale[0].ends_with("starter/lib.rs is out of date"),
+            "{stale:?}"
         );
     }
 
