@@ -1,7 +1,7 @@
 //! Lesson 04 from the outside: the real programs, over real loopback TCP.
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -97,12 +97,14 @@ fn sixty_callers_at_once_are_all_answered() {
                 start.wait(); // everybody dials at the same moment
                 let dialed = Instant::now();
                 let mut line = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-                    .unwrap_or_else(|err| panic!("caller {number} could not get through: {err}"));
+                    .unwrap_or_else(|err| panic!("caller {number} could not get through ({err}). If refused: nobody listened at that moment. Does the server close its listening socket between callers? Bind once, before the loop."));
                 let took = dialed.elapsed();
                 line.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
                 line.write_all(format!("caller {number}").as_bytes())
                     .unwrap();
-                (number, took, read_to_end(&mut line))
+                let mut reply = Vec::new();
+                let heard = line.read_to_end(&mut reply).map(|_| reply);
+                (number, took, heard)
             })
         })
         .collect();
@@ -114,6 +116,11 @@ fn sixty_callers_at_once_are_all_answered() {
             took < Duration::from_millis(900),
             "caller {number} needed {took:?} to get through: the server's queue was full. Is the backlog of listen() at least {CALLERS}?"
         );
+        let reply = reply.unwrap_or_else(|err| {
+            panic!(
+                "caller {number} got no reply ({err}). A reset means the call was cut off while it waited in the queue: does the server close its listening socket between callers? Bind once, before the loop."
+            )
+        });
         assert_eq!(
             String::from_utf8_lossy(&reply),
             "ok",
@@ -145,11 +152,16 @@ fn a_silent_caller_is_dropped_after_the_timeout_and_the_next_is_served() {
     next.write_all(b"my turn?").unwrap();
     next.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut reply = Vec::new();
-    if let Err(err) = next.read_to_end(&mut reply) {
-        panic!(
-            "the next caller got no reply within 5 s ({err}): the silent caller still holds the line. Does the server hang up on a caller who says nothing for --timeout seconds?\n{}",
+    match next.read_to_end(&mut reply) {
+        Ok(_) => {}
+        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => panic!(
+            "the next caller got no reply within 5 s: the silent caller still holds the line. Does the server hang up on a caller who says nothing for --timeout seconds?\n{}",
             server.stdout()
-        );
+        ),
+        Err(err) => panic!(
+            "the next caller's call broke ({err}) while it waited in the queue: does the server close its listening socket between callers? Bind once, before the loop.\n{}",
+            server.stdout()
+        ),
     }
     let waited = dialed.elapsed();
     assert_eq!(reply, b"ok");
@@ -207,7 +219,11 @@ fn bytes_that_are_not_utf8_do_not_crash_the_server() {
     let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "got it"]);
     let mut caller = dial(server.addr());
     caller.write_all(b"ab\xff\xfecd").unwrap();
-    assert_eq!(read_to_end(&mut caller), b"got it");
+    assert_eq!(
+        String::from_utf8_lossy(&read_to_end(&mut caller)),
+        "got it",
+        "a caller who sends bytes that are not UTF-8 should still get the reply (the server must not crash)"
+    );
     server.wait_for(" says: ab\u{fffd}\u{fffd}cd\n");
 }
 
@@ -223,6 +239,7 @@ fn end_of_input_stops_the_server() {
     let mut second = dial(server.addr());
     second.write_all(b"second").unwrap();
     assert_eq!(read_to_end(&mut second), b"", "no reply is left to give");
+    server.wait_for("input ended");
     let server = server.finish();
     server.output().assert().success();
     assert!(server.stdout.contains(" says: second\n"), "{server:?}");
