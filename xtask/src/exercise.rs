@@ -288,11 +288,56 @@ pub fn starter_files(root: &Path, exercise: &Exercise) -> anyhow::Result<Vec<Sta
 /// The first lines of the book's copy of a starter.
 fn generated_header(exercise: &Exercise, file: &Path) -> String {
     format!(
-        "// Generated from ../src/{} by `cargo xtask exercise generate`: do not edit.\n\
+        "// The parts of the starter that the book shows, generated from ../src/{} by\n\
+         // `cargo xtask exercise generate`: do not edit.\n\
          // To start the exercise, run `cargo xtask exercise start {}`.\n",
         file.display(),
         exercise.number
     )
+}
+
+/// The parts of a starter file that the book shows: every `// ANCHOR:` region that holds a
+/// `todo!(`, with its anchor lines, in file order. The rest of the file is the solution's, word
+/// for word, so the copy leaves it out. A file without such regions is kept whole.
+fn book_excerpt(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let marker = |line: &str, kind: &str| -> Option<String> {
+        let comment = line.trim_start().strip_prefix("//")?.trim();
+        Some(comment.strip_prefix(kind)?.trim().to_string())
+    };
+    let mut keep = vec![false; lines.len()];
+    for (start, line) in lines.iter().enumerate() {
+        let Some(name) = marker(line, "ANCHOR:") else {
+            continue;
+        };
+        let Some(length) = lines[start..]
+            .iter()
+            .position(|line| marker(line, "ANCHOR_END:").is_some_and(|end| end == name))
+        else {
+            continue;
+        };
+        let region = start..=start + length;
+        if lines[region.clone()]
+            .iter()
+            .any(|line| line.contains("todo!("))
+        {
+            region.for_each(|index| keep[index] = true);
+        }
+    }
+    if !keep.contains(&true) {
+        return text.to_string();
+    }
+    let mut excerpt = String::new();
+    for (index, line) in lines.iter().enumerate() {
+        if keep[index] {
+            if index > 0 && !keep[index - 1] && !excerpt.is_empty() {
+                excerpt.push('\n');
+            }
+            excerpt.push_str(line);
+            excerpt.push('\n');
+        }
+    }
+    excerpt
 }
 
 /// What the book's starter copies of `exercise` should hold: (path from the root, text).
@@ -304,7 +349,7 @@ fn expected_copies(root: &Path, exercise: &Exercise) -> anyhow::Result<Vec<(Path
         .into_iter()
         .map(|starter| {
             let path = copies.join(&starter.file);
-            let text = generated_header(exercise, &starter.file) + &starter.text;
+            let text = generated_header(exercise, &starter.file) + &book_excerpt(&starter.text);
             (path, text)
         })
         .collect())
@@ -321,7 +366,9 @@ fn is_started(root: &Path, exercise: &Exercise) -> bool {
             let copy = std::fs::read_to_string(copies.join(file)).unwrap_or_default();
             let source =
                 std::fs::read_to_string(root.join(exercise.dir).join("src").join(file)).ok();
-            source.is_some_and(|source| copy == generated_header(exercise, file) + &source)
+            source.is_some_and(|source| {
+                copy == generated_header(exercise, file) + &book_excerpt(&source)
+            })
         })
 }
 
