@@ -147,6 +147,108 @@ impl Lesson {
     }
 }
 
+/// The contract's common table, checked the same way for every lesson: each lesson's tests
+/// call these, so that one rule is written once.
+impl Lesson {
+    /// `--version` of every program names this lesson's package: the tests run this lesson's
+    /// own programs, not another lesson's `server` (see "The trap" above).
+    #[track_caller]
+    pub fn assert_own_programs(&self, programs: &[&str]) {
+        for program in programs {
+            let output = self.command(program).arg("--version").output().unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success() && stdout.contains(self.package),
+                "`{program} --version` should name {}, it printed: {stdout:?}",
+                self.package
+            );
+        }
+    }
+
+    /// A client calls where nobody listens (with `args` besides `--addr`, and `stdin` typed):
+    /// exit 1, stdout exactly `stdout`, and the one `error:` line of a refused call.
+    #[track_caller]
+    pub fn assert_refused(&self, args: &[&str], stdin: &str, stdout: &str) {
+        self.command("client")
+            .args(["--addr", &unused_addr().to_string()])
+            .args(args)
+            .write_stdin(stdin)
+            .assert()
+            .code(1)
+            .stdout(stdout.to_string())
+            .stderr(error_line(
+                "(connection refused): is the server running? Start it first.",
+            ));
+    }
+
+    /// `program` asked to listen on `addr`, which a running server holds: exit 1, nothing on
+    /// stdout, and the one `error:` line of a busy port.
+    #[track_caller]
+    pub fn assert_port_in_use(&self, program: &str, addr: &str) {
+        self.command(program)
+            .args(["--addr", addr])
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(error_line(
+                "is already in use: is another server still running? --addr 127.0.0.1:0 picks a free port.",
+            ));
+    }
+
+    /// Every `(program, args, mentions)` is a bad command line: exit 2, nothing on stdout,
+    /// one `error:` line that names `mentions` and points to `--help`.
+    #[track_caller]
+    pub fn assert_bad_command_lines(&self, cases: &[(&str, &[&str], &str)]) {
+        for (program, args, mentions) in cases {
+            let output = self.command(program).args(*args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let shown = format!("`{program} {}`", args.join(" "));
+            assert_eq!(output.status.code(), Some(2), "{shown}: {stderr}");
+            assert!(output.stdout.is_empty(), "{shown} printed on stdout");
+            assert!(
+                stderr.lines().count() == 1 && stderr.starts_with("error: "),
+                "{shown} should print one `error:` line, it printed: {stderr:?}"
+            );
+            assert!(
+                stderr.contains(mentions),
+                "{shown} should name {mentions}: {stderr}"
+            );
+            assert!(
+                stderr.contains("--help"),
+                "{shown} should point to --help: {stderr}"
+            );
+        }
+    }
+
+    /// The contract's bad `--addr` values and an unknown option, for each of `programs`.
+    #[track_caller]
+    pub fn assert_bad_addresses(&self, programs: &[&str]) {
+        for program in programs {
+            self.assert_bad_command_lines(&[
+                (program, &["--addr", "nonsense"], "--addr"),
+                (program, &["--addr", "127.0.0.1"], "--addr"),
+                (program, &["--frobnicate"], "--frobnicate"),
+            ]);
+        }
+    }
+
+    /// `--help` of every program describes each of its options.
+    #[track_caller]
+    pub fn assert_help(&self, expected: &[(&str, &[&str])]) {
+        for (program, options) in expected {
+            let output = self.command(program).arg("--help").output().unwrap();
+            assert!(output.status.success(), "`{program} --help` failed");
+            let help = String::from_utf8_lossy(&output.stdout);
+            for option in *options {
+                assert!(
+                    help.contains(option),
+                    "`{program} --help` should describe {option}:\n{help}"
+                );
+            }
+        }
+    }
+}
+
 /// In a cargo `deps` folder, the program `name` of package `package`.
 ///
 /// Cargo keeps its own records next to `deps`: a folder `.fingerprint/<package>-<hash>` for

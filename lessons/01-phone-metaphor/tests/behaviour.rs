@@ -5,20 +5,13 @@ use std::io::Write;
 use assert_cmd::assert::OutputAssertExt;
 use predicates::prelude::*;
 use predicates::str::contains;
-use test_support::{accept, dial, error_line, lesson, listen, python, read_some, unused_addr};
+use test_support::{accept, dial, lesson, listen, python, read_some};
 
 #[test]
 fn the_programs_are_this_lessons_own() {
-    // `cargo test` at the root builds four `server`s into one target/debug/server: make sure
-    // the tests run this lesson's own programs, not the last one built.
-    for program in ["server", "client", "backlog"] {
-        lesson!()
-            .command(program)
-            .arg("--version")
-            .assert()
-            .success()
-            .stdout(contains("lesson-01-phone-metaphor"));
-    }
+    // `cargo test` at the root builds every lesson's `server` into one target/debug/server:
+    // make sure the tests run this lesson's own programs, not the last one built.
+    lesson!().assert_own_programs(&["server", "client", "backlog"]);
 }
 
 #[test]
@@ -244,84 +237,32 @@ fn ipv6_loopback_works_too() {
 
 #[test]
 fn nobody_listening_is_a_refused_call() {
-    let addr = unused_addr().to_string();
-    lesson!()
-        .command("client")
-        .args(["--addr", &addr])
-        .write_stdin("hello\n")
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(error_line(
-            "(connection refused): is the server running? Start it first.",
-        ));
+    lesson!().assert_refused(&[], "hello\n", "");
 }
 
 #[test]
 fn a_busy_port_is_explained() {
     let first = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
-    lesson!()
-        .command("server")
-        .args(["--addr", &first.addr_arg()])
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(error_line("is already in use: is another server still running? --addr 127.0.0.1:0 picks a free port."));
+    lesson!().assert_port_in_use("server", &first.addr_arg());
 }
 
 #[test]
 fn a_bad_command_line_is_one_line_and_exit_2() {
-    for program in ["server", "client"] {
-        for args in [
-            &["--addr", "nonsense"][..],
-            &["--addr", "127.0.0.1"],
-            &["--frobnicate"],
-        ] {
-            lesson!()
-                .command(program)
-                .args(args)
-                .assert()
-                .code(2)
-                .stdout("")
-                .stderr(error_line("--help"));
-        }
-    }
-    lesson!()
-        .command("server")
-        .args(["--addr", "127.0.0.1:0", "--backlog", "many"])
-        .assert()
-        .code(2)
-        .stderr(error_line("--backlog"));
+    lesson!().assert_bad_addresses(&["server", "client"]);
+    lesson!().assert_bad_command_lines(&[(
+        "server",
+        &["--addr", "127.0.0.1:0", "--backlog", "many"],
+        "--backlog",
+    )]);
 }
 
 #[test]
 fn help_describes_every_option() {
-    lesson!()
-        .command("server")
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(
-            contains("--addr")
-                .and(contains("--backlog"))
-                .and(contains("--version")),
-        );
-    lesson!()
-        .command("client")
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(contains("--addr"));
-    lesson!()
-        .command("backlog")
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(
-            contains("--backlog")
-                .and(contains("--callers"))
-                .and(contains("--wait")),
-        );
+    lesson!().assert_help(&[
+        ("server", &["--addr", "--backlog", "--version"]),
+        ("client", &["--addr", "--version"]),
+        ("backlog", &["--backlog", "--callers", "--wait"]),
+    ]);
 }
 
 /// Linux lets N + 1 callers into the queue of listen(N); the next one gets no answer (and no

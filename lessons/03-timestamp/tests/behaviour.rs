@@ -6,11 +6,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, SystemTime};
 
-use predicates::prelude::*;
-use predicates::str::contains;
-use test_support::{
-    Running, accept, dial, error_line, lesson, listen, python, read_some, unused_addr,
-};
+use test_support::{Running, accept, dial, lesson, listen, python, read_some};
 
 const ANY_PORT: [&str; 2] = ["--addr", "127.0.0.1:0"];
 
@@ -64,16 +60,9 @@ fn now() -> f64 {
 
 #[test]
 fn the_programs_are_this_lessons_own() {
-    // `cargo test` at the root builds four `server`s into one target/debug/server: make sure
-    // the tests run this lesson's own programs, not the last one built.
-    for program in ["server", "client", "glued"] {
-        lesson!()
-            .command(program)
-            .arg("--version")
-            .assert()
-            .success()
-            .stdout(contains("lesson-03-timestamp"));
-    }
+    // `cargo test` at the root builds every lesson's `server` into one target/debug/server:
+    // make sure the tests run this lesson's own programs, not the last one built.
+    lesson!().assert_own_programs(&["server", "client", "glued"]);
 }
 
 #[test]
@@ -471,86 +460,39 @@ fn ipv6_loopback_works_too() {
 
 #[test]
 fn nobody_listening_is_a_refused_call() {
-    let addr = unused_addr().to_string();
-    lesson!()
-        .command("client")
-        .args(["--addr", &addr, "--count", "1"])
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(error_line(
-            "(connection refused): is the server running? Start it first.",
-        ));
+    lesson!().assert_refused(&["--count", "1"], "", "");
 }
 
 #[test]
 fn a_busy_port_is_explained() {
     let first = utc_server();
-    lesson!()
-        .command("server")
-        .args(["--addr", &first.addr_arg()])
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(error_line("is already in use: is another server still running? --addr 127.0.0.1:0 picks a free port."));
+    lesson!().assert_port_in_use("server", &first.addr_arg());
 }
 
 #[test]
 fn a_bad_command_line_is_one_line_and_exit_2() {
-    for program in ["server", "client"] {
-        for args in [
-            &["--addr", "nonsense"][..],
-            &["--addr", "127.0.0.1"],
-            &["--frobnicate"],
-        ] {
-            lesson!()
-                .command(program)
-                .args(args)
-                .assert()
-                .code(2)
-                .stdout("")
-                .stderr(error_line("--help"));
-        }
-    }
-    for (option, value) in [
-        ("--interval", "-1"),
-        ("--interval", "soon"),
-        ("--interval", "nan"),
-        ("--count", "-1"),
-        ("--count", "three"),
-    ] {
-        lesson!()
-            .command("client")
-            .args(["--addr", "127.0.0.1:0", option, value])
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(error_line(option));
-    }
+    lesson!().assert_bad_addresses(&["server", "client"]);
+    let client = |option, value| ("client", ["--addr", "127.0.0.1:0", option, value], option);
+    let cases = [
+        client("--interval", "-1"),
+        client("--interval", "soon"),
+        client("--interval", "nan"),
+        client("--count", "-1"),
+        client("--count", "three"),
+    ];
+    let cases: Vec<(&str, &[&str], &str)> = cases
+        .iter()
+        .map(|(program, args, option)| (*program, &args[..], *option))
+        .collect();
+    lesson!().assert_bad_command_lines(&cases);
 }
 
 #[test]
 fn help_describes_every_option() {
-    lesson!()
-        .command("server")
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(
-            contains("--addr")
-                .and(contains("--utc"))
-                .and(contains("--version")),
-        );
-    lesson!()
-        .command("client")
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(
-            contains("--addr")
-                .and(contains("--interval"))
-                .and(contains("--count")),
-        );
+    lesson!().assert_help(&[
+        ("server", &["--addr", "--utc", "--version"]),
+        ("client", &["--addr", "--interval", "--count", "--version"]),
+    ]);
 }
 
 /// The experiment: with the reader late, two sends always come out of one read glued.

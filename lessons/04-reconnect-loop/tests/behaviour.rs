@@ -9,22 +9,13 @@ use std::time::{Duration, Instant};
 use assert_cmd::assert::OutputAssertExt;
 use predicates::prelude::*;
 use predicates::str::contains;
-use test_support::{
-    accept, dial, error_line, lesson, listen, python, read_some, read_to_end, unused_addr,
-};
+use test_support::{accept, dial, lesson, listen, python, read_some, read_to_end};
 
 #[test]
 fn the_programs_are_this_lessons_own() {
-    // `cargo test` at the root builds several `server`s into one target/debug/server: make
-    // sure the tests run this lesson's own programs, not the last one built.
-    for program in ["server", "client", "trap"] {
-        lesson!()
-            .command(program)
-            .arg("--version")
-            .assert()
-            .success()
-            .stdout(contains("lesson-04-reconnect-loop"));
-    }
+    // `cargo test` at the root builds every lesson's `server` into one target/debug/server:
+    // make sure the tests run this lesson's own programs, not the last one built.
+    lesson!().assert_own_programs(&["server", "client", "trap"]);
 }
 
 /// The callers' addresses the server printed, in order, from lines `<addr> says: <text>`.
@@ -372,40 +363,21 @@ fn ipv6_loopback_works_too() {
 
 #[test]
 fn nobody_listening_is_a_refused_call() {
-    let addr = unused_addr().to_string();
-    lesson!()
-        .command("client")
-        .args(["--addr", &addr])
-        .write_stdin("hello\n")
-        .assert()
-        .code(1)
-        .stdout("you> ")
-        .stderr(error_line(
-            "(connection refused): is the server running? Start it first.",
-        ));
+    lesson!().assert_refused(&[], "hello\n", "you> ");
 }
 
 #[test]
 fn a_busy_port_is_explained() {
     let first = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
-    for program in ["server", "trap"] {
-        lesson!()
-            .command(program)
-            .args(["--addr", &first.addr_arg()])
-            .assert()
-            .code(1)
-            .stdout("")
-            .stderr(error_line("is already in use: is another server still running? --addr 127.0.0.1:0 picks a free port."));
-    }
+    lesson!().assert_port_in_use("server", &first.addr_arg());
+    lesson!().assert_port_in_use("trap", &first.addr_arg());
 }
 
 #[test]
 fn a_bad_command_line_is_one_line_and_exit_2() {
     let too_long = "x".repeat(1025);
-    let cases: &[(&str, &[&str], &str)] = &[
-        ("server", &["--addr", "nonsense"], "--addr"),
-        ("client", &["--addr", "127.0.0.1"], "--addr"),
-        ("client", &["--frobnicate"], "--frobnicate"),
+    lesson!().assert_bad_addresses(&["server", "client", "trap"]);
+    lesson!().assert_bad_command_lines(&[
         ("server", &["--timeout", "0"], "--timeout"),
         ("server", &["--timeout", "-1"], "--timeout"),
         ("server", &["--timeout", "soon"], "--timeout"),
@@ -413,29 +385,12 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
         ("trap", &["--rounds", "0"], "--rounds"),
         ("trap", &["--reuseaddr", "sometimes"], "--reuseaddr"),
         ("trap", &["--pause", "-1"], "--pause"),
-    ];
-    for (program, args, mentions) in cases {
-        let output = lesson!().command(program).args(*args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{program} {args:?}: {stderr}"
-        );
-        assert!(output.stdout.is_empty(), "{program} {args:?}");
-        assert_eq!(stderr.lines().count(), 1, "{program} {args:?}: {stderr}");
-        assert!(
-            stderr.starts_with("error: "),
-            "{program} {args:?}: {stderr}"
-        );
-        assert!(stderr.contains(mentions), "{program} {args:?}: {stderr}");
-        assert!(stderr.contains("--help"), "{program} {args:?}: {stderr}");
-    }
+    ]);
 }
 
 #[test]
 fn help_describes_every_option() {
-    let expected: &[(&str, &[&str])] = &[
+    lesson!().assert_help(&[
         ("server", &["--addr", "--reply", "--timeout", "--version"]),
         ("client", &["--addr", "--version"]),
         (
@@ -448,18 +403,7 @@ fn help_describes_every_option() {
                 "--pause",
             ],
         ),
-    ];
-    for (program, options) in expected {
-        let output = lesson!().command(program).arg("--help").output().unwrap();
-        assert!(output.status.success());
-        let help = String::from_utf8_lossy(&output.stdout);
-        for option in *options {
-            assert!(
-                help.contains(option),
-                "`{program} --help` should describe {option}:\n{help}"
-            );
-        }
-    }
+    ]);
 }
 
 /// Runs the trap experiment and returns its summary line.
