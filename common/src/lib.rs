@@ -133,20 +133,24 @@ pub fn read_line(prompt: &str) -> io::Result<Option<String>> {
     Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-/// Like [`read_line`], for a message that must fit in one `recv(1024)`: a longer line gets a
-/// note and the user types again.
+/// Like [`read_line`], for one message: a line that does not fit in one `recv(1024)` on the
+/// other side, or an empty line, gets a note and the user types again. (Sending an empty
+/// line writes 0 bytes: nothing travels, and both sides would wait for each other forever.)
 pub fn read_message(prompt: &str) -> io::Result<Option<String>> {
     loop {
         let Some(line) = read_line(prompt)? else {
             return Ok(None);
         };
-        if line.len() <= MESSAGE_LIMIT {
+        if line.is_empty() {
+            println!("note: an empty message sends nothing. Please type something.");
+        } else if line.len() > MESSAGE_LIMIT {
+            println!(
+                "note: that message is {} bytes; one message can be at most {MESSAGE_LIMIT} bytes. Please type a shorter one.",
+                line.len()
+            );
+        } else {
             return Ok(Some(line));
         }
-        println!(
-            "note: that message is {} bytes; one message can be at most {MESSAGE_LIMIT} bytes. Please type a shorter one.",
-            line.len()
-        );
     }
 }
 

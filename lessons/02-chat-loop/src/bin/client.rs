@@ -39,7 +39,7 @@ fn chat(args: Args) -> anyhow::Result<()> {
     let mut buffer = [0u8; MESSAGE_LIMIT];
     loop {
         // Our turn. Typing blocks: while we type, nobody reads the line.
-        let message = type_message()?;
+        let message = lesson_02_chat_loop::type_message()?;
         // send(): one write of at most 1024 bytes. Python: client.send(message.encode('utf-8'))
         if let Err(err) = line.write_all(message.as_bytes()) {
             if common::is_hang_up(&err) {
@@ -73,21 +73,4 @@ fn chat(args: Args) -> anyhow::Result<()> {
         }
     }
     // ANCHOR_END: loop
-}
-
-/// The user types one message: at most 1024 bytes, not empty; end of input means "bye".
-/// (The same as the server's; the chapter explains it there.)
-fn type_message() -> anyhow::Result<String> {
-    loop {
-        match common::read_message("you> ")? {
-            None => {
-                println!("(end of input: saying bye)");
-                return Ok("bye".to_string());
-            }
-            Some(text) if text.is_empty() => {
-                println!("note: an empty message sends nothing. Please type something.");
-            }
-            Some(text) => return Ok(text),
-        }
-    }
 }

@@ -79,7 +79,7 @@ fn chat(args: Args) -> anyhow::Result<()> {
         }
 
         // Our turn. Typing blocks too: while we type, nobody reads the line.
-        let reply = type_message()?;
+        let reply = lesson_02_chat_loop::type_message()?;
         // send(): one write of at most 1024 bytes. Python: conn.send(reply.encode('utf-8'))
         if let Err(err) = line.write_all(reply.as_bytes()) {
             if common::is_hang_up(&err) {
@@ -95,24 +95,3 @@ fn chat(args: Args) -> anyhow::Result<()> {
     }
     // ANCHOR_END: loop
 }
-
-// ANCHOR: type
-/// The user types one message. It must fit in one read of 1024 bytes on the other side
-/// (`common::read_message` asks again when it does not). End of input (Ctrl-D) counts as
-/// "bye". An empty line is refused: writing 0 bytes sends nothing at all, so the client
-/// would never hear it and both sides would wait for each other forever (the original does).
-fn type_message() -> anyhow::Result<String> {
-    loop {
-        match common::read_message("you> ")? {
-            None => {
-                println!("(end of input: saying bye)");
-                return Ok("bye".to_string());
-            }
-            Some(text) if text.is_empty() => {
-                println!("note: an empty message sends nothing. Please type something.");
-            }
-            Some(text) => return Ok(text),
-        }
-    }
-}
-// ANCHOR_END: type
