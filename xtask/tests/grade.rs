@@ -202,17 +202,23 @@ fn grades_a_class_of_checkouts_and_survives_the_broken_ones() {
 
     // Bob handed in the starter: it compiles, and its parts say todo!().
     checkout(&class.join("bob"));
-    let starters = root().join(lesson).join("starter");
-    for file in ["lib.rs", "bin/server.rs", "bin/client.rs"] {
-        let copy = std::fs::read_to_string(starters.join(file)).unwrap();
-        // The book's copy starts with two lines that say where it comes from.
-        let starter: String = copy.split_inclusive('\n').skip(2).collect();
-        std::fs::write(
-            class.join("bob").join(lesson).join("src").join(file),
-            starter,
-        )
+    // `cargo xtask exercise show 03` prints each starter file after a line
+    // `// ---- <path> (starter) ----`.
+    let shown = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["exercise", "show", "03"])
+        .output()
         .unwrap();
+    assert!(shown.status.success(), "{shown:?}");
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    let mut files = 0;
+    for part in shown.split("// ---- ").skip(1) {
+        let (header, text) = part.split_once('\n').unwrap();
+        let path = header.trim_end_matches(" (starter) ----");
+        assert!(path.starts_with(lesson), "{header}");
+        std::fs::write(class.join("bob").join(path), text).unwrap();
+        files += 1;
     }
+    assert_eq!(files, 3, "{shown}");
 
     // Carol's server does not compile.
     checkout(&class.join("carol"));
