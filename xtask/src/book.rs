@@ -675,6 +675,23 @@ mod tests {
         );
     }
 
+    /// Every diagram in book/src/diagrams/ is shown in some chapter.
+    #[test]
+    fn every_diagram_file_is_in_a_chapter() {
+        let src = book_dir().join("src");
+        let chapters: String = markdown_files(&src)
+            .iter()
+            .map(|file| std::fs::read_to_string(file).unwrap())
+            .collect();
+        for entry in std::fs::read_dir(src.join("diagrams")).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(
+                chapters.contains(&format!("diagrams/{name}}}}}")),
+                "book/src/diagrams/{name} is in no chapter"
+            );
+        }
+    }
+
     /// Every diagram can be translated later: mdbook-i18n-helpers offers a ```mermaid block
     /// for translation only when it contains `"` (or `//`), so each diagram quotes its labels.
     #[test]
