@@ -505,23 +505,7 @@ fn check_one(chapter: &Path, link: &str) -> Result<(), String> {
 
 /// All `.md` files under `dir`, sorted.
 fn markdown_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "md") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+    tools::files_under(dir, "md")
 }
 
 #[cfg(test)]

@@ -243,23 +243,10 @@ fn marked_files(root: &Path, exercise: &Exercise) -> Vec<PathBuf> {
 
 /// All `.rs` files under `dir`, relative to it, sorted.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path.strip_prefix(dir).unwrap_or(&path).to_path_buf());
-            }
-        }
-    }
-    files.sort();
-    files
+    tools::files_under(dir, "rs")
+        .into_iter()
+        .map(|path| path.strip_prefix(dir).unwrap_or(&path).to_path_buf())
+        .collect()
 }
 
 /// One file of a starter.

@@ -135,3 +135,24 @@ pub fn command(program: &str) -> Command {
     command.env("PATH", path_with_cargo_bin());
     command
 }
+
+/// All files under `dir` (in every folder below it) whose name ends in `.ext`, sorted.
+pub fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|found| found == ext) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
