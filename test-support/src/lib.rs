@@ -390,6 +390,15 @@ impl Running {
             .0
     }
 
+    /// Like [`Running::wait_for`], for a check that a student reads: when `text` does not
+    /// come, the failure also says what the program should print, e.g. `expected` =
+    /// "`0 -> 1970-01-01 00:00:00` (`<line> -> YYYY-MM-DD HH:MM:SS`)".
+    #[track_caller]
+    pub fn wait_for_expected(&self, text: &str, expected: &str) -> String {
+        let what = format!("{text:?} on stdout (expected a line like {expected})");
+        self.wait_until(&what, |c| c.stdout.contains(text)).0
+    }
+
     /// Waits until stdout contains `text` at least `count` times; returns all stdout so far.
     #[track_caller]
     pub fn wait_for_count(&self, text: &str, count: usize) -> String {

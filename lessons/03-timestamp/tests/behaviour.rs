@@ -17,7 +17,10 @@ fn utc_server() -> Running {
 
 /// Waits for the server's line about `sent` and checks that it reads `<sent> -> <time>`.
 fn expect_time(server: &Running, sent: &str, time: &str) {
-    let out = server.wait_for(&format!("{sent} -> "));
+    let out = server.wait_for_expected(
+        &format!("{sent} -> "),
+        &format!("`{sent} -> {time}`, that is `<line> -> YYYY-MM-DD HH:MM:SS`"),
+    );
     let got = out
         .lines()
         .find(|line| line.starts_with(&format!("{sent} -> ")))
