@@ -230,7 +230,13 @@ fn a_timestamp_that_arrives_one_byte_at_a_time_is_read_whole() {
     let mut caller = dial(server.addr());
     caller.set_nodelay(true).unwrap();
     for byte in b"1732470000.5\n" {
-        caller.write_all(&[*byte]).unwrap();
+        if let Err(err) = caller.write_all(&[*byte]) {
+            panic!(
+                "the server hung up before the whole line had arrived ({err}): it should keep \
+                 reading until the `\\n`.\n--- server stderr ---\n{}",
+                server.stderr()
+            );
+        }
         // A pause, so that every byte travels on its own.
         std::thread::sleep(Duration::from_millis(3));
     }
