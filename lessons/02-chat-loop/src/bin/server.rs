@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::MESSAGE_LIMIT;
+use lesson_02_chat_loop::{Chat, hear, speak};
 
 /// Lesson 02: answer one call and chat with the caller, in turns, until one of you says bye.
 #[derive(Parser)]
@@ -46,50 +46,14 @@ fn chat(args: Args) -> anyhow::Result<()> {
 
     // ANCHOR: loop
     // The chat: the client speaks first, then we take turns. Python: while True: ...
-    // Every way out of the loop returns from chat(), which drops `line` and so hangs up.
-    // Python: conn.close(); server.close()
-    let mut buffer = [0u8; MESSAGE_LIMIT];
+    // Whoever says bye, or hangs up, ends it. Returning from chat() drops `line`, and that
+    // hangs up. Python: conn.close(); server.close()
     loop {
-        // Their turn. read() blocks: the program stops here until the client sends
-        // something or hangs up. One read of up to 1024 bytes, like Python's recv(1024).
-        println!("waiting for the client...");
-        std::io::stdout().flush()?;
-        let size = common::receive(&mut line, &mut buffer)?;
-        // ANCHOR: hung-up
-        // 0 bytes is not an empty message: nobody can send 0 bytes. It means the client
-        // hung up. (The original took it for an empty message: it printed a blank line and
-        // asked us for a reply to nobody.)
-        if size == 0 {
-            println!("the client hung up without saying bye");
+        // Their turn, then ours.
+        if hear(&mut line, "client")? == Chat::Over {
             return Ok(());
         }
-        // ANCHOR_END: hung-up
-        // ANCHOR: lossy
-        // Python's .decode('utf-8') crashes on bytes that are not UTF-8, such as a Chinese
-        // character cut in two at byte 1024. from_utf8_lossy shows them as � instead.
-        let message = String::from_utf8_lossy(&buffer[..size]);
-        // ANCHOR_END: lossy
-        // A peer like netcat ends each message with a line ending: drop it, so that its
-        // "bye" counts too.
-        let message = message.trim_end_matches(['\r', '\n']);
-        println!("client says: {message}");
-        if message == "bye" {
-            println!("the client said bye: hanging up");
-            return Ok(());
-        }
-
-        // Our turn. Typing blocks too: while we type, nobody reads the line.
-        let reply = lesson_02_chat_loop::type_message()?;
-        // send(): one write of at most 1024 bytes. Python: conn.send(reply.encode('utf-8'))
-        if let Err(err) = line.write_all(reply.as_bytes()) {
-            if common::is_hang_up(&err) {
-                println!("the client hung up without saying bye");
-                return Ok(());
-            }
-            return Err(err.into());
-        }
-        if reply == "bye" {
-            println!("we said bye: hanging up");
+        if speak(&mut line, "client")? == Chat::Over {
             return Ok(());
         }
     }
