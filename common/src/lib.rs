@@ -36,6 +36,7 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     }
 }
 
+// ANCHOR: finish
 /// The end of every `main`: success is exit 0, an error is one `error:` line and exit 1.
 pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
@@ -47,7 +48,9 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
         }
     }
 }
+// ANCHOR_END: finish
 
+// ANCHOR: dial_error
 /// A failed `connect`, explained: who we could not reach, why, and what to try.
 pub fn dial_error(addr: SocketAddr, err: io::Error) -> anyhow::Error {
     let (why, advice) = match err.kind() {
@@ -66,6 +69,7 @@ pub fn dial_error(addr: SocketAddr, err: io::Error) -> anyhow::Error {
     };
     anyhow::anyhow!("could not reach {addr} ({why}): {advice}")
 }
+// ANCHOR_END: dial_error
 
 /// A failed `bind` or `listen`, explained.
 pub fn listen_error(addr: SocketAddr, err: io::Error) -> anyhow::Error {
@@ -97,6 +101,7 @@ pub fn is_hang_up(err: &io::Error) -> bool {
     )
 }
 
+// ANCHOR: receive
 /// One `recv(1024)`: waits for bytes, then reads what has arrived, at most `buffer.len()`.
 /// Returns how many bytes it read; 0 means the other side hung up. A sudden hang-up (a
 /// "connection reset", which Python reports as an error too) also gives 0 here.
@@ -106,6 +111,7 @@ pub fn receive(line: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
         result => result,
     }
 }
+// ANCHOR_END: receive
 
 /// An io error as a few plain words, without "(os error 111)".
 pub fn short(err: &io::Error) -> String {
