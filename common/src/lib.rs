@@ -15,6 +15,7 @@ pub const MESSAGE_LIMIT: usize = 1024;
 /// Reads the command line. `--help` and `--version` print and exit 0; a mistake prints one
 /// `error:` line and exits 2.
 pub fn parse_args<T: clap::Parser>() -> T {
+    end_quietly_when_output_closes();
     match T::try_parse() {
         Ok(args) => args,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
@@ -25,6 +26,31 @@ pub fn parse_args<T: clap::Parser>() -> T {
             std::process::exit(2);
         }
     }
+}
+
+/// When the reader of our output goes away (`server | head -1`, or a closed terminal), the
+/// next `println!` fails. Rust ignores the SIGPIPE signal that would stop a C or Python
+/// program, so `println!` panics instead ("failed printing to stdout"). This hook turns that
+/// one panic into a quiet end: no message, no backtrace; exit status 0 when stdout closed
+/// (nobody is reading any more, which is no fault of ours), 1 when stderr closed. Every other
+/// panic is reported as usual. `parse_args` installs it, so every program has it.
+pub fn end_quietly_when_output_closes() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to stdout") {
+            std::process::exit(0);
+        }
+        if text.starts_with("failed printing to stderr") {
+            std::process::exit(1);
+        }
+        report(info);
+    }));
 }
 
 /// Parses `--addr HOST:PORT`, e.g. `127.0.0.1:8001`, `[::1]:8001` or `localhost:8001`.

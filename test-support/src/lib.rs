@@ -165,6 +165,50 @@ impl Lesson {
         }
     }
 
+    /// The reader of the server's stdout goes away (`server | head -1`): the server reads its
+    /// ready line, the pipe is closed, a caller sends `message`, and the server's next line
+    /// of output has nowhere to go. It must end quietly: exit 0, no panic, no backtrace.
+    #[track_caller]
+    pub fn assert_quiet_when_stdout_closes(&self, program: &str, message: &[u8]) {
+        let mut child = Command::new(self.program(program))
+            .args(["--addr", "127.0.0.1:0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut ready = String::new();
+        // The ready line comes first and at once, or the program is wrong anyway.
+        stdout.read_line(&mut ready).unwrap();
+        drop(stdout); // like `head -1`: one line read, then the pipe is closed
+        let addr: SocketAddr = ready
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("expected the ready line, got {ready:?}"))
+            .parse()
+            .unwrap();
+        let mut caller = dial(addr);
+        let _ = caller.write_all(message);
+        let stderr = read_all(child.stderr.take().unwrap());
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{program} went on running after its stdout was closed and a caller spoke");
+            }
+            thread::sleep(Duration::from_millis(10));
+        };
+        let stderr = stderr.join().unwrap();
+        assert!(
+            status.code() == Some(0) && stderr.is_empty(),
+            "with its stdout closed, {program} should end quietly (exit 0, nothing on stderr); it exited with {status} and printed {stderr:?}"
+        );
+    }
+
     /// A client calls where nobody listens (with `args` besides `--addr`, and `stdin` typed):
     /// exit 1, stdout exactly `stdout`, and the one `error:` line of a refused call.
     #[track_caller]
@@ -609,4 +653,14 @@ pub fn error_line(text: &'static str) -> impl predicates::Predicate<str> {
 /// True when this machine has IPv6 loopback (`::1`); some containers do not.
 pub fn has_ipv6_loopback() -> bool {
     TcpListener::bind("[::1]:0").is_ok()
+}
+
+/// Reads all of `pipe` in a thread (at most [`OUTPUT_LIMIT`] bytes kept), for a program whose
+/// output is checked once it has ended.
+fn read_all(pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut kept = Vec::new();
+        let _ = pipe.take(OUTPUT_LIMIT as u64).read_to_end(&mut kept);
+        String::from_utf8_lossy(&kept).into_owned()
+    })
 }

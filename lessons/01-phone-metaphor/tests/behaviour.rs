@@ -301,3 +301,9 @@ fn backlog_queues_n_plus_one_callers_on_linux() {
         assert_eq!(done.stdout.matches("picked up the caller").count(), n + 1);
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_the_server_quietly() {
+    // `server | head -1`: the pipe closes after the ready line; the next line must not panic.
+    lesson!().assert_quiet_when_stdout_closes("server", b"1732470000.5\n");
+}

@@ -526,3 +526,9 @@ fn glued_shows_two_sends_in_one_read() {
     let out = String::from_utf8_lossy(&done.get_output().stdout).into_owned();
     assert!(out.contains(" of 20 trials"), "{out}");
 }
+
+#[test]
+fn a_closed_stdout_ends_the_server_quietly() {
+    // `server | head -1`: the pipe closes after the ready line; the next line must not panic.
+    lesson!().assert_quiet_when_stdout_closes("server", b"1732470000.5\n");
+}

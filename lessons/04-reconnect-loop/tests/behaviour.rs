@@ -459,3 +459,9 @@ fn the_trap_runs() {
     trap(&["--rounds", "3"]);
     trap(&["--rounds", "3", "--reuseaddr"]);
 }
+
+#[test]
+fn a_closed_stdout_ends_the_server_quietly() {
+    // `server | head -1`: the pipe closes after the ready line; the next line must not panic.
+    lesson!().assert_quiet_when_stdout_closes("server", b"1732470000.5\n");
+}
