@@ -198,7 +198,11 @@ impl Lesson {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("{program} went on running after its stdout was closed and a caller spoke");
+                let _ = child.wait();
+                let stderr = stderr.join().unwrap();
+                panic!(
+                    "{program} went on running after its stdout was closed and a caller spoke; its stderr: {stderr:?}"
+                );
             }
             thread::sleep(Duration::from_millis(10));
         };

@@ -68,6 +68,10 @@ pub const EXERCISES: &[Exercise] = &[
             ("nobody_listening_is_a_refused_call", "dialing is given"),
             ("a_busy_port_is_explained", "listening is given"),
             (
+                "a_closed_stdout_ends_the_server_quietly",
+                "ending quietly is given (common::parse_args)",
+            ),
+            (
                 "glued_shows_two_sends_in_one_read",
                 "the experiment `glued` is no part of the exercise",
             ),
