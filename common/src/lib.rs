@@ -63,6 +63,35 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
 }
 
 // ANCHOR: finish
+/// The shortest and longest durations a program accepts, in seconds: one millisecond and
+/// one day. Below a millisecond a socket timeout rounds to zero, which the system refuses
+/// (it would mean "no timeout" to some systems and an error to Rust).
+pub const SHORTEST_SECS: f64 = 0.001;
+pub const LONGEST_SECS: f64 = 86_400.0;
+
+/// Parses a duration like `30` or `0.5` (seconds): from one millisecond to one day. Zero,
+/// negative numbers, `nan` and `inf` are refused with the allowed range.
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if (SHORTEST_SECS..=LONGEST_SECS).contains(&secs) => Ok(secs),
+        _ => Err(format!(
+            "expected a number of seconds from {SHORTEST_SECS} to {LONGEST_SECS} (one day), like 30 or 0.5"
+        )),
+    }
+}
+
+/// Like [`parse_seconds`], where `0` has a meaning of its own ("no pause": as fast as
+/// possible).
+pub fn parse_seconds_or_zero(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs == 0.0 => Ok(0.0),
+        Ok(secs) if (SHORTEST_SECS..=LONGEST_SECS).contains(&secs) => Ok(secs),
+        _ => Err(format!(
+            "expected 0 (no pause) or a number of seconds from {SHORTEST_SECS} to {LONGEST_SECS} (one day), like 10 or 0.5"
+        )),
+    }
+}
+
 /// The end of every `main`: success is exit 0, an error is one `error:` line and exit 1.
 pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
@@ -219,5 +248,22 @@ mod tests {
             line.ends_with("--addr [::1]:0 picks a free port."),
             "{line}"
         );
+    }
+
+    #[test]
+    fn durations_between_a_millisecond_and_a_day() {
+        for good in ["0.001", "0.5", "30", "86400"] {
+            assert!(parse_seconds(good).is_ok(), "{good}");
+            assert!(parse_seconds_or_zero(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "0", "-1", "nan", "inf", "1e-10", "1e-300", "1e300", "86400.5", "soon",
+        ] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_seconds_or_zero("0"), Ok(0.0));
+        for bad in ["-0.5", "nan", "1e-10", "0.0009", "1e300"] {
+            assert!(parse_seconds_or_zero(bad).is_err(), "{bad}");
+        }
     }
 }

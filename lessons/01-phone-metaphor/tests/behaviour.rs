@@ -249,11 +249,16 @@ fn a_busy_port_is_explained() {
 #[test]
 fn a_bad_command_line_is_one_line_and_exit_2() {
     lesson!().assert_bad_addresses(&["server", "client"]);
-    lesson!().assert_bad_command_lines(&[(
-        "server",
-        &["--addr", "127.0.0.1:0", "--backlog", "many"],
-        "--backlog",
-    )]);
+    lesson!().assert_bad_command_lines(&[
+        (
+            "server",
+            &["--addr", "127.0.0.1:0", "--backlog", "many"],
+            "--backlog",
+        ),
+        ("backlog", &["--wait", "0"], "from 0.001 to 86400"),
+        ("backlog", &["--wait", "1e-10"], "from 0.001 to 86400"),
+        ("backlog", &["--wait", "nan"], "--wait"),
+    ]);
 }
 
 #[test]

@@ -486,6 +486,9 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
         client("--interval", "-1"),
         client("--interval", "soon"),
         client("--interval", "nan"),
+        client("--interval", "1e-300"),
+        client("--interval", "1e300"),
+        client("--interval", "inf"),
         client("--count", "-1"),
         client("--count", "three"),
     ];

@@ -23,15 +23,8 @@ struct Args {
     #[arg(long, value_name = "M")]
     callers: Option<usize>,
     /// How long each caller waits for an answer before giving up, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = positive_seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = 1.0, value_parser = common::parse_seconds)]
     wait: f64,
-}
-
-fn positive_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(secs) if secs > 0.0 && secs <= 600.0 => Ok(secs),
-        _ => Err("expected a number of seconds above 0, like 1 or 0.5".to_string()),
-    }
 }
 
 fn main() -> ExitCode {

@@ -19,18 +19,11 @@ struct Args {
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8001", value_parser = common::parse_addr)]
     addr: SocketAddr,
     /// Seconds between two sends. Fractions work (0.5); 0 sends as fast as possible.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = seconds, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = common::parse_seconds_or_zero, allow_negative_numbers = true)]
     interval: f64,
     /// Stop after N sends [default: send until stopped with Ctrl-C].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     count: Option<u64>,
-}
-
-fn seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(secs) if (0.0..=86_400.0).contains(&secs) => Ok(secs),
-        _ => Err("expected a number of seconds from 0 to 86400, like 10 or 0.5".to_string()),
-    }
 }
 
 fn main() -> ExitCode {

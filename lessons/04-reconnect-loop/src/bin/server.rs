@@ -28,7 +28,7 @@ struct Args {
     reply: Option<String>,
     /// How long to wait for a caller's message, in seconds (fractions allowed, like 0.5).
     /// A caller who says nothing for that long is dropped, so that the next one gets a turn.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = positive_seconds, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
     timeout: f64,
 }
 
@@ -38,15 +38,11 @@ struct Args {
 /// 60 callers who dial at the same moment all fit.
 const QUEUE: i32 = 128;
 
-fn positive_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(secs),
-        _ => Err("expected a number of seconds above 0, like 30 or 0.5".to_string()),
-    }
-}
-
 fn one_message(text: &str) -> Result<String, String> {
-    if text.len() <= common::MESSAGE_LIMIT {
+    if text.is_empty() {
+        // An empty reply writes 0 bytes: nothing travels, and the caller waits for ever.
+        Err("an empty reply sends nothing; give some text, like --reply ok".to_string())
+    } else if text.len() <= common::MESSAGE_LIMIT {
         Ok(text.to_string())
     } else {
         Err(format!(
