@@ -5,7 +5,7 @@ use std::io::Write;
 use assert_cmd::assert::OutputAssertExt;
 use predicates::prelude::*;
 use predicates::str::contains;
-use test_support::{accept, dial, lesson, listen, python, read_some};
+use test_support::{accept, dial, lesson, listen, python, read_some, read_to_end};
 
 #[test]
 fn the_programs_are_this_lessons_own() {
@@ -311,4 +311,21 @@ fn backlog_queues_n_plus_one_callers_on_linux() {
 fn a_closed_stdout_ends_the_server_quietly() {
     // `server | head -1`: the pipe closes after the ready line; the next line must not panic.
     lesson!().assert_quiet_when_stdout_closes("server", b"1732470000.5\n");
+}
+
+#[test]
+fn the_server_starts_again_at_once_on_the_same_port() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let addr = server.addr_arg();
+    server.type_line("ok");
+    let mut caller = dial(server.addr());
+    caller.write_all(b"hello").unwrap();
+    // Wait until the server has hung up, so that it hung up first: its side of the call is
+    // now in TIME_WAIT on the server's port.
+    assert_eq!(read_to_end(&mut caller), b"ok");
+    server.finish().output().assert().success();
+    drop(caller);
+    // Without SO_REUSEADDR this bind fails with "already in use" for about a minute.
+    let again = lesson!().start("server", &["--addr", &addr]);
+    assert_eq!(again.addr_arg(), addr);
 }

@@ -40,6 +40,18 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     )?;
     // ANCHOR_END: socket
 
+    // ANCHOR: reuse
+    // SO_REUSEADDR: let us take our number again at once after a restart, while the calls
+    // we just hung up still linger in TIME_WAIT (lesson 04 explains). Without it, starting
+    // the server again within a minute fails with "already in use". The original's Python
+    // server does not set it, so its readers meet that error. Rust's TcpListener::bind sets
+    // it on Unix; on Windows the option would let another program share the port, so no.
+    // Python: server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if cfg!(unix) {
+        phone.set_reuse_address(true)?;
+    }
+    // ANCHOR_END: reuse
+
     // ANCHOR: bind
     // bind(): put in the SIM card. From now on the phone has a number: IP address + port.
     // Python: server.bind(('127.0.0.1', 8001))
