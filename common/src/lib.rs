@@ -84,11 +84,20 @@ pub fn parse_seconds(text: &str) -> Result<f64, String> {
 /// possible).
 pub fn parse_seconds_or_zero(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(secs) if secs == 0.0 => Ok(0.0),
+        Ok(0.0) => Ok(0.0),
         Ok(secs) if (SHORTEST_SECS..=LONGEST_SECS).contains(&secs) => Ok(secs),
         _ => Err(format!(
             "expected 0 (no pause) or a number of seconds from {SHORTEST_SECS} to {LONGEST_SECS} (one day), like 10 or 0.5"
         )),
+    }
+}
+
+/// `1 timestamp`, `3 timestamps`: a count with its noun, singular or plural.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -265,5 +274,12 @@ mod tests {
         for bad in ["-0.5", "nan", "1e-10", "0.0009", "1e300"] {
             assert!(parse_seconds_or_zero(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn counts_are_singular_or_plural() {
+        assert_eq!(count(0, "timestamp"), "0 timestamps");
+        assert_eq!(count(1, "timestamp"), "1 timestamp");
+        assert_eq!(count(2, "timestamp"), "2 timestamps");
     }
 }

@@ -535,3 +535,25 @@ fn a_closed_stdout_ends_the_server_quietly() {
     // `server | head -1`: the pipe closes after the ready line; the next line must not panic.
     lesson!().assert_quiet_when_stdout_closes("server", b"1732470000.5\n");
 }
+
+#[test]
+fn one_timestamp_is_counted_in_the_singular() {
+    let server = utc_server();
+    let client = lesson!()
+        .command("client")
+        .args([
+            "--addr",
+            &server.addr_arg(),
+            "--interval",
+            "0",
+            "--count",
+            "1",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&client.get_output().stdout).into_owned();
+    assert!(
+        stdout.ends_with("sent 1 timestamp; hung up\n"),
+        "the client's last line should be `sent 1 timestamp; hung up`, it printed:\n{stdout}"
+    );
+}

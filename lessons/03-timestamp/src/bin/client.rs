@@ -53,7 +53,10 @@ fn report_the_time(args: Args) -> anyhow::Result<()> {
         match send_timestamp(&mut line) {
             Ok(text) => println!("sent {text}"),
             Err(err) if common::is_hang_up(&err) => {
-                println!("the server hung up after {sent} timestamps");
+                println!(
+                    "the server hung up after {}",
+                    common::count(sent, "timestamp")
+                );
                 return Ok(());
             }
             Err(err) => return Err(err.into()),
@@ -64,7 +67,7 @@ fn report_the_time(args: Args) -> anyhow::Result<()> {
 
     // Dropping the socket hangs up (Python: client.close()).
     drop(line);
-    println!("sent {sent} timestamps; hung up");
+    println!("sent {}; hung up", common::count(sent, "timestamp"));
     Ok(())
 }
 
