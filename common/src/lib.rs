@@ -92,6 +92,28 @@ pub fn parse_seconds_or_zero(text: &str) -> Result<f64, String> {
     }
 }
 
+/// The largest backlog a program accepts. Linux caps `listen(N)` at `net.core.somaxconn`
+/// (4096 by default) anyway.
+pub const LARGEST_BACKLOG: i32 = 4096;
+
+/// Parses the N of `listen(N)`: a whole number from 0 to [`LARGEST_BACKLOG`].
+pub fn parse_backlog(text: &str) -> Result<i32, String> {
+    match text.trim().parse::<i32>() {
+        Ok(n) if (0..=LARGEST_BACKLOG).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 0 to {LARGEST_BACKLOG}, the N of listen(N), like 5"
+        )),
+    }
+}
+
+/// Parses a count of things to do: a whole number of 1 or more.
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of 1 or more, like 3".to_string()),
+    }
+}
+
 /// `1 timestamp`, `3 timestamps`: a count with its noun, singular or plural.
 pub fn count(n: u64, noun: &str) -> String {
     if n == 1 {

@@ -497,6 +497,10 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
         .map(|(program, args, option)| (*program, &args[..], *option))
         .collect();
     lesson!().assert_bad_command_lines(&cases);
+    lesson!().assert_bad_command_lines(&[
+        ("client", &["--count", "-3"], "a whole number of 1 or more"),
+        ("client", &["--count", "0"], "a whole number of 1 or more"),
+    ]);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 #[command(version)]
 struct Args {
     /// The backlog of the listener: the N in listen(N).
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = common::parse_backlog, allow_negative_numbers = true)]
     backlog: i32,
     /// How many callers dial, one after another [default: backlog + 3].
     #[arg(long, value_name = "M")]

@@ -20,7 +20,7 @@ struct Args {
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8001", value_parser = common::parse_addr)]
     addr: SocketAddr,
     /// How many callers may wait in the queue: the 5 in the original's `listen(5)`.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = common::parse_backlog, allow_negative_numbers = true)]
     backlog: i32,
 }
 

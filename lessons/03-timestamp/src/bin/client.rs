@@ -22,7 +22,7 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = common::parse_seconds_or_zero, allow_negative_numbers = true)]
     interval: f64,
     /// Stop after N sends [default: send until stopped with Ctrl-C].
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", value_parser = common::parse_count, allow_negative_numbers = true)]
     count: Option<u64>,
 }
 
