@@ -396,19 +396,7 @@ fn callers_are_served_one_after_another() {
 #[test]
 fn the_client_and_server_together() {
     let server = utc_server();
-    let client = lesson!()
-        .command("client")
-        .args([
-            "--addr",
-            &server.addr_arg(),
-            "--interval",
-            "0.05",
-            "--count",
-            "3",
-        ])
-        .assert()
-        .success();
-    let client_out = String::from_utf8_lossy(&client.get_output().stdout).into_owned();
+    let client_out = run_client(&server, "0.05", "3");
     server.wait_for("hung up");
     let server_out = server.kill().stdout;
     let sent: Vec<&str> = client_out
@@ -540,22 +528,27 @@ fn a_closed_stdout_ends_the_server_quietly() {
     lesson!().assert_quiet_when_stdout_closes("server", b"1732470000.5\n");
 }
 
-#[test]
-fn one_timestamp_is_counted_in_the_singular() {
-    let server = utc_server();
+/// Runs the lesson's client against `server` until it ends by itself; returns its stdout.
+fn run_client(server: &Running, interval: &str, count: &str) -> String {
     let client = lesson!()
         .command("client")
         .args([
             "--addr",
             &server.addr_arg(),
             "--interval",
-            "0",
+            interval,
             "--count",
-            "1",
+            count,
         ])
         .assert()
         .success();
-    let stdout = String::from_utf8_lossy(&client.get_output().stdout).into_owned();
+    String::from_utf8_lossy(&client.get_output().stdout).into_owned()
+}
+
+#[test]
+fn one_timestamp_is_counted_in_the_singular() {
+    let server = utc_server();
+    let stdout = run_client(&server, "0", "1");
     assert!(
         stdout.ends_with("sent 1 timestamp; hung up\n"),
         "the client's last line should be `sent 1 timestamp; hung up`, it printed:\n{stdout}"
