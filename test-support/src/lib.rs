@@ -165,63 +165,55 @@ impl Lesson {
         }
     }
 
-    /// The reader of the server's stdout goes away (`server | head -1`): the server reads its
-    /// ready line, the pipe is closed, a caller sends `message`, and the server's next line
-    /// of output has nowhere to go. It must end quietly: exit 0, no panic, no backtrace.
+    /// The reader of the server's stdout goes away: the very `server | head -1` a student
+    /// types, run by bash (so that the pipe belongs to bash and its two children alone; a
+    /// pipe made here could be held open by a program another test thread starts at the
+    /// same moment). `head` prints the ready line and ends, a caller sends `message`, and
+    /// the server's next line of output has nowhere to go. It must end quietly: exit 0, no
+    /// panic, no backtrace.
     #[track_caller]
     pub fn assert_quiet_when_stdout_closes(&self, program: &str, message: &[u8]) {
-        let mut child = Command::new(self.program(program))
-            .args(["--addr", "127.0.0.1:0"])
+        let script = r#""$0" --addr 127.0.0.1:0 | head -1; echo "status ${PIPESTATUS[0]}""#;
+        let mut shell = Command::new("bash")
+            .args(["-c", script])
+            .arg(self.program(program))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut ready = String::new();
-        // The ready line comes first and at once, or the program is wrong anyway.
-        stdout.read_line(&mut ready).unwrap();
-        drop(stdout); // like `head -1`: one line read, then the pipe is closed
+        let stderr = read_all(shell.stderr.take().unwrap());
+        let (lines, from_shell) = std::sync::mpsc::channel();
+        let stdout = BufReader::new(shell.stdout.take().unwrap());
+        thread::spawn(move || {
+            for line in stdout.lines() {
+                let Ok(line) = line else { break };
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let ready = from_shell.recv_timeout(TIMEOUT).unwrap_or_default();
         let addr: SocketAddr = ready
             .trim()
             .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("expected the ready line, got {ready:?}"))
-            .parse()
-            .unwrap();
-        let stderr = read_all(child.stderr.take().unwrap());
-        // One caller is enough for a right program. A second and a third come only if the
-        // program is still running a few seconds later (seen once on a loaded machine), so
-        // that the check is about closed output, not about one lost call.
-        let mut callers = Vec::new();
-        let start = Instant::now();
-        let deadline = start + TIMEOUT;
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                let stderr = stderr.join().unwrap();
-                panic!(
-                    "{program} went on running after its stdout was closed and {} callers spoke; its stderr: {stderr:?}",
-                    callers.len()
-                );
-            }
-            let next_caller_at = start + TIMEOUT * callers.len() as u32 / 3;
-            if callers.len() < 3 && Instant::now() >= next_caller_at {
-                // Not `dial`: the program may end between our look and this call.
-                if let Ok(mut caller) = TcpStream::connect_timeout(&addr, TIMEOUT) {
-                    let _ = caller.write_all(message);
-                    callers.push(caller);
-                }
-            }
-            thread::sleep(Duration::from_millis(10));
-        };
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| {
+                let _ = shell.kill();
+                panic!("expected the ready line, got {ready:?}")
+            });
+        let mut caller = dial(addr);
+        let _ = caller.write_all(message);
+        let status = from_shell.recv_timeout(TIMEOUT);
+        let _ = shell.kill();
+        let _ = shell.wait();
         let stderr = stderr.join().unwrap();
+        let status = status.unwrap_or_else(|_| {
+            panic!("{program} went on running after its stdout was closed and a caller spoke; its stderr: {stderr:?}")
+        });
         assert!(
-            status.code() == Some(0) && stderr.is_empty(),
-            "with its stdout closed, {program} should end quietly (exit 0, nothing on stderr); it exited with {status} and printed {stderr:?}"
+            status == "status 0" && stderr.is_empty(),
+            "with its stdout closed, {program} should end quietly (exit 0, nothing on stderr); it ended with {status:?} and printed {stderr:?}"
         );
     }
 
