@@ -427,24 +427,38 @@ fn find(number: &str) -> anyhow::Result<&'static Exercise> {
         })
 }
 
-pub fn run(args: &[&str]) -> anyhow::Result<()> {
+/// `cargo xtask exercise ...`: one subcommand each.
+#[derive(Debug, clap::Subcommand)]
+pub enum ExerciseCommand {
+    /// The exercises and the parts a student writes.
+    List,
+    /// Print the starter of exercise NN (writes nothing).
+    Show {
+        /// The exercise: `03`, `3` or `lesson-03-timestamp`.
+        number: String,
+    },
+    /// Write the starter over the lesson's files (git is the undo).
+    Start {
+        /// The exercise: `03`, `3` or `lesson-03-timestamp`.
+        number: String,
+        /// Start again over a lesson that is started already.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Rewrite the starter copies the book includes (lessons/NN-*/starter/).
+    Generate,
+    /// Prove the tests can fail: starters fail, solutions pass (in a scratch copy).
+    Check,
+}
+
+pub fn run(command: ExerciseCommand) -> anyhow::Result<()> {
     let root = tools::workspace_root();
-    match args {
-        ["list"] | [] => list(&root),
-        ["show", number] => show(&root, find(number)?),
-        ["start", number, rest @ ..] => {
-            let force = match rest {
-                [] => false,
-                ["--force"] => true,
-                _ => bail!("usage: cargo xtask exercise start NN [--force]"),
-            };
-            start(&root, find(number)?, force)
-        }
-        ["generate"] => generate(&root),
-        ["check"] => check(&root),
-        _ => bail!(
-            "usage: cargo xtask exercise list | show NN | start NN [--force] | generate | check"
-        ),
+    match command {
+        ExerciseCommand::List => list(&root),
+        ExerciseCommand::Show { number } => show(&root, find(&number)?),
+        ExerciseCommand::Start { number, force } => start(&root, find(&number)?, force),
+        ExerciseCommand::Generate => generate(&root),
+        ExerciseCommand::Check => check(&root),
     }
 }
 
