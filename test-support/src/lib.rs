@@ -28,6 +28,8 @@
 //! `<folder>/<package>/<program>` instead: any executable that keeps the contract (a
 //! student's build, or a script that runs a Python program).
 
+pub mod transcript;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
