@@ -16,14 +16,31 @@
 //!   as a reader types it (`NAME=VALUE` words before `cargo` set the environment). A `server`
 //!   without `--addr` gets a free port (`--addr 127.0.0.1:0`); a `client` without `--addr`
 //!   calls the last server started. The server's real port is shown as the `port` below.
+//! - `caller $ ANY SHELL COMMAND`: any other command runs in bash, in the workspace's folder
+//!   (`python3 lessons/02-chat-loop/python/server.py`, `printf 'hi\n' > /dev/tcp/...`).
+//!   In it, `{8001}` is a port: the last server's real port when 8001 is the script's `port`,
+//!   else a free port found for it; the transcript shows `8001`. A part in `[[...]]` is run
+//!   but not shown (`python3 server.py [[0]]`, `client.py [[{8001}]]`). A `listening on
+//!   HOST:PORT` line from any program makes that program the last server started.
 //! - `client < TEXT`: wait until the program shows a prompt (its output ends with `> `),
 //!   then type TEXT and Enter. The transcript shows TEXT after the prompt, as a terminal does.
 //! - `server ? TEXT`: wait until the terminal shows TEXT.
-//! - `server ^D`: end the input (Ctrl-D). `server ^C`: stop the program (Ctrl-C).
+//! - `server ^D`: end the input (Ctrl-D). `server ^C`: press Ctrl-C: the terminal shows `^C`
+//!   and the program gets SIGINT, as from a keyboard (a Python program prints its
+//!   `KeyboardInterrupt`); it must end within the deadline.
 //! - `server @ NAME TEXT`: a part of the transcript called NAME begins at the first line
 //!   that contains TEXT (the first part: leave TEXT out, it begins at the top). The kept file
 //!   gets mdBook `ANCHOR:` lines, so a chapter can show a terminal a part at a time.
 //! - `port 8001`: the port the book shows for the server (the lesson's default).
+//! - `varies`: the experiment's outcome is random (which trials glue, which rounds lose a
+//!   message). The kept transcript is one real run: the check runs the script (so every
+//!   wait, `?`, must still be met) but does not compare the output; a bless records a new
+//!   run. The chapter says how often each outcome came up over several runs.
+//!
+//! What is kept is what a reader would see, with two changes so it fits a page: the
+//! workspace's folder is shown as `...` (Python tracebacks name files by their full path),
+//! and a run of more than ten of the same character is shortened to three, `…`, and three
+//! (`长长长…长长长`).
 //!
 //! At the end every program must have ended by itself (or by `^C`). Lines starting with `#`
 //! are comments. Every wait has a deadline ([`crate::TIMEOUT`]).
@@ -74,11 +91,27 @@ struct Run {
     terminals: Vec<Terminal>,
     server: Option<String>,
     shown_port: Option<String>,
+    /// Ports the script names in `{PORT}` but no server of the script owns: the shown port
+    /// and the free port found for it.
+    free_ports: Vec<(String, String)>,
+    varies: bool,
+}
+
+/// A script's transcripts: each terminal's name and text, and whether the outcome varies.
+#[derive(Debug)]
+pub struct Transcripts {
+    pub terminals: Vec<(String, String)>,
+    pub varies: bool,
 }
 
 /// Runs the script at `path` and returns each terminal's transcript, in the order the
 /// terminals were opened, with the server's port shown as the script's `port`.
 pub fn run(path: &Path) -> Vec<(String, String)> {
+    run_script(path).terminals
+}
+
+/// Runs the script at `path`: [`run`], and whether the script says its outcome `varies`.
+pub fn run_script(path: &Path) -> Transcripts {
     let script = std::fs::read_to_string(path)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
     let mut run = Run::default();
@@ -100,6 +133,10 @@ impl Run {
             self.shown_port = Some(rest.trim().to_string());
             return;
         }
+        if who == "varies" {
+            self.varies = true;
+            return;
+        }
         let (action, text) = rest.split_once(' ').unwrap_or((rest, ""));
         match action {
             "$" => self.open(who, text, at),
@@ -111,14 +148,7 @@ impl Run {
                 let terminal = self.terminal(who, at);
                 terminal.parts.push((part.to_string(), from.to_string()));
             }
-            "^C" => {
-                // Ctrl-C: the terminal shows `^C`, and the program ends (here, killed).
-                let terminal = self.terminal(who, at);
-                let _ = terminal.child.kill();
-                let _ = terminal.child.wait();
-                terminal.wait(at, "the end of its output", |s| s.ended);
-                terminal.screen.0.lock().unwrap().bytes.extend(b"^C\n");
-            }
+            "^C" => self.terminal(who, at).interrupt(at),
             _ => panic!("{at}: unknown step {action:?} (use $, <, ?, @, ^C or ^D)"),
         }
     }
@@ -130,8 +160,21 @@ impl Run {
             .unwrap_or_else(|| panic!("{at}: no program was started in terminal {name:?}"))
     }
 
-    /// Starts `command` (`[VAR=value ...] cargo run -p PKG --bin NAME [-- ARGS]`).
+    /// Starts `command`: a lesson program (`[VAR=value ...] cargo run -p PKG --bin NAME [--
+    /// ARGS]`) or any other command, in bash.
     fn open(&mut self, name: &str, command: &str, at: &str) {
+        self.find_server();
+        let is_cargo = command
+            .split_whitespace()
+            .find(|word| !word.contains('='))
+            .is_some_and(|word| word == "cargo");
+        if !is_cargo {
+            let (shown, runs) = self.shell_command(command);
+            let terminal =
+                Terminal::start(name, Path::new("bash"), &["-c".into(), runs], &[], &shown);
+            self.terminals.push(terminal);
+            return;
+        }
         let mut words = command.split_whitespace().peekable();
         let mut env = Vec::new();
         while let Some((key, value)) = words.peek().and_then(|w| w.split_once('=')) {
@@ -170,10 +213,91 @@ impl Run {
         self.terminals.push(terminal);
     }
 
+    /// The last `listening on HOST:PORT` line of any terminal opened so far names the server
+    /// that clients call.
+    fn find_server(&mut self) {
+        for terminal in &self.terminals {
+            let screen = terminal.screen.0.lock().unwrap().bytes.clone();
+            let screen = String::from_utf8_lossy(&screen);
+            let found = screen
+                .lines()
+                .filter_map(|l| l.strip_prefix("listening on "))
+                .last();
+            if let Some(addr) = found {
+                self.server = Some(addr.trim().to_string());
+            }
+        }
+    }
+
+    /// A shell command as the transcript shows it and as it runs: `[[...]]` runs but is not
+    /// shown; `{PORT}` runs with a real port and shows PORT.
+    fn shell_command(&mut self, command: &str) -> (String, String) {
+        let (mut shown, mut runs) = (String::new(), String::new());
+        let mut rest = command;
+        while let Some(start) = rest.find("[[") {
+            shown.push_str(&rest[..start]);
+            runs.push_str(&rest[..start]);
+            let end = rest[start..].find("]]").map_or(rest.len(), |e| start + e);
+            runs.push_str(&rest[start + 2..end]);
+            rest = rest.get(end + 2..).unwrap_or("");
+        }
+        shown.push_str(rest);
+        runs.push_str(rest);
+        // A hidden part that was the only thing between two spaces leaves two spaces.
+        let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+        (self.with_ports(&shown, false), self.with_ports(&runs, true))
+    }
+
+    /// `text` with every `{PORT}` replaced by the port shown (`real` false) or the real one.
+    fn with_ports(&mut self, text: &str, real: bool) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
+            let inside = &rest[start + 1..start + len];
+            out.push_str(&rest[..start]);
+            if inside.is_empty() || !inside.chars().all(|c| c.is_ascii_digit()) {
+                out.push_str(&rest[start..=start + len]);
+            } else if !real {
+                out.push_str(inside);
+            } else {
+                out.push_str(&self.real_port(inside));
+            }
+            rest = &rest[start + len + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn real_port(&mut self, shown: &str) -> String {
+        let server_port = self.server.as_ref().and_then(|a| a.rsplit(':').next());
+        if self.shown_port.as_deref() == Some(shown) {
+            if let Some(port) = server_port {
+                return port.to_string();
+            }
+        }
+        if let Some((_, real)) = self.free_ports.iter().find(|(s, _)| s == shown) {
+            return real.clone();
+        }
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+        let real = probe.local_addr().unwrap().port().to_string();
+        self.free_ports.push((shown.to_string(), real.clone()));
+        real
+    }
+
     /// Waits for every program to end, then gives each terminal's transcript.
-    fn finish(mut self) -> Vec<(String, String)> {
-        let real_port = self.server.as_ref().and_then(|a| a.rsplit(':').next());
-        let port_change = real_port.zip(self.shown_port.as_deref());
+    fn finish(mut self) -> Transcripts {
+        self.find_server();
+        let real_port = self
+            .server
+            .clone()
+            .and_then(|a| a.rsplit(':').next().map(String::from));
+        let mut port_changes: Vec<(String, String)> = self.free_ports.clone();
+        if let Some(port) = real_port.zip(self.shown_port.clone()) {
+            port_changes.push((port.1, port.0));
+        }
         let mut transcripts: Vec<(String, String)> = Vec::new();
         for terminal in &mut self.terminals {
             terminal.stdin = None;
@@ -182,9 +306,10 @@ impl Run {
             let _ = terminal.child.wait();
             let bytes = terminal.screen.0.lock().unwrap().bytes.clone();
             let mut text = with_anchors(&String::from_utf8_lossy(&bytes), &terminal.parts);
-            if let Some((real, shown)) = port_change {
+            for (shown, real) in &port_changes {
                 text = text.replace(&format!(":{real}"), &format!(":{shown}"));
             }
+            let text = shortened(&text.replace(&format!("{}/", workspace().display()), ".../"));
             match transcripts
                 .iter_mut()
                 .find(|(name, _)| *name == terminal.name)
@@ -193,8 +318,37 @@ impl Run {
                 None => transcripts.push((terminal.name.clone(), text)),
             }
         }
-        transcripts
+        Transcripts {
+            terminals: transcripts,
+            varies: self.varies,
+        }
     }
+}
+
+/// The workspace's folder: where every command runs.
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("test-support is in the workspace")
+}
+
+/// The text with every run of more than ten of the same character shortened to three, `…`
+/// and three, so that a long line fits a page (`长长长…长长长`).
+pub fn shortened(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|&&c| c == chars[i]).count();
+        if run > 10 && chars[i] != '\n' {
+            let three: String = std::iter::repeat_n(chars[i], 3).collect();
+            out.push_str(&format!("{three}…{three}"));
+        } else {
+            out.extend(&chars[i..i + run]);
+        }
+        i += run;
+    }
+    out
 }
 
 impl Terminal {
@@ -211,10 +365,16 @@ impl Terminal {
             .args(["-c", "exec \"$0\" \"$@\" 2>&1"])
             .arg(program)
             .args(args)
+            .current_dir(workspace())
+            // Python buffers its output when it goes to a pipe; a terminal shows it at once.
+            .env("PYTHONUNBUFFERED", "1")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
+        // Its own process group, like a terminal's job, so that Ctrl-C reaches all of it.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
@@ -266,6 +426,27 @@ impl Terminal {
         let _ = stdin.flush();
     }
 
+    /// Ctrl-C: the terminal shows `^C`, and the program's process group gets SIGINT (where
+    /// there is no `kill`, the program is killed). It must end within the deadline.
+    fn interrupt(&mut self, at: &str) {
+        self.screen.0.lock().unwrap().bytes.extend(b"^C");
+        let group = format!("-{}", self.child.id());
+        let sent = Command::new("kill")
+            .args(["-INT", "--", &group])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !sent {
+            let _ = self.child.kill();
+        }
+        self.wait(at, "the program to end after Ctrl-C", |s| s.ended);
+        let _ = self.child.wait();
+        let mut screen = self.screen.0.lock().unwrap();
+        if !screen.bytes.ends_with(b"\n") {
+            screen.bytes.push(b'\n');
+        }
+    }
+
     fn wait(&self, at: &str, what: &str, done: impl Fn(&Screen) -> bool) {
         let (lock, changed) = &*self.screen;
         let deadline = Instant::now() + TIMEOUT;
@@ -291,6 +472,12 @@ impl Terminal {
 
 impl Drop for Terminal {
     fn drop(&mut self) {
+        // The whole process group: a shell command may have started programs of its own.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -337,8 +524,12 @@ fn with_anchors(text: &str, parts: &[(String, String)]) -> String {
     out
 }
 
+/// Whether the program printed `text` (the command line above its output does not count).
 fn contains(screen: &Screen, text: &str) -> bool {
-    String::from_utf8_lossy(&screen.bytes).contains(text)
+    let printed = String::from_utf8_lossy(&screen.bytes);
+    printed
+        .split_once('\n')
+        .is_some_and(|(_, output)| output.contains(text))
 }
 
 /// The text with every run of digits, `.`, `:` and `-` that holds four digits or more
@@ -379,7 +570,8 @@ pub fn check_dir(dir: &Path, bless: bool) -> Vec<String> {
     scripts.sort();
     for script in scripts {
         let folder = script.with_extension("");
-        for (terminal, actual) in run(&script) {
+        let transcripts = run_script(&script);
+        for (terminal, actual) in transcripts.terminals {
             let kept = folder.join(format!("{terminal}.txt"));
             if bless {
                 std::fs::create_dir_all(&folder).unwrap();
@@ -387,6 +579,9 @@ pub fn check_dir(dir: &Path, bless: bool) -> Vec<String> {
                 continue;
             }
             let expected = std::fs::read_to_string(&kept).unwrap_or_default();
+            if transcripts.varies && !expected.is_empty() {
+                continue;
+            }
             if let Some(difference) = difference(&expected, &actual) {
                 problems.push(format!("{}: {difference}", kept.display()));
             }
@@ -414,4 +609,76 @@ pub fn difference(expected: &str, actual: &str) -> Option<String> {
             actual.lines().count()
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script(text: &str) -> Transcripts {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("t.script");
+        std::fs::write(&path, text).unwrap();
+        run_script(&path)
+    }
+
+    #[test]
+    fn long_runs_of_one_character_are_shortened() {
+        let line = format!("client says: {}\n", "长".repeat(341));
+        assert_eq!(shortened(&line), "client says: 长长长…长长长\n");
+        assert_eq!(shortened("1111111111 ok\n"), "1111111111 ok\n");
+    }
+
+    #[test]
+    fn hidden_parts_run_but_are_not_shown_and_ports_are_shown_as_the_script_says() {
+        let mut run = Run {
+            shown_port: Some("8001".into()),
+            server: Some("127.0.0.1:41234".into()),
+            ..Run::default()
+        };
+        let (shown, runs) = run.shell_command("python3 client.py [[{8001}]]");
+        assert_eq!(shown, "python3 client.py");
+        assert_eq!(runs, "python3 client.py 41234");
+        let (shown, runs) = run.shell_command("printf 'x' > /dev/tcp/127.0.0.1/{8002}");
+        assert_eq!(shown, "printf 'x' > /dev/tcp/127.0.0.1/8002");
+        assert!(
+            !runs.contains("{8002}") && !runs.ends_with("/8002"),
+            "{runs}"
+        );
+        let (_, again) = run.shell_command("nc 127.0.0.1 {8002}");
+        assert!(
+            runs.ends_with(again.rsplit(' ').next().unwrap()),
+            "one port per name"
+        );
+    }
+
+    #[test]
+    fn a_shell_terminal_is_typed_into_and_shows_what_was_typed() {
+        let out = script("t $ printf 'name> '; read n; echo \"hello $n\"\nt < 小文\n");
+        let text = &out.terminals[0].1;
+        assert!(text.contains("name> 小文\nhello 小文\n"), "{text}");
+        assert!(!out.varies);
+    }
+
+    #[test]
+    fn ctrl_c_sends_sigint_and_the_terminal_shows_it() {
+        let out = script(
+            "t $ trap 'echo caught; exit 0' INT; echo ready; while :; do sleep 0.05; done\n\
+             t ? ready\nt ^C\nvaries\n",
+        );
+        let text = &out.terminals[0].1;
+        assert!(text.ends_with("ready\n^Ccaught\n"), "{text:?}");
+        assert!(out.varies);
+    }
+
+    #[test]
+    fn the_workspace_folder_is_shown_as_dots() {
+        let out = script("t $ pwd\n");
+        assert_eq!(
+            out.terminals[0].1,
+            "$ pwd\n...\n".replace("...\n", &format!("{}\n", workspace().display()))
+        );
+        let out = script("t $ echo \"$PWD/lessons\"\n");
+        assert_eq!(out.terminals[0].1, "$ echo \"$PWD/lessons\"\n.../lessons\n");
+    }
 }
