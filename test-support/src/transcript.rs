@@ -24,7 +24,10 @@
 //!   HOST:PORT` line from any program makes that program the last server started.
 //! - `client < TEXT`: wait until the program shows a prompt (its output ends with `> `),
 //!   then type TEXT and Enter. The transcript shows TEXT after the prompt, as a terminal does.
-//! - `server ? TEXT`: wait until the terminal shows TEXT.
+//! - `server ? TEXT`: wait until the program prints TEXT (after what the last `?` in that
+//!   terminal found). `client ?>`: wait for a new prompt without typing (before a `^C`).
+//! - `server ... TEXT`: a long run of lines that contain TEXT (10,000 timestamps) is shown as
+//!   its first two lines, `...`, and its last line.
 //! - `server ^D`: end the input (Ctrl-D). `server ^C`: press Ctrl-C: the terminal shows `^C`
 //!   and the program gets SIGINT, as from a keyboard (a Python program prints its
 //!   `KeyboardInterrupt`); it must end within the deadline.
@@ -67,6 +70,8 @@ struct Screen {
     bytes: Vec<u8>,
     /// Where the output stood when the last line was typed: a prompt must come after it.
     typed_at: usize,
+    /// Where the last `?` found its text: the next `?` looks after it.
+    seen_until: usize,
 
     ended: bool,
 }
@@ -83,6 +88,8 @@ struct Terminal {
     /// The named parts of the transcript and the text of the line each begins at
     /// (`TERMINAL @ NAME TEXT`).
     parts: Vec<(String, String)>,
+    /// Long runs of similar lines to show as two, `...` and the last (`TERMINAL ... TEXT`).
+    elide: Vec<String>,
 }
 
 /// A script being run.
@@ -141,7 +148,9 @@ impl Run {
         match action {
             "$" => self.open(who, text, at),
             "<" => self.terminal(who, at).type_line(text, at),
-            "?" => self.terminal(who, at).wait(at, text, |s| contains(s, text)),
+            "?" => self.terminal(who, at).wait_for_text(text, at),
+            "?>" => self.terminal(who, at).wait_for_prompt(at),
+            "..." => self.terminal(who, at).elide.push(text.to_string()),
             "^D" => self.terminal(who, at).stdin = None,
             "@" => {
                 let (part, from) = text.split_once(' ').unwrap_or((text, ""));
@@ -164,26 +173,19 @@ impl Run {
     /// ARGS]`) or any other command, in bash.
     fn open(&mut self, name: &str, command: &str, at: &str) {
         self.find_server();
-        let is_cargo = command
-            .split_whitespace()
-            .find(|word| !word.contains('='))
-            .is_some_and(|word| word == "cargo");
-        if !is_cargo {
-            let (shown, runs) = self.shell_command(command);
-            let terminal =
-                Terminal::start(name, Path::new("bash"), &["-c".into(), runs], &[], &shown);
-            self.terminals.push(terminal);
-            return;
-        }
-        let mut words = command.split_whitespace().peekable();
+        let (shown, runs) = self.shell_command(command);
+        let mut words = runs.split_whitespace().peekable();
         let mut env = Vec::new();
         while let Some((key, value)) = words.peek().and_then(|w| w.split_once('=')) {
             env.push((key.to_string(), value.to_string()));
             words.next();
         }
         let words: Vec<&str> = words.collect();
+        let shell = |w: &&str| w.contains(['|', '>', '<', ';', '&', '\'', '"', '$']);
         let (package, program, mut args) = match words.as_slice() {
-            ["cargo", "run", "-p", package, "--bin", program, rest @ ..] => {
+            ["cargo", "run", "-p", package, "--bin", program, rest @ ..]
+                if !rest.iter().any(shell) =>
+            {
                 let args = rest.strip_prefix(&["--"]).unwrap_or(rest);
                 (
                     *package,
@@ -191,7 +193,15 @@ impl Run {
                     args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                 )
             }
-            _ => panic!("{at}: start programs as `cargo run -p PKG --bin NAME [-- ARGS]`"),
+            _ => {
+                // Any other command, or a lesson program in a pipe: bash runs it, and cargo
+                // keeps its compiling lines to itself.
+                let runs = runs.replace("cargo run ", "cargo run --quiet ");
+                let terminal =
+                    Terminal::start(name, Path::new("bash"), &["-c".into(), runs], &[], &shown);
+                self.terminals.push(terminal);
+                return;
+            }
         };
         let has_addr = args.iter().any(|a: &String| a.starts_with("--addr"));
         match (program, &self.server) {
@@ -199,8 +209,7 @@ impl Run {
             ("client", Some(addr)) if !has_addr => args.extend(["--addr".into(), addr.clone()]),
             _ => {}
         }
-        let terminal =
-            Terminal::start(name, &fresh_program(package, program), &args, &env, command);
+        let terminal = Terminal::start(name, &fresh_program(package, program), &args, &env, &shown);
         if program == "server" && !has_addr {
             terminal.wait(at, "the `listening on` line", |s| {
                 contains(s, "listening on ") && s.bytes.ends_with(b"\n")
@@ -305,7 +314,11 @@ impl Run {
             terminal.wait(&at, "the program to end", |s| s.ended);
             let _ = terminal.child.wait();
             let bytes = terminal.screen.0.lock().unwrap().bytes.clone();
-            let mut text = with_anchors(&String::from_utf8_lossy(&bytes), &terminal.parts);
+            let mut text = String::from_utf8_lossy(&bytes).into_owned();
+            for marker in &terminal.elide {
+                text = elided(&text, marker);
+            }
+            let mut text = with_anchors(&text, &terminal.parts);
             for (shown, real) in &port_changes {
                 text = text.replace(&format!(":{real}"), &format!(":{shown}"));
             }
@@ -406,14 +419,29 @@ impl Terminal {
             stdin,
             screen,
             parts: Vec::new(),
+            elide: Vec::new(),
         }
+    }
+
+    /// Waits until the program prints `text`, after where the last such wait found its text.
+    fn wait_for_text(&self, text: &str, at: &str) {
+        self.wait(at, &format!("{text:?}"), |s| find_after(s, text).is_some());
+        let mut screen = self.screen.0.lock().unwrap();
+        if let Some(end) = find_after(&screen, text) {
+            screen.seen_until = end;
+        }
+    }
+
+    /// Waits for a new prompt: output that ends with `> `, after the last typed line.
+    fn wait_for_prompt(&self, at: &str) {
+        self.wait(at, "a prompt (output ending with `> `)", |s| {
+            s.bytes.len() > s.typed_at && s.bytes.ends_with(b"> ")
+        });
     }
 
     /// Waits for a new prompt, then types `text` and Enter.
     fn type_line(&mut self, text: &str, at: &str) {
-        self.wait(at, "a prompt (output ending with `> `)", |s| {
-            s.bytes.len() > s.typed_at && s.bytes.ends_with(b"> ")
-        });
+        self.wait_for_prompt(at);
         let mut screen = self.screen.0.lock().unwrap();
         screen.bytes.extend(format!("{text}\n").as_bytes());
         screen.typed_at = screen.bytes.len();
@@ -520,6 +548,41 @@ fn with_anchors(text: &str, parts: &[(String, String)]) -> String {
             out.push('\n');
         }
         out.push_str(&format!("ANCHOR_END: {last}\n"));
+    }
+    out
+}
+
+/// Where `text` ends, when the program printed it after the last `?` found its own text.
+fn find_after(screen: &Screen, text: &str) -> Option<usize> {
+    let header = screen.bytes.iter().position(|&b| b == b'\n')? + 1;
+    let from = header.max(screen.seen_until);
+    let printed = &screen.bytes[from..];
+    let at = printed
+        .windows(text.len().max(1))
+        .position(|w| w == text.as_bytes())?;
+    Some(from + at + text.len())
+}
+
+/// The text with each long run of lines that contain `marker` shown as its first two lines,
+/// `...`, and its last line.
+pub fn elided(text: &str, marker: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let run = lines[i..]
+            .iter()
+            .take_while(|l| l.contains(marker) && !l.starts_with("$ "))
+            .count();
+        if run > 5 {
+            out.extend(lines[i..i + 2].iter().copied());
+            out.push_str("...\n");
+            out.push_str(lines[i + run - 1]);
+            i += run;
+        } else {
+            out.push_str(lines[i]);
+            i += 1;
+        }
     }
     out
 }
@@ -680,5 +743,17 @@ mod tests {
         );
         let out = script("t $ echo \"$PWD/lessons\"\n");
         assert_eq!(out.terminals[0].1, "$ echo \"$PWD/lessons\"\n.../lessons\n");
+    }
+
+    #[test]
+    fn a_wait_looks_after_the_last_wait_and_long_runs_of_lines_are_elided() {
+        let out = script(
+            "t $ for i in 1 2 3 4 5 6 7 8; do echo \"sent $i\"; done; echo one; echo one\n\
+             t ? one\nt ? one\nt ... sent \n",
+        );
+        assert_eq!(
+            out.terminals[0].1.lines().skip(1).collect::<Vec<_>>(),
+            ["sent 1", "sent 2", "...", "sent 8", "one", "one"]
+        );
     }
 }
