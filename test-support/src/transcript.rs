@@ -27,7 +27,7 @@
 //! - `client < TEXT`: wait until the program shows a prompt (its output ends with `> `),
 //!   then type TEXT and Enter. The transcript shows TEXT after the prompt, as a terminal does.
 //! - `server ? TEXT`: wait until the program prints TEXT (after what the last `?` in that
-//!   terminal found). `client ?>`: wait for a new prompt without typing (before a `^C`).
+//!   terminal found, and after the last line typed there). `client ?>`: wait for a new prompt without typing (before a `^C`).
 //! - `server ... TEXT`: a long run of lines that contain TEXT (10,000 timestamps) is shown as
 //!   its first two lines, `...`, and its last line.
 //! - `server ^D`: end the input (Ctrl-D). `server ^C`: press Ctrl-C: the terminal shows `^C`
@@ -76,7 +76,8 @@ struct Screen {
     bytes: Vec<u8>,
     /// Where the output stood when the last line was typed: a prompt must come after it.
     typed_at: usize,
-    /// Where the last `?` found its text: the next `?` looks after it.
+    /// Where the last `?` found its text, or the last line was typed: the next `?` looks
+    /// after it.
     seen_until: usize,
 
     ended: bool,
@@ -451,6 +452,7 @@ impl Terminal {
         let mut screen = self.screen.0.lock().unwrap();
         screen.bytes.extend(format!("{text}\n").as_bytes());
         screen.typed_at = screen.bytes.len();
+        screen.seen_until = screen.bytes.len();
         drop(screen);
         let stdin = self
             .stdin
