@@ -47,6 +47,8 @@
 //! and a run of more than ten of the same character is shortened to three, `…`, and three
 //! (`长长长…长长长`).
 //!
+//! A line that ends with ` \` goes on on the next one, in the transcript too, as in a shell.
+//!
 //! At the end every program must have ended by itself (or by `^C`). Lines starting with `#`
 //! are comments. Every wait has a deadline ([`crate::TIMEOUT`]).
 //!
@@ -129,13 +131,20 @@ pub fn run_script(path: &Path) -> Transcripts {
     let script = std::fs::read_to_string(path)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
     let mut run = Run::default();
-    for (number, line) in script.lines().enumerate() {
-        let line = line.trim();
+    let mut lines = script.lines().enumerate();
+    while let Some((number, line)) = lines.next() {
+        let mut line = line.trim().to_string();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        // A command too long for a page goes on the next line after ` \`, as in a shell.
+        while line.ends_with(" \\") {
+            let Some((_, next)) = lines.next() else { break };
+            line.push('\n');
+            line.push_str(next.trim_end());
+        }
         let at = format!("{}:{}", path.display(), number + 1);
-        run.step(line, &at);
+        run.step(&line, &at);
     }
     run.finish()
 }
@@ -218,13 +227,16 @@ impl Run {
         }
         let terminal = Terminal::start(name, &fresh_program(package, program), &args, &env, &shown);
         if program == "server" && !has_addr {
+            // (or for its end: a server given a wrong option stops at once)
             terminal.wait(at, "the `listening on` line", |s| {
-                contains(s, "listening on ") && s.bytes.ends_with(b"\n")
+                (contains(s, "listening on ") && s.bytes.ends_with(b"\n")) || s.ended
             });
             let screen = terminal.screen.0.lock().unwrap().bytes.clone();
             let screen = String::from_utf8_lossy(&screen);
             let addr = screen.lines().find_map(|l| l.strip_prefix("listening on "));
-            self.server = addr.map(|a| a.trim().to_string());
+            if let Some(addr) = addr {
+                self.server = Some(addr.trim().to_string());
+            }
         }
         self.terminals.push(terminal);
     }
@@ -256,11 +268,13 @@ impl Run {
             let end = rest[start..].find("]]").map_or(rest.len(), |e| start + e);
             runs.push_str(&rest[start + 2..end]);
             rest = rest.get(end + 2..).unwrap_or("");
+            // A hidden part that stood between two spaces leaves one.
+            if shown.ends_with(' ') && (rest.starts_with(' ') || rest.is_empty()) {
+                shown.pop();
+            }
         }
         shown.push_str(rest);
         runs.push_str(rest);
-        // A hidden part that was the only thing between two spaces leaves two spaces.
-        let shown = shown.split_whitespace().collect::<Vec<_>>().join(" ");
         (self.with_ports(&shown, false), self.with_ports(&runs, true))
     }
 
