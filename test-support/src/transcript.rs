@@ -37,6 +37,9 @@
 //!   that contains TEXT (the first part: leave TEXT out, it begins at the top). The kept file
 //!   gets mdBook `ANCHOR:` lines, so a chapter can show a terminal a part at a time.
 //! - `port 8001`: the port the book shows for the server (the lesson's default).
+//! - `stop`: the transcripts end here, in every terminal at once: the programs still running
+//!   are stopped, and nothing they print from now on is shown (two programs that wait for
+//!   each other for ever, where a Ctrl-C in one would make the other print a race).
 //! - `varies`: the experiment's outcome is random (which trials glue, which rounds lose a
 //!   message). The kept transcript is one real run: the check runs the script (so every
 //!   wait, `?`, must still be met) but does not compare the output; a bless records a new
@@ -78,6 +81,8 @@ struct Screen {
     bytes: Vec<u8>,
     /// Where the output stood when the last line was typed: a prompt must come after it.
     typed_at: usize,
+    /// The transcript ends here (`stop`): what the program prints from now on is not shown.
+    frozen: bool,
     /// Where the last `?` found its text, or the last line was typed: the next `?` looks
     /// after it.
     seen_until: usize,
@@ -158,6 +163,16 @@ impl Run {
         }
         if who == "varies" {
             self.varies = true;
+            return;
+        }
+        if who == "stop" {
+            // Freeze every screen at once, then end the programs.
+            for terminal in &self.terminals {
+                terminal.screen.0.lock().unwrap().frozen = true;
+            }
+            for terminal in &mut self.terminals {
+                terminal.end_group();
+            }
             return;
         }
         let (action, text) = rest.split_once(' ').unwrap_or((rest, ""));
@@ -424,7 +439,7 @@ impl Terminal {
                 let mut screen = lock.lock().unwrap();
                 if size == 0 {
                     screen.ended = true;
-                } else if screen.bytes.len() < crate::OUTPUT_LIMIT {
+                } else if screen.bytes.len() < crate::OUTPUT_LIMIT && !screen.frozen {
                     screen.bytes.extend_from_slice(&chunk[..size]);
                 }
                 changed.notify_all();
@@ -520,9 +535,10 @@ impl Terminal {
     }
 }
 
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        // The whole process group: a shell command may have started programs of its own.
+impl Terminal {
+    /// Kills the program and whatever it started: a shell command may have started
+    /// programs of its own.
+    fn end_group(&mut self) {
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
             .args(["-KILL", "--", &group])
@@ -530,6 +546,12 @@ impl Drop for Terminal {
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.end_group();
     }
 }
 
