@@ -40,6 +40,8 @@
 //! - `stop`: the transcripts end here, in every terminal at once: the programs still running
 //!   are stopped, and nothing they print from now on is shown (two programs that wait for
 //!   each other for ever, where a Ctrl-C in one would make the other print a race).
+//! - `listens {8002}`: wait until a program listens on that port (for one that prints no
+//!   `listening on` line, like `socat`; Linux only).
 //! - `varies`: the experiment's outcome is random (which trials glue, which rounds lose a
 //!   message). The kept transcript is one real run: the check runs the script (so every
 //!   wait, `?`, must still be met) but does not compare the output; a bless records a new
@@ -159,6 +161,12 @@ impl Run {
         let (who, rest) = line.split_once(' ').unwrap_or((line, ""));
         if who == "port" {
             self.shown_port = Some(rest.trim().to_string());
+            return;
+        }
+        if who == "listens" {
+            // A program that prints no `listening on` line (socat): wait for its port.
+            let port = self.with_ports(rest.trim(), true);
+            wait_for_listener(&port, at);
             return;
         }
         if who == "varies" {
@@ -372,6 +380,28 @@ impl Run {
             varies: self.varies,
         }
     }
+}
+
+/// Waits until something listens on loopback port `port` (Linux: `/proc/net/tcp`).
+fn wait_for_listener(port: &str, at: &str) {
+    let hex = format!(
+        ":{:04X} ",
+        port.parse::<u16>().expect("`listens` takes a port")
+    );
+    let deadline = Instant::now() + TIMEOUT;
+    while Instant::now() < deadline {
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+        // Local address and port, then the remote one, then the state: 0A is LISTEN.
+        let listening = table.lines().any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() > 3 && format!("{} ", &fields[1][8..]) == hex && fields[3] == "0A"
+        });
+        if listening {
+            return;
+        }
+        thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("{at}: nothing listened on port {port} within {TIMEOUT:?}");
 }
 
 /// The workspace's folder: where every command runs.
