@@ -21,7 +21,8 @@ fn main() {
     // ANCHOR_END: text
 
     // ANCHOR: bytes
-    // A socket sends bytes, not text. Python: "你好".encode() gives b'\xe4\xbd\xa0\xe5\xa5\xbd'.
+    // A socket sends bytes, not text.
+    // Python: "你好".encode() gives b'\xe4\xbd\xa0\xe5\xa5\xbd'.
     let message = "你好";
     let bytes: &[u8] = message.as_bytes();
     println!(
