@@ -123,7 +123,8 @@ pub fn count(n: u64, noun: &str) -> String {
 }
 
 // ANCHOR: finish
-/// The end of every `main`: success is exit 0, an error is one `error:` line and exit 1.
+/// The end of every `main`: success is exit 0, an error is one `error:` line and
+/// exit 1.
 pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -192,8 +193,9 @@ pub fn is_hang_up(err: &io::Error) -> bool {
 
 // ANCHOR: receive
 /// One `recv(1024)`: waits for bytes, then reads what has arrived, at most
-/// `buffer.len()`. Returns how many bytes it read; 0 means the other side hung up. A sudden
-/// hang-up (a "connection reset", which Python reports as an error too) also gives 0 here.
+/// `buffer.len()`. Returns how many bytes it read; 0 means the other side hung up.
+/// A sudden hang-up (a "connection reset", which Python reports as an error too)
+/// also gives 0 here.
 pub fn receive(line: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
     match line.read(buffer) {
         Err(err) if is_hang_up(&err) => Ok(0),

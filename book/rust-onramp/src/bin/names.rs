@@ -12,7 +12,8 @@ fn main() {
     // ANCHOR_END: let
 
     // ANCHOR: text
-    // `String` owns its text and can grow; `&str` borrows text that lives somewhere else.
+    // `String` owns its text and can grow;
+    // `&str` borrows text that lives somewhere else.
     let greeting: &str = "hello";
     let mut line: String = String::from(greeting);
     line.push_str(", server");
