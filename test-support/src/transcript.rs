@@ -27,7 +27,8 @@
 //! - `client < TEXT`: wait until the program shows a prompt (its output ends with `> `),
 //!   then type TEXT and Enter. The transcript shows TEXT after the prompt, as a terminal does.
 //! - `server ? TEXT`: wait until the program prints TEXT (after what the last `?` in that
-//!   terminal found, and after the last line typed there). `client ?>`: wait for a new prompt without typing (before a `^C`).
+//!   terminal found, and after the last line typed there). `client ?>`: wait for a new
+//!   prompt without typing (before a `^C`, so that the program is really waiting).
 //! - `server ... TEXT`: a long run of lines that contain TEXT (10,000 timestamps) is shown as
 //!   its first two lines, `...`, and its last line.
 //! - `server ^D`: end the input (Ctrl-D). `server ^C`: press Ctrl-C: the terminal shows `^C`
@@ -49,17 +50,19 @@
 //!
 //! What is kept is what a reader would see, with two changes so it fits a page: the
 //! workspace's folder is shown as `...` (Python tracebacks name files by their full path),
-//! and a run of more than ten of the same character is shortened to three, `…`, and three
-//! (`长长长…长长长`).
+//! and a run of more than ten of the same letter or digit is shortened to three, `…`, and
+//! three (`长长长…长长长`).
 //!
 //! A line that ends with ` \` goes on on the next one, in the transcript too, as in a shell.
 //!
-//! At the end every program must have ended by itself (or by `^C`). Lines starting with `#`
+//! At the end every program must have ended by itself (or by `^C` or `stop`). Lines starting with `#`
 //! are comments. Every wait has a deadline ([`crate::TIMEOUT`]).
 //!
 //! Ports, times and timestamps change from run to run: the comparison ignores every run of
 //! digits, dots, colons and dashes that holds four digits or more (`127.0.0.1:41234`,
 //! `1795675552.119620`, `2026-11-26 14:45:52`). Everything else must match to the letter.
+//!
+//! The scripts use bash, `/dev/tcp` and Linux's answers, so the check runs on Linux.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -273,7 +276,7 @@ impl Run {
             let found = screen
                 .lines()
                 .filter_map(|l| l.strip_prefix("listening on "))
-                .last();
+                .next_back();
             if let Some(addr) = found {
                 self.server = Some(addr.trim().to_string());
             }
