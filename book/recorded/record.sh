@@ -3,7 +3,7 @@
 # chapter "See it with the system's own tools" (book/src/appendix/system-tools.md).
 # Linux only. tcpdump needs root: sudo book/recorded/record.sh
 # Run from the project's folder. It uses ports 8001 and 8041, so nothing else may use them.
-# It writes book/recorded/ss.txt and book/recorded/tcpdump.txt (with mdBook ANCHOR lines).
+# It writes book/recorded/ss.txt, syn-sent.txt and tcpdump.txt (with mdBook ANCHOR lines).
 set -eu
 cd "$(dirname "$0")/../.."
 out=book/recorded
@@ -138,9 +138,27 @@ part trap-caller
 
 } > "$out/ss.txt"
 
+# A caller that does not fit in the queue, dialing again and again (no root needed).
+{
+echo "ANCHOR: when"
+echo "recorded on $(date -u '+%Y-%m-%d') with Linux $(uname -r), while backlog's caller 7 waited"
+part when
+"$B1" --callers 7 --wait 8 > "$work/backlog7.out" 2>&1 &
+backlog=$!
+sleep 0.5
+echo "ANCHOR: first"
+show "ss -tno state syn-sent"
+part first
+sleep 5.9
+echo "ANCHOR: later"
+show "ss -tno state syn-sent"
+part later
+wait "$backlog"
+} > "$out/syn-sent.txt"
+
 {
     echo "ANCHOR: capture"
     cat "$work/tcpdump.txt"
     echo "ANCHOR_END: capture"
 } > "$out/tcpdump.txt"
-echo "wrote $out/ss.txt and $out/tcpdump.txt"
+echo "wrote $out/ss.txt, $out/syn-sent.txt and $out/tcpdump.txt"
