@@ -23,12 +23,12 @@ B1=$(program lesson-01-phone-metaphor backlog)
 S4=$(program lesson-04-reconnect-loop server)
 C4=$(program lesson-04-reconnect-loop client)
 
-part() { echo "ANCHOR_END: $1"; }
+part() { echo "# ANCHOR_END: $1"; }
 # Prints a command as typed, then runs it.
 show() { echo "\$ $1"; eval "$1"; }
 
 {
-echo "ANCHOR: when"
+echo "# ANCHOR: when"
 echo "recorded on $(date -u '+%Y-%m-%d') with Linux $(uname -r)"
 part when
 
@@ -39,7 +39,7 @@ tcpdump -i lo -n -ttttt -l 'tcp port 8001' 2> "$work/tcpdump.err" \
 tcpdump=$!
 sleep 1
 
-echo "ANCHOR: listen"
+echo "# ANCHOR: listen"
 mkfifo "$work/server-in" "$work/client-in"
 "$S1" < "$work/server-in" > "$work/s1.out" 2>&1 &
 server=$!
@@ -48,7 +48,7 @@ sleep 0.3
 show "ss -tan '( sport = :8001 )'"
 part listen
 
-echo "ANCHOR: estab"
+echo "# ANCHOR: estab"
 "$C1" < "$work/client-in" > "$work/c1.out" 2>&1 &
 client=$!
 exec 4> "$work/client-in"
@@ -56,7 +56,7 @@ sleep 0.3
 show "ss -tan '( sport = :8001 or dport = :8001 )'"
 part estab
 
-echo "ANCHOR: after"
+echo "# ANCHOR: after"
 echo 你好，我是小文 >&4
 sleep 0.3
 echo 你好小文，我是明威 >&3
@@ -72,7 +72,7 @@ sleep 0.3
 kill "$tcpdump"
 sleep 0.3
 
-echo "ANCHOR: queue"
+echo "# ANCHOR: queue"
 "$B1" --backlog 2 --callers 4 --wait 3 > "$work/backlog.out" 2>&1 &
 backlog=$!
 sleep 1
@@ -81,7 +81,7 @@ show "ss -tan '( sport = :$port or dport = :$port )'"
 wait "$backlog"
 part queue
 
-echo "ANCHOR: time-wait"
+echo "# ANCHOR: time-wait"
 "$S4" --reply 收到 > "$work/s4.out" 2>&1 &
 server=$!
 sleep 0.3
@@ -90,7 +90,7 @@ sleep 0.2
 show "ss -tano state time-wait '( sport = :8041 or dport = :8041 )'"
 kill "$server"
 part time-wait
-echo "ANCHOR: queue-04"
+echo "# ANCHOR: queue-04"
 mkfifo "$work/s4-in" "$work/a-in" "$work/b-in"
 "$S4" < "$work/s4-in" > "$work/s4q.out" 2>&1 &
 server=$!
@@ -118,7 +118,7 @@ wait "$server" || true
 part queue-04
 
 T4=$(program lesson-04-reconnect-loop trap)
-echo "ANCHOR: trap"
+echo "# ANCHOR: trap"
 "$T4" --rounds 5 > "$work/trap.out"
 port=$(head -1 "$work/trap.out" | sed 's/.*://')
 echo "\$ cargo run -p lesson-04-reconnect-loop --bin trap -- --rounds 5"
@@ -127,7 +127,7 @@ grep '^summary' "$work/trap.out"
 show "ss -tan state time-wait '( sport = :$port )'"
 part trap
 
-echo "ANCHOR: trap-caller"
+echo "# ANCHOR: trap-caller"
 "$T4" --rounds 3 --first-to-hang-up caller --pause 0.01 > "$work/trap.out"
 port=$(head -1 "$work/trap.out" | sed 's/.*://')
 echo "\$ cargo run -p lesson-04-reconnect-loop --bin trap -- --rounds 3 --first-to-hang-up caller --pause 0.01"
@@ -140,25 +140,25 @@ part trap-caller
 
 # A caller that does not fit in the queue, dialing again and again (no root needed).
 {
-echo "ANCHOR: when"
+echo "# ANCHOR: when"
 echo "recorded on $(date -u '+%Y-%m-%d') with Linux $(uname -r), while backlog's caller 7 waited"
 part when
 "$B1" --callers 7 --wait 8 > "$work/backlog7.out" 2>&1 &
 backlog=$!
 sleep 0.5
-echo "ANCHOR: first"
+echo "# ANCHOR: first"
 show "ss -tno state syn-sent"
 part first
 sleep 5.9
-echo "ANCHOR: later"
+echo "# ANCHOR: later"
 show "ss -tno state syn-sent"
 part later
 wait "$backlog"
 } > "$out/syn-sent.txt"
 
 {
-    echo "ANCHOR: capture"
+    echo "# ANCHOR: capture"
     cat "$work/tcpdump.txt"
-    echo "ANCHOR_END: capture"
+    echo "# ANCHOR_END: capture"
 } > "$out/tcpdump.txt"
 echo "wrote $out/ss.txt, $out/syn-sent.txt and $out/tcpdump.txt"

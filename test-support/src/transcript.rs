@@ -36,7 +36,8 @@
 //!   `KeyboardInterrupt`); it must end within the deadline.
 //! - `server @ NAME TEXT`: a part of the transcript called NAME begins at the first line
 //!   that contains TEXT (the first part: leave TEXT out, it begins at the top). The kept file
-//!   gets mdBook `ANCHOR:` lines, so a chapter can show a terminal a part at a time.
+//!   gets `# ANCHOR: NAME` lines (mdBook drops them; the `#` is for the book check), so a
+//!   chapter can show a terminal a part at a time.
 //! - `port 8001`: the port the book shows for the server (the lesson's default).
 //! - `stop`: the transcripts end here, in every terminal at once: the programs still running
 //!   are stopped, and nothing they print from now on is shown (two programs that wait for
@@ -619,16 +620,16 @@ fn with_anchors(text: &str, parts: &[(String, String)]) -> String {
             while let Some(line) = lines.next_if(|line| !line.contains(from.as_str())) {
                 out.push_str(line);
             }
-            out.push_str(&format!("ANCHOR_END: {}\n", parts[index - 1].0));
+            out.push_str(&format!("# ANCHOR_END: {}\n", parts[index - 1].0));
         }
-        out.push_str(&format!("ANCHOR: {name}\n"));
+        out.push_str(&format!("# ANCHOR: {name}\n"));
     }
     out.extend(lines);
     if let Some((last, _)) = parts.last() {
         if !out.ends_with('\n') {
             out.push('\n');
         }
-        out.push_str(&format!("ANCHOR_END: {last}\n"));
+        out.push_str(&format!("# ANCHOR_END: {last}\n"));
     }
     out
 }
