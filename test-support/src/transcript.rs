@@ -46,8 +46,10 @@
 //!   `listening on` line, like `socat`; Linux only).
 //! - `varies`: the experiment's outcome is random (which trials glue, which rounds lose a
 //!   message). The kept transcript is one real run: the check runs the script (so every
-//!   wait, `?`, must still be met) but does not compare the output; a bless records a new
-//!   run. The chapter says how often each outcome came up over several runs.
+//!   wait, `?`, must still be met) but does not compare the output. A bless keeps the run
+//!   the chapter describes, and records a new one only when the script is named in
+//!   `TRANSCRIPTS_ONLY` (after a program's message changed, say). The chapter says how often
+//!   each outcome came up over several runs.
 //!
 //! What is kept is what a reader would see, with two changes so it fits a page: the
 //! workspace's folder is shown as `...` (Python tracebacks name files by their full path),
@@ -713,7 +715,8 @@ pub fn check_dir(dir: &Path, bless: bool) -> Vec<String> {
         .filter(|path| path.extension().is_some_and(|e| e == "script"))
         .collect();
     scripts.sort();
-    if let Ok(only) = std::env::var(ONLY_ENV) {
+    let only = std::env::var(ONLY_ENV).ok();
+    if let Some(only) = &only {
         let wanted = |p: &PathBuf| {
             only.split_whitespace()
                 .any(|w| p.to_string_lossy().contains(w))
@@ -728,8 +731,15 @@ pub fn check_dir(dir: &Path, bless: bool) -> Vec<String> {
             let expected = std::fs::read_to_string(&kept).unwrap_or_default();
             if bless {
                 // A transcript that differs only in ports and times stays as it is, so a
-                // bless changes only what changed (a random experiment is run anew).
-                if transcripts.varies || difference(&expected, &actual).is_some() {
+                // bless changes only what changed. A random experiment's run is kept too,
+                // because its chapter describes it, unless the script was named in
+                // TRANSCRIPTS_ONLY: then it is recorded anew.
+                let renew = if transcripts.varies {
+                    only.is_some() || expected.is_empty()
+                } else {
+                    difference(&expected, &actual).is_some()
+                };
+                if renew {
                     std::fs::create_dir_all(&folder).unwrap();
                     std::fs::write(&kept, &actual).unwrap();
                 }
