@@ -30,6 +30,8 @@
 
 pub mod transcript;
 
+pub mod relay;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
