@@ -1,0 +1,342 @@
+//! The `// EXERCISE:` markers of a solution, and the starter they make.
+//!
+//! ```text
+//! fn to_local_time(stamp: f64, utc: bool) -> Option<String> {
+//!     // EXERCISE: one-line hint the student will see
+//!     ...the solution's lines...
+//!     // EXERCISE_END
+//! }
+//! ```
+//!
+//! In the starter, each marked part becomes `todo!("<hint>")` at the same indentation.
+
+pub const BEGIN: &str = "// EXERCISE:";
+pub const END: &str = "// EXERCISE_END";
+
+/// One part the student writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// 1-based line of the `// EXERCISE:` marker in the solution.
+    pub line: usize,
+    /// The function whose body it is, as far as the line before says (`fn name(`).
+    pub function: String,
+    pub hint: String,
+}
+
+/// A part and where it is: the lines `begin..=end` (0-based) are the student's.
+struct Marked {
+    begin: usize,
+    end: usize,
+    part: Part,
+}
+
+/// The starter made from `solution`, and the parts it left to the student. An error names
+/// the line and what is wrong with the markers.
+pub fn starter(solution: &str) -> Result<(String, Vec<Part>), String> {
+    starter_of(solution, &|_| true)
+}
+
+/// Like [`starter`], but only the parts for which `replace(index)` holds become `todo!()`;
+/// the others stay as they are in the solution (markers too).
+pub fn starter_of(
+    solution: &str,
+    replace: &dyn Fn(usize) -> bool,
+) -> Result<(String, Vec<Part>), String> {
+    let lines: Vec<&str> = solution.lines().collect();
+    let marked = marked_parts(&lines)?;
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut next = 0;
+    for (index, Marked { begin, end, part }) in marked.iter().enumerate() {
+        out.extend(lines[next..*begin].iter().map(|line| line.to_string()));
+        if replace(index) {
+            let indent = &lines[*begin][..lines[*begin].find(BEGIN).unwrap_or(0)];
+            out.push(format!(
+                "{indent}todo!(\"{}\")",
+                escape_for_todo(&part.hint)
+            ));
+        } else {
+            out.extend(lines[*begin..=*end].iter().map(|line| line.to_string()));
+        }
+        next = end + 1;
+    }
+    out.extend(lines[next..].iter().map(|line| line.to_string()));
+    let mut text = out.join("\n");
+    if solution.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok((text, marked.into_iter().map(|m| m.part).collect()))
+}
+
+/// Every marked part of `lines`, in order.
+fn marked_parts(lines: &[&str]) -> Result<Vec<Marked>, String> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < lines.len() {
+        let trimmed = lines[at].trim_start();
+        if trimmed.starts_with(END) {
+            return Err(format!(
+                "line {}: `{END}` without a `{BEGIN}` before it",
+                at + 1
+            ));
+        }
+        if trimmed.starts_with(BEGIN) {
+            let marked = marked_part(lines, at)?;
+            at = marked.end + 1;
+            found.push(marked);
+        } else {
+            at += 1;
+        }
+    }
+    Ok(found)
+}
+
+/// The part whose `// EXERCISE:` is on line `begin`, checked: it must be a function's whole
+/// body, and end with its own `// EXERCISE_END`.
+fn marked_part(lines: &[&str], begin: usize) -> Result<Marked, String> {
+    let place = |line: usize, problem: String| format!("line {}: {problem}", line + 1);
+    let (indent, hint) = lines[begin].split_once(BEGIN).expect("a marker line");
+    let hint = hint.trim();
+    if hint.is_empty() {
+        return Err(place(
+            begin,
+            format!("`{BEGIN}` needs a one-line hint after the colon"),
+        ));
+    }
+    let before = if begin == 0 { "" } else { lines[begin - 1] };
+    if !before.trim_end().ends_with('{') {
+        return Err(place(
+            begin,
+            format!(
+                "a part must be the whole body of a function: the line before `{BEGIN}` should \
+             end with `{{`"
+            ),
+        ));
+    }
+    let end = (begin + 1..lines.len())
+        .find(|&i| {
+            let line = lines[i].trim_start();
+            line.starts_with(END) || line.starts_with(BEGIN)
+        })
+        .ok_or_else(|| {
+            place(
+                begin,
+                format!("this part never ends: add `{END}` after its last line"),
+            )
+        })?;
+    if lines[end].trim_start().starts_with(BEGIN) {
+        return Err(place(
+            end,
+            format!(
+                "a `{BEGIN}` inside the part that starts on line {}",
+                begin + 1
+            ),
+        ));
+    }
+    if lines[end] != format!("{indent}{END}") {
+        return Err(place(
+            end,
+            format!(
+                "`{END}` should stand alone, indented like its `{BEGIN}` on line {}",
+                begin + 1
+            ),
+        ));
+    }
+    if !lines
+        .get(end + 1)
+        .is_some_and(|after| after.trim_start().starts_with('}'))
+    {
+        return Err(place(
+            end,
+            format!(
+                "a part must be the whole body of a function: the line after `{END}` should be \
+             the closing `}}`"
+            ),
+        ));
+    }
+    let function = function_name(&lines[..begin]);
+    let part = Part {
+        line: begin + 1,
+        function,
+        hint: hint.to_string(),
+    };
+    Ok(Marked { begin, end, part })
+}
+
+/// A hint as the inside of `todo!("...")`: a string literal that is also a format string.
+fn escape_for_todo(hint: &str) -> String {
+    hint.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('{', "{{")
+        .replace('}', "}}")
+}
+
+/// The name after the last `fn ` in the lines before a part, for messages.
+fn function_name(before: &[&str]) -> String {
+    before
+        .iter()
+        .rev()
+        .take(12)
+        .find_map(|line| {
+            let after = &line[line.find("fn ")? + 3..];
+            let end = after.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+            Some(after[..end].to_string())
+        })
+        .unwrap_or_else(|| "?".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    use super::*;
+
+    const SOLUTION: &str = "\
+use std::fmt::Write;
+
+/// Doubles.
+fn double(x: u32) -> u32 {
+    // EXERCISE: multiply by two, or add {x} to itself \"twice\"
+    let y = x + x;
+    y
+    // EXERCISE_END
+}
+
+fn main() {
+    println!(\"{}\", double(2));
+}
+
+impl Thing {
+    fn nested(&self) -> String {
+        // EXERCISE: build it with write!
+        let mut s = String::new();
+        write!(s, \"x\").unwrap();
+        s
+        // EXERCISE_END
+    }
+}
+";
+
+    #[test]
+    fn each_part_becomes_a_todo_with_its_hint() {
+        let (text, parts) = starter(SOLUTION).unwrap();
+        assert_eq!(
+            text,
+            "\
+use std::fmt::Write;
+
+/// Doubles.
+fn double(x: u32) -> u32 {
+    todo!(\"multiply by two, or add {{x}} to itself \\\"twice\\\"\")
+}
+
+fn main() {
+    println!(\"{}\", double(2));
+}
+
+impl Thing {
+    fn nested(&self) -> String {
+        todo!(\"build it with write!\")
+    }
+}
+"
+        );
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].line, 5);
+        assert_eq!(parts[0].function, "double");
+        assert_eq!(parts[1].function, "nested");
+        assert_eq!(parts[1].hint, "build it with write!");
+        // No markers: the starter is the file itself.
+        assert_eq!(
+            starter("fn a() {}\n").unwrap(),
+            ("fn a() {}\n".into(), vec![])
+        );
+    }
+
+    #[test]
+    fn marker_mistakes_are_errors_with_a_line() {
+        let cases = [
+            (
+                "fn a() {\n    // EXERCISE: x\n    1\n}\n",
+                "line 2: this part never ends",
+            ),
+            (
+                "fn a() {\n    1\n    // EXERCISE_END\n}\n",
+                "line 3: `// EXERCISE_END` without",
+            ),
+            (
+                "fn a() {\n    // EXERCISE:\n    1\n    // EXERCISE_END\n}\n",
+                "needs a one-line hint",
+            ),
+            (
+                "fn a() {\n    // EXERCISE: x\n    // EXERCISE: y\n    // EXERCISE_END\n}\n",
+                "line 3: a `// EXERCISE:` inside the part that starts on line 2",
+            ),
+            (
+                "fn a() {\n    let x = 1;\n    // EXERCISE: x\n    x\n    // EXERCISE_END\n}\n",
+                "line 3: a part must be the whole body",
+            ),
+            (
+                "fn a() {\n    // EXERCISE: x\n    1\n    // EXERCISE_END\n    ;\n}\n",
+                "line 4: a part must be the whole body",
+            ),
+            (
+                "fn a() {\n    // EXERCISE: x\n    1\n// EXERCISE_END\n}\n",
+                "line 4: `// EXERCISE_END` should stand alone",
+            ),
+        ];
+        for (source, expected) in cases {
+            let err = starter(source).unwrap_err();
+            assert!(err.contains(expected), "{source}\ngave: {err}");
+        }
+    }
+
+    /// The fixture is a small lesson program with markers; its starter must compile (the
+    /// `exercise check` proves the same for the real lessons, in CI).
+    #[test]
+    fn the_fixture_starter_is_the_expected_text() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exercise");
+        let solution = std::fs::read_to_string(fixtures.join("solution.rs")).unwrap();
+        let expected = std::fs::read_to_string(fixtures.join("starter.rs")).unwrap();
+        let (text, parts) = starter(&solution).unwrap();
+        assert_eq!(
+            text, expected,
+            "regenerate with the test's own output if intended"
+        );
+        assert_eq!(parts.len(), 2);
+
+        // Both compile, and the starter stops at the first part with its hint.
+        let out = std::env::temp_dir().join(format!("xtask-exercise-{}", std::process::id()));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("starter.rs"), &text).unwrap();
+        for (name, file) in [
+            ("solution", fixtures.join("solution.rs")),
+            ("starter", out.join("starter.rs")),
+        ] {
+            let built = Command::new("rustc")
+                .args(["--edition", "2024", "-o"])
+                .arg(out.join(name))
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(
+                built.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&built.stderr)
+            );
+        }
+        let solution = Command::new(out.join("solution")).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&solution.stdout),
+            "1732470000.5 -> 17:40:00\n"
+        );
+        let started = Command::new(out.join("starter")).output().unwrap();
+        let stderr = String::from_utf8_lossy(&started.stderr);
+        std::fs::remove_dir_all(&out).unwrap();
+        assert!(!started.status.success());
+        assert!(
+            stderr.contains("not yet implemented: parse the text as an f64"),
+            "{stderr}"
+        );
+    }
+}
