@@ -2,13 +2,16 @@
 //!
 //! ```text
 //! fn to_local_time(stamp: f64, utc: bool) -> Option<String> {
-//!     // EXERCISE: one-line hint the student will see
+//!     // EXERCISE: the hint the student will see; when it is long, it goes on
+//!     //           in comment lines indented further (two spaces or more after `//`)
+//!     // An ordinary comment (one space after `//`) is the solution's again.
 //!     ...the solution's lines...
 //!     // EXERCISE_END
 //! }
 //! ```
 //!
-//! In the starter, each marked part becomes `todo!("<hint>")` at the same indentation.
+//! In the starter, each marked part becomes one `todo!("<hint>")` at the same indentation;
+//! a hint of several lines is one sentence there, its lines joined by spaces.
 
 pub const BEGIN: &str = "// EXERCISE:";
 pub const END: &str = "// EXERCISE_END";
@@ -27,6 +30,8 @@ pub struct Part {
 struct Marked {
     begin: usize,
     end: usize,
+    /// The hint as written, one entry a line.
+    hint: Vec<String>,
     part: Part,
 }
 
@@ -46,14 +51,17 @@ pub fn starter_of(
     let marked = marked_parts(&lines)?;
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut next = 0;
-    for (index, Marked { begin, end, part }) in marked.iter().enumerate() {
+    for (
+        index,
+        Marked {
+            begin, end, hint, ..
+        },
+    ) in marked.iter().enumerate()
+    {
         out.extend(lines[next..*begin].iter().map(|line| line.to_string()));
         if replace(index) {
             let indent = &lines[*begin][..lines[*begin].find(BEGIN).unwrap_or(0)];
-            out.push(format!(
-                "{indent}todo!(\"{}\")",
-                escape_for_todo(&part.hint)
-            ));
+            out.push(todo(indent, hint));
         } else {
             out.extend(lines[*begin..=*end].iter().map(|line| line.to_string()));
         }
@@ -93,81 +101,86 @@ fn marked_parts(lines: &[&str]) -> Result<Vec<Marked>, String> {
 /// The part whose `// EXERCISE:` is on line `begin`, checked: it must be a function's whole
 /// body, and end with its own `// EXERCISE_END`.
 fn marked_part(lines: &[&str], begin: usize) -> Result<Marked, String> {
-    let place = |line: usize, problem: String| format!("line {}: {problem}", line + 1);
-    let (indent, hint) = lines[begin].split_once(BEGIN).expect("a marker line");
-    let hint = hint.trim();
-    if hint.is_empty() {
-        return Err(place(
+    let (indent, first) = lines[begin].split_once(BEGIN).expect("a marker line");
+    let mut hint = vec![first.trim().to_string()];
+    // The hint goes on in the comment lines right after it that are indented further.
+    hint.extend(lines[begin + 1..].iter().map_while(|line| {
+        let rest = line.strip_prefix(indent)?.strip_prefix("//  ")?.trim();
+        (!rest.is_empty()).then(|| rest.to_string())
+    }));
+    let opens_a_body = begin > 0 && lines[begin - 1].trim_end().ends_with('{');
+    let closes_it = |end: usize| {
+        lines
+            .get(end + 1)
+            .is_some_and(|l| l.trim_start().starts_with('}'))
+    };
+    let whole_body = "a part must be the whole body of a function";
+    let end = (begin + 1..lines.len()).find(|&i| {
+        let line = lines[i].trim_start();
+        line.starts_with(END) || line.starts_with(BEGIN)
+    });
+    let (line, problem) = match end {
+        _ if hint[0].is_empty() => (begin, format!("`{BEGIN}` needs a hint after the colon")),
+        _ if !opens_a_body => (
             begin,
-            format!("`{BEGIN}` needs a one-line hint after the colon"),
-        ));
-    }
-    let before = if begin == 0 { "" } else { lines[begin - 1] };
-    if !before.trim_end().ends_with('{') {
-        return Err(place(
+            format!("{whole_body}: the line before `{BEGIN}` should end with `{{`"),
+        ),
+        None => (
             begin,
-            format!(
-                "a part must be the whole body of a function: the line before `{BEGIN}` should \
-             end with `{{`"
-            ),
-        ));
-    }
-    let end = (begin + 1..lines.len())
-        .find(|&i| {
-            let line = lines[i].trim_start();
-            line.starts_with(END) || line.starts_with(BEGIN)
-        })
-        .ok_or_else(|| {
-            place(
-                begin,
-                format!("this part never ends: add `{END}` after its last line"),
-            )
-        })?;
-    if lines[end].trim_start().starts_with(BEGIN) {
-        return Err(place(
+            format!("this part never ends: add `{END}` after its last line"),
+        ),
+        Some(end) if lines[end].trim_start().starts_with(BEGIN) => (
             end,
             format!(
                 "a `{BEGIN}` inside the part that starts on line {}",
                 begin + 1
             ),
-        ));
-    }
-    if lines[end] != format!("{indent}{END}") {
-        return Err(place(
+        ),
+        Some(end) if lines[end] != format!("{indent}{END}") => (
             end,
             format!(
                 "`{END}` should stand alone, indented like its `{BEGIN}` on line {}",
                 begin + 1
             ),
-        ));
-    }
-    if !lines
-        .get(end + 1)
-        .is_some_and(|after| after.trim_start().starts_with('}'))
-    {
-        return Err(place(
+        ),
+        Some(end) if !closes_it(end) => (
             end,
-            format!(
-                "a part must be the whole body of a function: the line after `{END}` should be \
-             the closing `}}`"
-            ),
-        ));
-    }
-    let function = function_name(&lines[..begin]);
-    let part = Part {
-        line: begin + 1,
-        function,
-        hint: hint.to_string(),
+            format!("{whole_body}: the line after `{END}` should be the closing `}}`"),
+        ),
+        Some(end) => {
+            let function = function_name(&lines[..begin]);
+            let part = Part {
+                line: begin + 1,
+                function,
+                hint: hint.join(" "),
+            };
+            return Ok(Marked {
+                begin,
+                end,
+                hint,
+                part,
+            });
+        }
     };
-    Ok(Marked { begin, end, part })
+    Err(format!("line {}: {problem}", line + 1))
 }
 
-/// A hint as the inside of `todo!("...")`: a string literal that is also a format string.
-fn escape_for_todo(hint: &str) -> String {
-    hint.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('{', "{{")
-        .replace('}', "}}")
+/// The `todo!()` that stands for a part: the hint on one line, or a hint of several lines
+/// as one string literal over as many lines (each `\` at a line's end joins the next).
+fn todo(indent: &str, hint: &[String]) -> String {
+    // The inside of a string literal that is also a format string.
+    let escape = |line: &String| {
+        line.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('{', "{{")
+            .replace('}', "}}")
+    };
+    let lines: Vec<String> = hint.iter().map(escape).collect();
+    if let [line] = &lines[..] {
+        return format!("{indent}todo!(\"{line}\")");
+    }
+    let joined = lines.join(&format!(" \\\n{indent}     "));
+    format!("{indent}todo!(\n{indent}    \"{joined}\"\n{indent})")
 }
 
 /// The name after the last `fn ` in the lines before a part, for messages.
@@ -254,6 +267,39 @@ impl Thing {
     }
 
     #[test]
+    fn a_hint_of_several_lines_becomes_one_todo() {
+        let solution = "\
+fn f() -> u8 {
+    // EXERCISE: return one, the
+    //           number \"after\" zero,
+    //             {like} this
+    // Python: return 1 (an ordinary comment, the solution's)
+    //           (so this line is the solution's too)
+    1
+    // EXERCISE_END
+}
+";
+        let (text, parts) = starter(solution).unwrap();
+        assert_eq!(
+            text,
+            "\
+fn f() -> u8 {
+    todo!(
+        \"return one, the \\
+         number \\\"after\\\" zero, \\
+         {{like}} this\"
+    )
+}
+"
+        );
+        assert_eq!(
+            parts[0].hint,
+            "return one, the number \"after\" zero, {like} this"
+        );
+        assert_eq!(parts[0].line, 2);
+    }
+
+    #[test]
     fn marker_mistakes_are_errors_with_a_line() {
         let cases = [
             (
@@ -266,7 +312,7 @@ impl Thing {
             ),
             (
                 "fn a() {\n    // EXERCISE:\n    1\n    // EXERCISE_END\n}\n",
-                "needs a one-line hint",
+                "line 2: `// EXERCISE:` needs a hint after the colon",
             ),
             (
                 "fn a() {\n    // EXERCISE: x\n    // EXERCISE: y\n    // EXERCISE_END\n}\n",
@@ -335,7 +381,10 @@ impl Thing {
         std::fs::remove_dir_all(&out).unwrap();
         assert!(!started.status.success());
         assert!(
-            stderr.contains("not yet implemented: parse the text as an f64"),
+            stderr.contains(
+                "not yet implemented: parse the text as an f64 with str::parse, then split it \
+                 with trunc() and fract()\n"
+            ),
             "{stderr}"
         );
     }
