@@ -1,13 +1,14 @@
-//! `exercise check`: the proof that the tests can fail. In a scratch copy of the workspace,
-//! never in the maintainer's files:
+//! `exercise check`: the proof that the tests can fail. For each exercise, in a scratch copy
+//! of the workspace (never in the maintainer's files):
 //!
-//! 1. every solution passes all its tests;
+//! 1. the solution passes all its tests;
 //! 2. each part alone (the solution with only that part left to the student) fails at least
 //!    one behavioural test, so no part can be skipped unnoticed;
 //! 3. the whole starter compiles and fails every behavioural test, except the ones in
 //!    `starter_may_pass` (they check what a starter already has).
+//!
+//! Then one table of every test on the solution and on the starter, and the verdict.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -15,9 +16,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use super::markers::{BEGIN, starter_of};
-use super::starter::{marked_files, stale_copies, starter_files};
+use super::starter::{StarterFile, stale_copies, starter_files};
 use super::{EXERCISES, Exercise};
-use crate::testrun::{self, Outcome, TestExe};
+use crate::testrun::{self, Outcome};
 
 /// How long one test may take before it counts as a hang.
 const TEST_LIMIT: Duration = Duration::from_secs(60);
@@ -52,169 +53,140 @@ pub fn copy_workspace(root: &Path, to: &Path) -> anyhow::Result<()> {
     }
     for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
         let name = String::from_utf8_lossy(name);
-        let from = root.join(&*name);
-        if !from.is_file() {
-            continue; // deleted in the work tree
+        let (from, dest) = (root.join(&*name), to.join(&*name));
+        // A file git lists may be deleted in the work tree.
+        if from.is_file() {
+            std::fs::create_dir_all(dest.parent().expect("a file is in a folder"))?;
+            std::fs::copy(&from, &dest).with_context(|| format!("could not copy {name}"))?;
         }
-        let dest = to.join(&*name);
-        std::fs::create_dir_all(dest.parent().expect("a file is in a folder"))?;
-        std::fs::copy(&from, &dest).with_context(|| format!("could not copy {name}"))?;
     }
     Ok(())
 }
 
-/// One test of one build: which exercise, target and test, and how it went.
+/// One test, and how it went on one version of a lesson.
 struct Ran {
-    exercise: &'static str,
-    target: String,
+    /// `target::test`: the target is `behaviour` for `tests/behaviour.rs`, `server` for the
+    /// unit tests of `bin/server.rs`.
+    name: String,
     test: String,
+    /// An integration test (`tests/*.rs`): a behavioural test.
     behavioural: bool,
     outcome: Outcome,
 }
 
-/// One line of the table: a test on the solution and on the starter.
-struct Row {
-    ran: Ran,
-    solution: Outcome,
-}
-
-/// Where the check builds and runs: the scratch copy and its own target folder.
-struct Scratch {
-    workspace: PathBuf,
-    target: PathBuf,
-}
+/// One line of the table: the exercise, a test on the starter, and how it went on the
+/// solution.
+type Row = (&'static str, Ran, Outcome);
 
 /// The proof that the tests can fail: see the module's documentation.
 pub fn check(root: &Path) -> anyhow::Result<()> {
-    let work = target_dir(root).join("exercise-check");
-    let scratch = Scratch {
-        workspace: work.join("workspace"),
-        target: work.join("target"),
-    };
-    println!(
-        "xtask: exercise check in a scratch copy, {}",
-        scratch.workspace.display()
-    );
-    copy_workspace(root, &scratch.workspace)?;
-    let active = active_exercises(&scratch.workspace);
-    let mut problems: Vec<String> = stale_copies(root, true)?
-        .into_iter()
-        .map(|stale| format!("{stale}: run `cargo xtask exercise generate`"))
-        .collect();
-    let mut solutions = BTreeMap::new();
-    for exercise in &active {
-        for ran in build_and_run(&scratch, exercise, false)
-            .with_context(|| format!("the solution of {} does not build", exercise.number))?
-        {
-            let id = (ran.exercise, ran.target.clone(), ran.test.clone());
-            solutions.insert(id, ran.outcome);
-        }
+    let scratch = target_dir(root).join("exercise-check").join("workspace");
+    let shown = scratch.display();
+    println!("xtask: exercise check in a scratch copy, {shown}");
+    copy_workspace(root, &scratch)?;
+    let mut problems = stale_copies(root, true)?;
+    for stale in &mut problems {
+        stale.push_str(": run `cargo xtask exercise generate`");
+    }
+    let (active, idle): (Vec<_>, Vec<_>) = EXERCISES
+        .iter()
+        .partition(|exercise| starter_files(&scratch, exercise).map_or(true, |f| !f.is_empty()));
+    for Exercise { number, dir, .. } in idle {
+        println!("xtask: exercise {number}: no `{BEGIN}` markers in {dir}, nothing to check");
     }
     println!("\nxtask: each part alone (the solution with only that part missing):");
+    let mut rows = Vec::new();
     for exercise in &active {
-        each_part_alone(&scratch, exercise, &mut problems)?;
+        rows.extend(prove(&scratch, exercise, &mut problems)?);
     }
-    let rows = starters(&scratch, &active, &mut solutions, &mut problems)?;
     print_table(&rows);
-    problems.extend(verdicts(&rows, &active));
-    for (number, target, test) in solutions.into_keys() {
-        problems.push(format!(
-            "the starter of {number} has no test {target}::{test}"
-        ));
-    }
     report(&problems, &rows, active.len())
 }
 
-/// The exercises with markers in the scratch copy; the others are named and left out.
-fn active_exercises(scratch: &Path) -> Vec<&'static Exercise> {
-    let (active, idle): (Vec<_>, Vec<_>) = EXERCISES
-        .iter()
-        .partition(|e| !marked_files(scratch, e).is_empty());
-    for exercise in idle {
-        println!(
-            "xtask: exercise {}: no `{BEGIN}` markers in {}, nothing to check",
-            exercise.number, exercise.dir
-        );
+/// The three proofs for `exercise`: its rows of the table, and what is wrong.
+fn prove(
+    scratch: &Path,
+    exercise: &'static Exercise,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<Vec<Row>> {
+    let number = exercise.number;
+    let solution = run(scratch, exercise, false)
+        .with_context(|| format!("the solution of {number} does not build"))?;
+    let files = starter_files(scratch, exercise)?;
+    each_part_alone(scratch, exercise, &files, problems)?;
+    for file in &files {
+        std::fs::write(scratch.join(&file.source), &file.text)?;
     }
-    active
+    let starter = run(scratch, exercise, false).unwrap_or_else(|err| {
+        problems.push(format!("the starter of {number} does not compile: {err}"));
+        Vec::new()
+    });
+    let no_such_test = Outcome::Fail("the solution has no such test".into());
+    let rows: Vec<Row> = starter
+        .into_iter()
+        .map(|starter| {
+            let solution = solution.iter().find(|s| s.name == starter.name);
+            let solution = solution.map_or(no_such_test.clone(), |s| s.outcome.clone());
+            (number, starter, solution)
+        })
+        .collect();
+    problems.extend(verdicts(exercise, &rows));
+    Ok(rows)
 }
 
-/// Builds the tests of `exercise` in the scratch copy as it is now, and runs each (only the
+/// Builds the tests of `exercise` as the scratch copy is now, and runs each (only the
 /// behavioural ones if asked), in parallel, one test per process.
-fn build_and_run(
-    scratch: &Scratch,
-    exercise: &Exercise,
-    behavioural_only: bool,
-) -> anyhow::Result<Vec<Ran>> {
-    let exes = testrun::build_tests(
-        &scratch.workspace,
-        &scratch.target,
-        exercise.package,
-        BUILD_LIMIT,
-    )
-    .map_err(anyhow::Error::msg)?;
-    let mut jobs: Vec<(TestExe, String)> = Vec::new();
-    for exe in exes
-        .into_iter()
-        .filter(|e| e.behavioural || !behavioural_only)
-    {
-        let tests = testrun::list_tests(&exe, TEST_LIMIT).map_err(anyhow::Error::msg)?;
-        jobs.extend(tests.into_iter().map(|test| (exe.clone(), test)));
+fn run(scratch: &Path, exercise: &Exercise, behavioural_only: bool) -> anyhow::Result<Vec<Ran>> {
+    // Beside the scratch copy, which each check empties: the builds of the last check stay.
+    let target = scratch.with_file_name("target");
+    let exes = testrun::build_tests(scratch, &target, exercise.package, BUILD_LIMIT);
+    let mut jobs = Vec::new();
+    for exe in exes.map_err(anyhow::Error::msg)? {
+        if exe.behavioural || !behavioural_only {
+            let tests = testrun::list_tests(&exe, TEST_LIMIT).map_err(anyhow::Error::msg)?;
+            jobs.extend(tests.into_iter().map(|test| (exe.clone(), test)));
+        }
     }
-    Ok(testrun::in_parallel(
-        jobs,
-        testrun::default_threads(),
-        |(exe, test)| {
-            let (outcome, _) = testrun::run_test(&exe, &test, &[], TEST_LIMIT);
-            Ran {
-                exercise: exercise.number,
-                target: exe.target,
-                test,
-                behavioural: exe.behavioural,
-                outcome,
-            }
-        },
-    ))
+    let threads = testrun::default_threads();
+    Ok(testrun::in_parallel(jobs, threads, |(exe, test)| {
+        let (outcome, _) = testrun::run_test(&exe, &test, &[], TEST_LIMIT);
+        let (name, behavioural) = (format!("{}::{test}", exe.target), exe.behavioural);
+        Ran {
+            name,
+            test,
+            behavioural,
+            outcome,
+        }
+    }))
 }
 
 /// Each part alone: the solution with only that part left to the student must fail at least
 /// one behavioural test, or a student could skip that part unnoticed.
 fn each_part_alone(
-    scratch: &Scratch,
+    scratch: &Path,
     exercise: &Exercise,
+    files: &[StarterFile],
     problems: &mut Vec<String>,
 ) -> anyhow::Result<()> {
-    for file in starter_files(&scratch.workspace, exercise)? {
-        let path = scratch
-            .workspace
-            .join(exercise.dir)
-            .join("src")
-            .join(&file.file);
+    for file in files {
+        let path = scratch.join(&file.source);
         let solution = std::fs::read_to_string(&path)?;
         for (index, part) in file.parts.iter().enumerate() {
             let (mutant, _) = starter_of(&solution, &|i| i == index).map_err(anyhow::Error::msg)?;
             std::fs::write(&path, mutant)?;
-            let caught = build_and_run(scratch, exercise, true);
+            let caught = run(scratch, exercise, true);
             std::fs::write(&path, &solution)?;
-            let place = format!(
-                "{} {}/src/{}:{} fn {}",
-                exercise.number,
-                exercise.dir,
-                file.file.display(),
-                part.line,
-                part.function
-            );
-            let results = match caught {
-                Ok(results) => results,
-                Err(err) => {
-                    problems.push(format!(
-                        "with only {place} missing, the lesson does not compile: {err}"
-                    ));
-                    continue;
-                }
+            let (line, function) = (part.line, &part.function);
+            let place = format!("{} {}:{line} fn {function}", exercise.number, file.source);
+            let Ok(ran) = caught.inspect_err(|err| {
+                problems.push(format!(
+                    "with only {place} missing, the lesson does not compile: {err}"
+                ))
+            }) else {
+                continue;
             };
-            let failed = results.iter().filter(|r| !r.outcome.passed()).count();
-            println!("  {place}: caught by {failed} of {} tests", results.len());
+            let failed = ran.iter().filter(|r| !r.outcome.passed()).count();
+            println!("  {place}: caught by {failed} of {} tests", ran.len());
             if failed == 0 {
                 problems.push(format!(
                     "with only {place} missing, every behavioural test passes: no test checks \
@@ -226,127 +198,73 @@ fn each_part_alone(
     Ok(())
 }
 
-/// The starters, written over the scratch copy: every test, beside its result on the
-/// solution (taken out of `solutions`).
-fn starters(
-    scratch: &Scratch,
-    active: &[&'static Exercise],
-    solutions: &mut BTreeMap<(&'static str, String, String), Outcome>,
-    problems: &mut Vec<String>,
-) -> anyhow::Result<Vec<Row>> {
-    for exercise in active {
-        for file in starter_files(&scratch.workspace, exercise)? {
-            let path = scratch
-                .workspace
-                .join(exercise.dir)
-                .join("src")
-                .join(&file.file);
-            std::fs::write(&path, &file.text)?;
+/// What is wrong in the rows of `exercise`: a solution that fails, a starter that passes a
+/// behavioural test it may not, a `starter_may_pass` entry with no such test.
+fn verdicts(exercise: &Exercise, rows: &[Row]) -> Vec<String> {
+    let number = exercise.number;
+    let mut problems = Vec::new();
+    for (_, starter, solution) in rows {
+        let name = &starter.name;
+        if let Outcome::Fail(reason) = solution {
+            problems.push(format!("the solution of {number} fails {name}: {reason}"));
+        }
+        let may_pass = exercise.starter_may_pass.contains(&starter.test.as_str());
+        if starter.behavioural && starter.outcome.passed() && !may_pass {
+            problems.push(format!(
+                "the starter of {number} passes {name}: a test the starter passes proves \
+                 nothing about the missing parts (make it fail without them, or list it in \
+                 `starter_may_pass` in xtask/src/exercise/mod.rs with the reason)"
+            ));
         }
     }
-    let mut rows = Vec::new();
-    for exercise in active {
-        let ran = match build_and_run(scratch, exercise, false) {
-            Ok(ran) => ran,
-            Err(err) => {
-                problems.push(format!(
-                    "the starter of {} does not compile: {err}",
-                    exercise.number
-                ));
-                continue;
-            }
-        };
-        rows.extend(ran.into_iter().map(|ran| {
-            let id = (ran.exercise, ran.target.clone(), ran.test.clone());
-            let solution = solutions.remove(&id);
-            let solution =
-                solution.unwrap_or(Outcome::Fail("the solution has no such test".into()));
-            Row { ran, solution }
-        }));
+    let listed = exercise.starter_may_pass.iter();
+    for test in listed.filter(|t| !rows.iter().any(|(_, r, _)| r.behavioural && r.test == **t)) {
+        problems.push(format!(
+            "exercise {number} lists `{test}` in `starter_may_pass`, but there is no such test"
+        ));
     }
-    Ok(rows)
+    problems
 }
 
 fn print_table(rows: &[Row]) {
-    let name = |row: &Row| format!("{}::{}", row.ran.target, row.ran.test);
-    let width = rows.iter().map(|row| name(row).len()).max().unwrap_or(4);
+    let width = rows
+        .iter()
+        .map(|(_, ran, _)| ran.name.len())
+        .max()
+        .unwrap_or(4);
     let show = |o: &Outcome| if o.passed() { "pass" } else { "FAIL" };
     println!(
         "\n{:<4} {:<width$} {:<9} {:<9} what a student with the starter sees",
         "ex", "test", "solution", "starter"
     );
-    for row in rows {
-        println!(
-            "{:<4} {:<width$} {:<9} {:<9} {}",
-            row.ran.exercise,
-            name(row),
-            show(&row.solution),
-            show(&row.ran.outcome),
-            row.ran.outcome.reason()
-        );
+    for (exercise, starter, solution) in rows {
+        let (name, solution, outcome) = (&starter.name, show(solution), show(&starter.outcome));
+        let reason = starter.outcome.reason();
+        println!("{exercise:<4} {name:<width$} {solution:<9} {outcome:<9} {reason}");
     }
-}
-
-/// What is wrong in the table: a solution that fails, a starter that passes a behavioural
-/// test it may not, a `starter_may_pass` entry with no such test.
-fn verdicts(rows: &[Row], active: &[&Exercise]) -> Vec<String> {
-    let mut problems = Vec::new();
-    for Row { ran, solution } in rows {
-        let name = format!("{}::{}", ran.target, ran.test);
-        if let Outcome::Fail(reason) = solution {
-            problems.push(format!(
-                "the solution of {} fails {name}: {reason}",
-                ran.exercise
-            ));
-        }
-        let allowed = EXERCISES
-            .iter()
-            .filter(|e| e.number == ran.exercise)
-            .any(|e| e.starter_may_pass.iter().any(|(test, _)| *test == ran.test));
-        if ran.behavioural && ran.outcome.passed() && !allowed {
-            problems.push(format!(
-                "the starter of {} passes {name}: a test the starter passes proves nothing about \
-                 the missing parts (make it fail without them, or list it in `starter_may_pass` \
-                 in xtask/src/exercise/mod.rs with the reason)",
-                ran.exercise
-            ));
-        }
-    }
-    for exercise in active {
-        for (test, _) in exercise.starter_may_pass {
-            if !rows.iter().any(|Row { ran, .. }| {
-                ran.exercise == exercise.number && ran.behavioural && ran.test == *test
-            }) {
-                problems.push(format!(
-                    "exercise {} lists `{test}` in `starter_may_pass`, but there is no such test",
-                    exercise.number
-                ));
-            }
-        }
-    }
-    problems
 }
 
 /// The verdict: every problem on its own line, or the summary of a check that passed.
 fn report(problems: &[String], rows: &[Row], exercises: usize) -> anyhow::Result<()> {
+    for problem in problems {
+        eprintln!("error: {problem}");
+    }
     if !problems.is_empty() {
-        for problem in problems {
-            eprintln!("error: {problem}");
-        }
         bail!("exercise check: {} problem(s)", problems.len());
     }
-    let behavioural = rows.iter().filter(|r| r.ran.behavioural).count();
-    let failing = rows
+    let behavioural: Vec<&Ran> = rows
         .iter()
-        .filter(|r| r.ran.behavioural && !r.ran.outcome.passed())
-        .count();
+        .map(|(_, ran, _)| ran)
+        .filter(|r| r.behavioural)
+        .collect();
+    let failing = behavioural.iter().filter(|r| !r.outcome.passed()).count();
+    let (tests, given) = (rows.len(), behavioural.len() - failing);
     println!(
-        "\nxtask: exercise check passed: {exercises} exercises; the solutions pass all {} tests; \
-         the starters compile and fail {failing} of the {behavioural} behavioural tests (the \
-         other {} check what a starter already has: `starter_may_pass`); every part alone fails \
+        "\nxtask: exercise check passed: {exercises} exercises; the solutions pass all {tests} \
+         tests; the starters compile and fail {failing} of the {} behavioural tests (the other \
+         {given} check what a starter already has: `starter_may_pass`); every part alone fails \
          at least one",
-        rows.len(),
-        behavioural - failing
+        behavioural.len()
     );
     Ok(())
 }

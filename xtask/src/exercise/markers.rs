@@ -21,17 +21,16 @@ pub const END: &str = "// EXERCISE_END";
 pub struct Part {
     /// 1-based line of the `// EXERCISE:` marker in the solution.
     pub line: usize,
-    /// The function whose body it is, as far as the line before says (`fn name(`).
+    /// The function whose body it is, as far as the lines before say (`fn name(`).
     pub function: String,
-    pub hint: String,
+    /// The hint as written, one entry a line: `hint.join(" ")` is the sentence.
+    pub hint: Vec<String>,
 }
 
 /// A part and where it is: the lines `begin..=end` (0-based) are the student's.
 struct Marked {
     begin: usize,
     end: usize,
-    /// The hint as written, one entry a line.
-    hint: Vec<String>,
     part: Part,
 }
 
@@ -49,25 +48,14 @@ pub fn starter_of(
 ) -> Result<(String, Vec<Part>), String> {
     let lines: Vec<&str> = solution.lines().collect();
     let marked = marked_parts(&lines)?;
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
-    let mut next = 0;
-    for (
-        index,
-        Marked {
-            begin, end, hint, ..
-        },
-    ) in marked.iter().enumerate()
-    {
-        out.extend(lines[next..*begin].iter().map(|line| line.to_string()));
+    let mut out: Vec<String> = lines.iter().map(|line| line.to_string()).collect();
+    // From the last part to the first, so that the line numbers of the others stay true.
+    for (index, Marked { begin, end, part }) in marked.iter().enumerate().rev() {
         if replace(index) {
             let indent = &lines[*begin][..lines[*begin].find(BEGIN).unwrap_or(0)];
-            out.push(todo(indent, hint));
-        } else {
-            out.extend(lines[*begin..=*end].iter().map(|line| line.to_string()));
+            out.splice(begin..=end, [todo(indent, &part.hint)]);
         }
-        next = end + 1;
     }
-    out.extend(lines[next..].iter().map(|line| line.to_string()));
     let mut text = out.join("\n");
     if solution.ends_with('\n') {
         text.push('\n');
@@ -77,22 +65,18 @@ pub fn starter_of(
 
 /// Every marked part of `lines`, in order.
 fn marked_parts(lines: &[&str]) -> Result<Vec<Marked>, String> {
-    let mut found = Vec::new();
-    let mut at = 0;
-    while at < lines.len() {
-        let trimmed = lines[at].trim_start();
-        if trimmed.starts_with(END) {
+    let mut found: Vec<Marked> = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        let line = line.trim_start();
+        if found.last().is_some_and(|last| at <= last.end) {
+            continue;
+        } else if line.starts_with(END) {
+            let line = at + 1;
             return Err(format!(
-                "line {}: `{END}` without a `{BEGIN}` before it",
-                at + 1
+                "line {line}: `{END}` without a `{BEGIN}` before it"
             ));
-        }
-        if trimmed.starts_with(BEGIN) {
-            let marked = marked_part(lines, at)?;
-            at = marked.end + 1;
-            found.push(marked);
-        } else {
-            at += 1;
+        } else if line.starts_with(BEGIN) {
+            found.push(marked_part(lines, at)?);
         }
     }
     Ok(found)
@@ -108,22 +92,22 @@ fn marked_part(lines: &[&str], begin: usize) -> Result<Marked, String> {
         let rest = line.strip_prefix(indent)?.strip_prefix("//  ")?.trim();
         (!rest.is_empty()).then(|| rest.to_string())
     }));
+    let end = (begin + 1..lines.len()).find(|&i| {
+        let line = lines[i].trim_start();
+        line.starts_with(END) || line.starts_with(BEGIN)
+    });
     let opens_a_body = begin > 0 && lines[begin - 1].trim_end().ends_with('{');
     let closes_it = |end: usize| {
         lines
             .get(end + 1)
             .is_some_and(|l| l.trim_start().starts_with('}'))
     };
-    let whole_body = "a part must be the whole body of a function";
-    let end = (begin + 1..lines.len()).find(|&i| {
-        let line = lines[i].trim_start();
-        line.starts_with(END) || line.starts_with(BEGIN)
-    });
+    let (whole, at) = ("a part must be the whole body of a function", begin + 1);
     let (line, problem) = match end {
         _ if hint[0].is_empty() => (begin, format!("`{BEGIN}` needs a hint after the colon")),
         _ if !opens_a_body => (
             begin,
-            format!("{whole_body}: the line before `{BEGIN}` should end with `{{`"),
+            format!("{whole}: the line before `{BEGIN}` should end with `{{`"),
         ),
         None => (
             begin,
@@ -131,49 +115,36 @@ fn marked_part(lines: &[&str], begin: usize) -> Result<Marked, String> {
         ),
         Some(end) if lines[end].trim_start().starts_with(BEGIN) => (
             end,
-            format!(
-                "a `{BEGIN}` inside the part that starts on line {}",
-                begin + 1
-            ),
+            format!("a `{BEGIN}` inside the part that starts on line {at}"),
         ),
         Some(end) if lines[end] != format!("{indent}{END}") => (
             end,
-            format!(
-                "`{END}` should stand alone, indented like its `{BEGIN}` on line {}",
-                begin + 1
-            ),
+            format!("`{END}` should stand alone, indented like its `{BEGIN}` on line {at}"),
         ),
         Some(end) if !closes_it(end) => (
             end,
-            format!("{whole_body}: the line after `{END}` should be the closing `}}`"),
+            format!("{whole}: the line after `{END}` should be the closing `}}`"),
         ),
         Some(end) => {
             let function = function_name(&lines[..begin]);
             let part = Part {
-                line: begin + 1,
+                line: at,
                 function,
-                hint: hint.join(" "),
-            };
-            return Ok(Marked {
-                begin,
-                end,
                 hint,
-                part,
-            });
+            };
+            return Ok(Marked { begin, end, part });
         }
     };
     Err(format!("line {}: {problem}", line + 1))
 }
 
 /// The `todo!()` that stands for a part: the hint on one line, or a hint of several lines
-/// as one string literal over as many lines (each `\` at a line's end joins the next).
+/// as one string literal over as many lines (a `\` at a line's end joins the next).
 fn todo(indent: &str, hint: &[String]) -> String {
     // The inside of a string literal that is also a format string.
     let escape = |line: &String| {
-        line.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('{', "{{")
-            .replace('}', "}}")
+        let line = line.replace('\\', "\\\\").replace('"', "\\\"");
+        line.replace('{', "{{").replace('}', "}}")
     };
     let lines: Vec<String> = hint.iter().map(escape).collect();
     if let [line] = &lines[..] {
@@ -185,16 +156,13 @@ fn todo(indent: &str, hint: &[String]) -> String {
 
 /// The name after the last `fn ` in the lines before a part, for messages.
 fn function_name(before: &[&str]) -> String {
-    before
-        .iter()
-        .rev()
-        .take(12)
-        .find_map(|line| {
-            let after = &line[line.find("fn ")? + 3..];
-            let end = after.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
-            Some(after[..end].to_string())
-        })
-        .unwrap_or_else(|| "?".to_string())
+    let name = before.iter().rev().take(12).find_map(|line| {
+        let after = &line[line.find("fn ")? + 3..];
+        after
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+    });
+    name.unwrap_or("?").to_string()
 }
 
 #[cfg(test)]
@@ -258,7 +226,7 @@ impl Thing {
         assert_eq!(parts[0].line, 5);
         assert_eq!(parts[0].function, "double");
         assert_eq!(parts[1].function, "nested");
-        assert_eq!(parts[1].hint, "build it with write!");
+        assert_eq!(parts[1].hint, ["build it with write!"]);
         // No markers: the starter is the file itself.
         assert_eq!(
             starter("fn a() {}\n").unwrap(),
@@ -292,8 +260,9 @@ fn f() -> u8 {
 }
 "
         );
+        let sentence = parts[0].hint.join(" ");
         assert_eq!(
-            parts[0].hint,
+            sentence,
             "return one, the number \"after\" zero, {like} this"
         );
         assert_eq!(parts[0].line, 2);

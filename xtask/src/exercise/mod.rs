@@ -26,7 +26,7 @@ use anyhow::{Context, bail};
 
 pub use check::target_dir;
 use markers::BEGIN;
-use starter::{is_started, starter_files};
+use starter::{StarterFile, is_started, starter_files};
 
 use crate::tools;
 
@@ -38,10 +38,11 @@ pub struct Exercise {
     pub package: &'static str,
     /// The lesson's folder, from the workspace root.
     pub dir: &'static str,
-    /// Behavioural tests the starter may pass, with the reason: they check something the
-    /// starter already has (argument parsing, `--help`). Every other behavioural test must
-    /// fail on the starter, or it proves nothing about the student's work.
-    pub starter_may_pass: &'static [(&'static str, &'static str)],
+    /// Behavioural tests the starter may pass, with the reason in a comment: they check
+    /// something the starter already has (argument parsing, `--help`). Every other
+    /// behavioural test must fail on the starter, or it proves nothing about the student's
+    /// work.
+    pub starter_may_pass: &'static [&'static str],
 }
 
 pub const EXERCISES: &[Exercise] = &[
@@ -49,40 +50,29 @@ pub const EXERCISES: &[Exercise] = &[
         number: "03",
         package: "lesson-03-timestamp",
         dir: "lessons/03-timestamp",
+        // The starter has these already: `--version`, argument parsing, dialing, listening,
+        // ending quietly (common::parse_args). The experiment `glued` is no part of it.
         starter_may_pass: &[
-            ("the_programs_are_this_lessons_own", "`--version` is given"),
-            ("help_describes_every_option", "argument parsing is given"),
-            (
-                "a_bad_command_line_is_one_line_and_exit_2",
-                "argument parsing is given",
-            ),
-            ("nobody_listening_is_a_refused_call", "dialing is given"),
-            ("a_busy_port_is_explained", "listening is given"),
-            (
-                "a_closed_stdout_ends_the_server_quietly",
-                "ending quietly is given (common::parse_args)",
-            ),
-            (
-                "glued_shows_two_sends_in_one_read",
-                "the experiment `glued` is no part of the exercise",
-            ),
+            "the_programs_are_this_lessons_own",
+            "help_describes_every_option",
+            "a_bad_command_line_is_one_line_and_exit_2",
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "a_closed_stdout_ends_the_server_quietly",
+            "glued_shows_two_sends_in_one_read",
         ],
     },
     Exercise {
         number: "04",
         package: "lesson-04-reconnect-loop",
         dir: "lessons/04-reconnect-loop",
+        // The starter has `--version` and argument parsing already. The experiment `trap`
+        // is no part of the exercise.
         starter_may_pass: &[
-            ("the_programs_are_this_lessons_own", "`--version` is given"),
-            ("help_describes_every_option", "argument parsing is given"),
-            (
-                "a_bad_command_line_is_one_line_and_exit_2",
-                "argument parsing is given",
-            ),
-            (
-                "the_trap_address_already_in_use_and_its_fix",
-                "the experiment `trap` is no part of the exercise",
-            ),
+            "the_programs_are_this_lessons_own",
+            "help_describes_every_option",
+            "a_bad_command_line_is_one_line_and_exit_2",
+            "the_trap_address_already_in_use_and_its_fix",
         ],
     },
 ];
@@ -152,14 +142,8 @@ fn list(root: &Path) -> anyhow::Result<()> {
         }
         for file in files {
             for part in file.parts {
-                println!(
-                    "  {}/src/{}:{} fn {}: {}",
-                    exercise.dir,
-                    file.file.display(),
-                    part.line,
-                    part.function,
-                    part.hint
-                );
+                let (line, function, hint) = (part.line, part.function, part.hint.join(" "));
+                println!("  {}:{line} fn {function}: {hint}", file.source);
             }
         }
     }
@@ -172,81 +156,64 @@ fn show(root: &Path, exercise: &Exercise) -> anyhow::Result<()> {
         bail!("{} has no `{BEGIN}` markers: nothing to show", exercise.dir);
     }
     for file in files {
-        println!(
-            "// ---- {}/src/{} (starter) ----",
-            exercise.dir,
-            file.file.display()
-        );
-        print!("{}", file.text);
+        print!("// ---- {} (starter) ----\n{}", file.source, file.text);
     }
     Ok(())
 }
 
 fn start(root: &Path, exercise: &Exercise, force: bool) -> anyhow::Result<()> {
+    let (number, package, dir) = (exercise.number, exercise.package, exercise.dir);
     let files = starter_files(root, exercise)?;
     if files.is_empty() && is_started(root, exercise) {
         bail!(
-            "exercise {} is started already: its files are the starter. To see the solution \
-             again: git checkout -- {}/src",
-            exercise.number,
-            exercise.dir
+            "exercise {number} is started already: its files are the starter. To see the \
+             solution again: git checkout -- {dir}/src"
         );
     } else if files.is_empty() {
-        bail!(
-            "{} has no `{BEGIN}` markers: nothing to start",
-            exercise.dir
-        );
+        bail!("{dir} has no `{BEGIN}` markers: nothing to start");
     }
-    let paths: Vec<String> = files
-        .iter()
-        .map(|f| format!("{}/src/{}", exercise.dir, f.file.display()))
-        .collect();
-    refuse_to_lose_work(root, &paths, force)?;
-    for (file, path) in files.iter().zip(&paths) {
-        std::fs::write(root.join(path), &file.text)
-            .with_context(|| format!("could not write {path}"))?;
-        println!("wrote the starter over {path}");
+    refuse_to_lose_work(root, &files, force)?;
+    for file in &files {
+        std::fs::write(root.join(&file.source), &file.text)
+            .with_context(|| format!("could not write {}", file.source))?;
+        println!("wrote the starter over {}", file.source);
     }
     let parts: usize = files.iter().map(|f| f.parts.len()).sum();
     println!(
-        "\nExercise {} is yours now: {parts} functions say todo!(\"...\"), each with a hint.\n\
+        "\nExercise {number} is yours now: {parts} functions say todo!(\"...\"), each with a hint.\n\
          `cargo xtask exercise list` lists them. Until you write them, the compiler warns about\n\
          unused imports and arguments: those are the tools each part needs.\n\
-         Run `cargo test -p {}` to see what is still missing.\n\
+         Run `cargo test -p {package}` to see what is still missing.\n\
          Git is the undo: `git diff` shows what changed, and\n\
-         `git checkout -- {}/src` brings the solution back (and throws away your work).",
-        exercise.number, exercise.package, exercise.dir
+         `git checkout -- {dir}/src` brings the solution back (and throws away your work)."
     );
     Ok(())
 }
 
-/// Git is the undo of `start`: without `force`, refuse when `paths` have changes git has not
-/// saved, or when there is no git to undo with.
-fn refuse_to_lose_work(root: &Path, paths: &[String], force: bool) -> anyhow::Result<()> {
+/// Git is the undo of `start`: without `force`, refuse when the files have changes git has
+/// not saved, or when there is no git to undo with.
+fn refuse_to_lose_work(root: &Path, files: &[StarterFile], force: bool) -> anyhow::Result<()> {
     let status = Command::new("git")
         .args(["status", "--porcelain", "--"])
-        .args(paths)
+        .args(files.iter().map(|file| &file.source))
         .current_dir(root)
         .output();
-    match status {
-        _ if force => Ok(()),
-        Ok(out) if out.status.success() => {
-            let changed = String::from_utf8_lossy(&out.stdout);
-            if changed.trim().is_empty() {
-                return Ok(());
-            }
-            bail!(
-                "these files have changes that git has not saved (committed):\n{changed}\
-                 The starter would overwrite them. Commit them first, or add --force to \
-                 overwrite them anyway."
-            )
-        }
+    let changed = match status {
+        _ if force => return Ok(()),
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
         _ => bail!(
             "{} is not in a git checkout, so nothing could undo the starter. Add --force to \
              write it anyway.",
             root.display()
         ),
+    };
+    if !changed.trim().is_empty() {
+        bail!(
+            "these files have changes that git has not saved (committed):\n{changed}The starter \
+             would overwrite them. Commit them first, or add --force to overwrite them anyway."
+        );
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::anyhow;
+
 use super::markers::{self, BEGIN, Part};
 use super::{EXERCISES, Exercise};
 use crate::tools;
@@ -15,6 +17,8 @@ pub const STARTER_DIR: &str = "starter";
 pub struct StarterFile {
     /// Relative to the lesson's `src/`, e.g. `bin/server.rs`.
     pub file: PathBuf,
+    /// From the workspace root: `lessons/03-timestamp/src/bin/server.rs`.
+    pub source: String,
     pub text: String,
     pub parts: Vec<Part>,
 }
@@ -27,28 +31,23 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The `.rs` files under the lesson's `src/` that hold `// EXERCISE:` markers, relative to it.
-pub fn marked_files(root: &Path, exercise: &Exercise) -> Vec<PathBuf> {
-    let src = root.join(exercise.dir).join("src");
-    rust_files(&src)
-        .into_iter()
-        .filter(|file| {
-            std::fs::read_to_string(src.join(file))
-                .is_ok_and(|text| text.lines().any(|l| l.trim_start().starts_with(BEGIN)))
-        })
-        .collect()
-}
-
-/// The starter of `exercise`, made from the solution in the workspace at `root`.
+/// The starter of `exercise`, made from the solution in the workspace at `root`: the files
+/// of the lesson's `src/` that have marked parts.
 pub fn starter_files(root: &Path, exercise: &Exercise) -> anyhow::Result<Vec<StarterFile>> {
-    let src = root.join(exercise.dir).join("src");
     let mut files = Vec::new();
-    for file in marked_files(root, exercise) {
-        let solution = std::fs::read_to_string(src.join(&file))?;
-        let (text, parts) = markers::starter(&solution).map_err(|problem| {
-            anyhow::anyhow!("{}/src/{}: {problem}", exercise.dir, file.display())
-        })?;
-        files.push(StarterFile { file, text, parts });
+    for file in rust_files(&root.join(exercise.dir).join("src")) {
+        let source = format!("{}/src/{}", exercise.dir, file.display());
+        let solution = std::fs::read_to_string(root.join(&source))?;
+        let (text, parts) =
+            markers::starter(&solution).map_err(|problem| anyhow!("{source}: {problem}"))?;
+        if !parts.is_empty() {
+            files.push(StarterFile {
+                file,
+                source,
+                text,
+                parts,
+            });
+        }
     }
     Ok(files)
 }
@@ -71,17 +70,17 @@ fn book_copy(exercise: &Exercise, file: &Path, text: &str) -> String {
 /// regions is kept whole.
 fn book_excerpt(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let anchor = |line: &str, kind: &str| -> Option<String> {
-        let comment = line.trim_start().strip_prefix("//")?.trim();
-        Some(comment.strip_prefix(kind)?.trim().to_string())
-    };
+    // `// ANCHOR: name` and `// ANCHOR_END: name`, as mdBook reads them.
+    fn anchor<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
+        let comment = line.trim().strip_prefix("//")?.trim();
+        comment.strip_prefix(kind).map(str::trim)
+    }
     let mut keep = vec![false; lines.len()];
     for (start, line) in lines.iter().enumerate() {
         let Some(name) = anchor(line, "ANCHOR:") else {
             continue;
         };
-        let end =
-            (start..lines.len()).find(|&i| anchor(lines[i], "ANCHOR_END:") == Some(name.clone()));
+        let end = (start..lines.len()).find(|&i| anchor(lines[i], "ANCHOR_END:") == Some(name));
         if let Some(end) =
             end.filter(|&end| lines[start..=end].iter().any(|l| l.contains("todo!(")))
         {
@@ -96,35 +95,27 @@ fn book_excerpt(text: &str) -> String {
         if index > 0 && !keep[index - 1] && !excerpt.is_empty() {
             excerpt.push('\n');
         }
-        excerpt.push_str(line);
-        excerpt.push('\n');
+        excerpt += &format!("{line}\n");
     }
     excerpt
 }
 
-/// A change `generate` makes to an exercise's book copies; `check` and the tests call it stale.
-enum Change {
-    /// Write this text to the copy (its path from the root): it is missing or out of date.
-    Write(PathBuf, String),
-    /// Remove the copy: no solution file with markers makes it any more.
-    Remove(PathBuf),
-}
-
-/// What `generate` would change in the book copies of `exercise`.
-fn changes(root: &Path, exercise: &Exercise) -> anyhow::Result<Vec<Change>> {
+/// What `generate` would change in the book copies of `exercise`: each copy's path from the
+/// root, and its new text (`None`: remove it, no solution file with markers makes it now).
+fn changes(root: &Path, exercise: &Exercise) -> anyhow::Result<Vec<(PathBuf, Option<String>)>> {
     let copies = Path::new(exercise.dir).join(STARTER_DIR);
     let starters = starter_files(root, exercise)?;
     let mut changes = Vec::new();
     for file in rust_files(&root.join(&copies)) {
         if !starters.iter().any(|starter| starter.file == file) {
-            changes.push(Change::Remove(copies.join(file)));
+            changes.push((copies.join(file), None));
         }
     }
     for starter in starters {
         let path = copies.join(&starter.file);
         let text = book_copy(exercise, &starter.file, &starter.text);
         if std::fs::read_to_string(root.join(&path)).ok() != Some(text.clone()) {
-            changes.push(Change::Write(path, text));
+            changes.push((path, Some(text)));
         }
     }
     Ok(changes)
@@ -136,7 +127,7 @@ pub fn is_started(root: &Path, exercise: &Exercise) -> bool {
     let copies = root.join(exercise.dir).join(STARTER_DIR);
     let files = rust_files(&copies);
     !files.is_empty()
-        && marked_files(root, exercise).is_empty()
+        && starter_files(root, exercise).is_ok_and(|files| files.is_empty())
         && files.iter().all(|file| {
             let copy = std::fs::read_to_string(copies.join(file)).ok();
             let source = std::fs::read_to_string(root.join(exercise.dir).join("src").join(file));
@@ -154,7 +145,7 @@ pub fn stale_copies(root: &Path, strict: bool) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
     for exercise in EXERCISES {
         let has_copies = root.join(exercise.dir).join(STARTER_DIR).is_dir();
-        let has_markers = !marked_files(root, exercise).is_empty();
+        let has_markers = !starter_files(root, exercise)?.is_empty();
         let in_progress = !has_copies || !has_markers;
         if is_started(root, exercise) || (!strict && in_progress) {
             continue;
@@ -166,15 +157,12 @@ pub fn stale_copies(root: &Path, strict: bool) -> anyhow::Result<Vec<String>> {
             ));
             continue;
         }
-        for change in changes(root, exercise)? {
-            problems.push(match change {
-                Change::Write(path, _) if root.join(&path).is_file() => {
-                    format!("{} is out of date", path.display())
-                }
-                Change::Write(path, _) => format!("{} is missing", path.display()),
-                Change::Remove(path) => {
-                    format!("{} has no solution with markers any more", path.display())
-                }
+        for (path, text) in changes(root, exercise)? {
+            let shown = path.display();
+            problems.push(match text {
+                Some(_) if root.join(&path).is_file() => format!("{shown} is out of date"),
+                Some(_) => format!("{shown} is missing"),
+                None => format!("{shown} has no solution with markers any more"),
             });
         }
     }
@@ -188,18 +176,15 @@ pub fn generate(root: &Path) -> anyhow::Result<()> {
             println!("{}: started, its starter copies stay", exercise.dir);
             continue;
         }
-        for change in changes(root, exercise)? {
-            match change {
-                Change::Remove(path) => {
-                    std::fs::remove_file(root.join(&path))?;
-                    println!("removed {}", path.display());
-                }
-                Change::Write(path, text) => {
-                    let file = root.join(&path);
-                    std::fs::create_dir_all(file.parent().expect("a file is in a folder"))?;
-                    std::fs::write(file, text)?;
-                    println!("wrote {}", path.display());
-                }
+        for (path, text) in changes(root, exercise)? {
+            let (file, shown) = (root.join(&path), path.display());
+            if let Some(text) = text {
+                std::fs::create_dir_all(file.parent().expect("a file is in a folder"))?;
+                std::fs::write(file, text)?;
+                println!("wrote {shown}");
+            } else {
+                std::fs::remove_file(file)?;
+                println!("removed {shown}");
             }
         }
     }
