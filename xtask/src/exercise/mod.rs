@@ -1,8 +1,9 @@
 //! The exercises: starters made from the solutions, and the proof that the tests can fail.
 //!
 //! A lesson's solution marks each part the student writes: the whole body of a function,
-//! between `// EXERCISE: <hint>` and `// EXERCISE_END` (see [`markers`]). The starter is the
-//! same file with every marked part replaced by `todo!("<hint>")`, so it compiles. There is
+//! between `// EXERCISE: <hint>` and `// EXERCISE_END` (see [`markers`]; a long hint goes
+//! on in comment lines indented under its first word). The starter is the same file with
+//! every marked part replaced by one `todo!("<hint>")`, so it compiles. There is
 //! no second, hand-written copy: the starter is made from the solution, and the copies the
 //! book includes (`lessons/NN-name/starter/...`) are checked against it by a test.
 //!
@@ -113,22 +114,16 @@ pub fn run(command: ExerciseCommand) -> anyhow::Result<()> {
 }
 
 /// `3`, `03`, `lesson-03-timestamp` and `lessons/03-timestamp` all name exercise 03.
-fn find(number: &str) -> anyhow::Result<&'static Exercise> {
-    let wanted = number
-        .parse::<u32>()
-        .map_or_else(|_| number.to_string(), |n| format!("{n:02}"));
-    EXERCISES
-        .iter()
-        .find(|e| {
-            e.number == wanted || e.package == number || e.dir == number.trim_end_matches('/')
-        })
-        .with_context(|| {
-            let known: Vec<_> = EXERCISES.iter().map(|e| e.number).collect();
-            format!(
-                "there is no exercise `{number}`; the exercises are {}",
-                known.join(" and ")
-            )
-        })
+fn find(name: &str) -> anyhow::Result<&'static Exercise> {
+    let number = name.parse().map(|n: u32| format!("{n:02}"));
+    let path = name.trim_end_matches('/');
+    let named =
+        |e: &&Exercise| number.as_deref() == Ok(e.number) || [e.package, e.dir].contains(&path);
+    EXERCISES.iter().find(named).with_context(|| {
+        let known: Vec<_> = EXERCISES.iter().map(|e| e.number).collect();
+        let known = known.join(" and ");
+        format!("there is no exercise `{name}`; the exercises are {known}")
+    })
 }
 
 fn list(root: &Path) -> anyhow::Result<()> {
@@ -180,7 +175,8 @@ fn start(root: &Path, exercise: &Exercise, force: bool) -> anyhow::Result<()> {
     }
     let parts: usize = files.iter().map(|f| f.parts.len()).sum();
     println!(
-        "\nExercise {number} is yours now: {parts} functions say todo!(\"...\"), each with a hint.\n\
+        "\nExercise {number} is yours now: {parts} functions say todo!(\"...\"), each with a \
+         hint.\n\
          `cargo xtask exercise list` lists them. Until you write them, the compiler warns about\n\
          unused imports and arguments: those are the tools each part needs.\n\
          Run `cargo test -p {package}` to see what is still missing.\n\
