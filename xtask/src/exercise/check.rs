@@ -38,13 +38,7 @@ pub fn copy_workspace(root: &Path, to: &Path) -> anyhow::Result<()> {
         std::fs::remove_dir_all(to).with_context(|| format!("could not empty {}", to.display()))?;
     }
     let listed = Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
+        .args("ls-files -z --cached --others --exclude-standard".split(' '))
         .current_dir(root)
         .output()
         .context("could not run git ls-files")?;
@@ -252,19 +246,70 @@ fn report(problems: &[String], rows: &[Row], exercises: usize) -> anyhow::Result
     if !problems.is_empty() {
         bail!("exercise check: {} problem(s)", problems.len());
     }
-    let behavioural: Vec<&Ran> = rows
-        .iter()
-        .map(|(_, ran, _)| ran)
-        .filter(|r| r.behavioural)
-        .collect();
-    let failing = behavioural.iter().filter(|r| !r.outcome.passed()).count();
-    let (tests, given) = (rows.len(), behavioural.len() - failing);
+    let behavioural = rows.iter().filter(|(_, ran, _)| ran.behavioural);
+    let failing = behavioural
+        .clone()
+        .filter(|(_, ran, _)| !ran.outcome.passed());
+    let (tests, failing, behavioural) = (rows.len(), failing.count(), behavioural.count());
+    let given = behavioural - failing;
     println!(
         "\nxtask: exercise check passed: {exercises} exercises; the solutions pass all {tests} \
-         tests; the starters compile and fail {failing} of the {} behavioural tests (the other \
-         {given} check what a starter already has: `starter_may_pass`); every part alone fails \
-         at least one",
-        behavioural.len()
+         tests; the starters compile and fail {failing} of the {behavioural} behavioural tests \
+         (the other {given} check what a starter already has: `starter_may_pass`); every part \
+         alone fails at least one"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ran(test: &str, behavioural: bool, passed: bool) -> Ran {
+        Ran {
+            name: format!("behaviour::{test}"),
+            test: test.to_string(),
+            behavioural,
+            outcome: if passed {
+                Outcome::Pass
+            } else {
+                Outcome::Fail("no".into())
+            },
+        }
+    }
+
+    /// The verdicts on a table: each kind of mistake is one problem, the rest are none.
+    #[test]
+    fn the_verdicts_name_each_mistake_once() {
+        let exercise = &EXERCISES[0];
+        let given = exercise.starter_may_pass[0];
+        let rows: Vec<Row> = vec![
+            ("03", ran(given, true, true), Outcome::Pass),
+            ("03", ran("caught", true, false), Outcome::Pass),
+            (
+                "03",
+                ran("unit_test_on_a_given_part", false, true),
+                Outcome::Pass,
+            ),
+            (
+                "03",
+                ran("passes_without_the_parts", true, true),
+                Outcome::Pass,
+            ),
+            (
+                "03",
+                ran("broken", true, false),
+                Outcome::Fail("boom".into()),
+            ),
+        ];
+        let problems = verdicts(exercise, &rows);
+        let others = exercise.starter_may_pass.len() - 1;
+        assert_eq!(problems.len(), 2 + others, "{problems:#?}");
+        assert!(problems[0].starts_with("the starter of 03 passes behaviour::passes_without"));
+        assert_eq!(
+            problems[1],
+            "the solution of 03 fails behaviour::broken: boom"
+        );
+        assert!(problems[2].ends_with("in `starter_may_pass`, but there is no such test"));
+    }
 }

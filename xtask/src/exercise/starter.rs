@@ -25,8 +25,8 @@ pub struct StarterFile {
 
 /// All `.rs` files under `dir`, relative to it, sorted.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    tools::files_under(dir, "rs")
-        .into_iter()
+    let files = tools::files_under(dir, "rs").into_iter();
+    files
         .map(|path| path.strip_prefix(dir).unwrap_or(&path).to_path_buf())
         .collect()
 }
@@ -54,13 +54,11 @@ pub fn starter_files(root: &Path, exercise: &Exercise) -> anyhow::Result<Vec<Sta
 
 /// The book's copy of the starter file `file` (relative to `src/`) whose text is `text`.
 fn book_copy(exercise: &Exercise, file: &Path, text: &str) -> String {
+    let (file, number, excerpt) = (file.display(), exercise.number, book_excerpt(text));
     format!(
-        "// The parts of the starter that the book shows, generated from ../src/{} by\n\
+        "// The parts of the starter that the book shows, generated from ../src/{file} by\n\
          // `cargo xtask exercise generate`: do not edit.\n\
-         // To start the exercise, run `cargo xtask exercise start {}`.\n{}",
-        file.display(),
-        exercise.number,
-        book_excerpt(text)
+         // To start the exercise, run `cargo xtask exercise start {number}`.\n{excerpt}"
     )
 }
 
