@@ -107,7 +107,8 @@ fn serve_one_caller(line: TcpStream, utc: bool) -> io::Result<()> {
 /// - A line longer than [`LINE_LIMIT`] bytes is an `InvalidData` error, read no further than
 ///   the limit: whatever a caller sends, the server keeps at most that much of it.
 fn receive_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
-    // EXERCISE: read up to the next newline, but never more than LINE_LIMIT + 1 bytes (Read::take, BufRead::read_until); 0 bytes means the caller hung up
+    // EXERCISE: read up to the next newline, but never more than LINE_LIMIT + 1 bytes
+    //           (Read::take, BufRead::read_until); 0 bytes means the caller hung up
     let mut line = Vec::new();
     // take() stops reading after the limit: a line of LINE_LIMIT bytes plus its '\n'.
     let size = reader

@@ -9,6 +9,9 @@
 /// - A line longer than [`LINE_LIMIT`] bytes is an `InvalidData` error, read no further than
 ///   the limit: whatever a caller sends, the server keeps at most that much of it.
 fn receive_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
-    todo!("read up to the next newline, but never more than LINE_LIMIT + 1 bytes (Read::take, BufRead::read_until); 0 bytes means the caller hung up")
+    todo!(
+        "read up to the next newline, but never more than LINE_LIMIT + 1 bytes \
+         (Read::take, BufRead::read_until); 0 bytes means the caller hung up"
+    )
 }
 // ANCHOR_END: receive_line

@@ -38,7 +38,9 @@ fn call_for_every_line(args: Args) -> anyhow::Result<()> {
 // ANCHOR: one_call
 /// One call: dial, say `message`, print the reply, hang up.
 fn one_call(addr: SocketAddr, message: &str) -> anyhow::Result<()> {
-    // EXERCISE: TcpStream::connect (errors through common::dial_error); write_all the message; one read of up to 1024 bytes; print `the server says: <reply>` (0 bytes: the server hung up without replying); hang up
+    // EXERCISE: TcpStream::connect (errors through common::dial_error); write_all the message;
+    //           one read of up to 1024 bytes; print `the server says: <reply>` (0 bytes: the
+    //           server hung up without replying); hang up
     // socket() + connect(): a new call every time (Python: client = socket.socket() and
     // client.connect(...) inside the loop).
     let mut line = TcpStream::connect(addr).map_err(|err| common::dial_error(addr, err))?;

@@ -98,7 +98,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
 // ANCHOR: open
 /// socket(), bind() and listen(), once: the phone the server keeps for its whole life.
 fn open_the_line(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    // EXERCISE: socket2's Socket::new, set_reuse_address(true) on Unix, bind (errors through common::listen_error), listen(QUEUE), then .into() a TcpListener
+    // EXERCISE: socket2's Socket::new, set_reuse_address(true) on Unix, bind (errors through
+    //           common::listen_error), listen(QUEUE), then .into() a TcpListener
     let phone = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     // SO_REUSEADDR lets the server start again right after you stop it, while the calls it
     // just hung up are still in TIME_WAIT (the chapter explains). Rust's TcpListener::bind
@@ -127,7 +128,10 @@ fn serve_one_caller(
     reply: Option<&str>,
     timeout: Duration,
 ) -> io::Result<Call> {
-    // EXERCISE: set_read_timeout(timeout); one read of up to 1024 bytes (0 bytes, a timeout or an error: print a note, return Call::Over); print `<caller> says: <text>` (from_utf8_lossy); next_reply(reply) (None: return Call::InputEnded); write_all; hang up
+    // EXERCISE: set_read_timeout(timeout); one read of up to 1024 bytes (0 bytes, a timeout or
+    //           an error: print a note, return Call::Over); print `<caller> says: <text>`
+    //           (from_utf8_lossy); next_reply(reply) (None: return Call::InputEnded);
+    //           write_all; hang up
     // Without a timeout, a caller who never speaks would hold the line for ever, and
     // everybody in the queue behind them would wait too.
     line.set_read_timeout(Some(timeout))?;
