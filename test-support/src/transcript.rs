@@ -323,16 +323,16 @@ fn with_anchors(text: &str, parts: &[(String, String)]) -> String {
             while let Some(line) = lines.next_if(|line| !line.contains(from.as_str())) {
                 out.push_str(line);
             }
-            out.push_str(&format!("ANCHOR_END: {}\n", parts[index - 1].0));
+            out.push_str(&format!("# ANCHOR_END: {}\n", parts[index - 1].0));
         }
-        out.push_str(&format!("ANCHOR: {name}\n"));
+        out.push_str(&format!("# ANCHOR: {name}\n"));
     }
     out.extend(lines);
     if let Some((last, _)) = parts.last() {
         if !out.ends_with('\n') {
             out.push('\n');
         }
-        out.push_str(&format!("ANCHOR_END: {last}\n"));
+        out.push_str(&format!("# ANCHOR_END: {last}\n"));
     }
     out
 }
