@@ -672,3 +672,62 @@ fn read_all(pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
         String::from_utf8_lossy(&kept).into_owned()
     })
 }
+
+/// A seeded stream of `count` random messages, the same for the same `seed`: what a broken or
+/// hostile peer might send. Each is 0 to `longest` bytes, of one of five kinds: any bytes
+/// (mostly not UTF-8), text with NULs, text with control characters and escape sequences,
+/// Chinese text cut at any byte (so sometimes in the middle of a character), and lines with
+/// `\n` and `\r\n` endings. No `rand` crate: a few lines of xorshift are enough for a test.
+pub fn random_messages(seed: u64, count: usize, longest: usize) -> Vec<Vec<u8>> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        // xorshift64* (Marsaglia, Vigna): small, fast, and good enough to pick bytes.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let mut messages = Vec::with_capacity(count);
+    for _ in 0..count {
+        let size = (next() % (longest as u64 + 1)) as usize;
+        let kind = next() % 5;
+        let mut message = Vec::with_capacity(size);
+        while message.len() < size {
+            let pick = next();
+            match kind {
+                0 => message.push(pick as u8),
+                1 => message.extend_from_slice(if pick % 3 == 0 { b"\0" } else { b"ab" }),
+                2 => {
+                    const NASTY: [&[u8]; 8] = [
+                        b"\x1b[2J",
+                        b"\x1b]0;title\x07",
+                        b"\r",
+                        b"\x7f",
+                        "\u{9b}31m".as_bytes(),
+                        "\u{85}".as_bytes(),
+                        b"\x08\x0b\x0c",
+                        b"text ",
+                    ];
+                    message.extend_from_slice(NASTY[(pick % 8) as usize]);
+                }
+                3 => message.extend_from_slice("你好，世界".as_bytes()),
+                _ => message.extend_from_slice(if pick % 2 == 0 { b"12\n" } else { b"x y\r\n" }),
+            }
+        }
+        message.truncate(size);
+        messages.push(message);
+    }
+    messages
+}
+
+/// What a program printed shows every character a peer sent as something visible: no control
+/// character but tabs and line breaks (`\n`) reached the terminal.
+#[track_caller]
+pub fn assert_printable(what: &str, text: &str) {
+    if let Some(bad) = text
+        .chars()
+        .find(|c| c.is_control() && *c != '\n' && *c != '\t')
+    {
+        panic!("{what} printed the control character {bad:?} as it is (it should be escaped, like \\x1b):\n{text:?}");
+    }
+}
