@@ -724,10 +724,12 @@ pub fn random_messages(seed: u64, count: usize, longest: usize) -> Vec<Vec<u8>> 
 /// character but tabs and line breaks (`\n`) reached the terminal.
 #[track_caller]
 pub fn assert_printable(what: &str, text: &str) {
-    if let Some(bad) = text
-        .chars()
-        .find(|c| c.is_control() && *c != '\n' && *c != '\t')
-    {
-        panic!("{what} printed the control character {bad:?} as it is (it should be escaped, like \\x1b):\n{text:?}");
+    let raw = |c: &char| c.is_control() && *c != '\n' && *c != '\t';
+    if let Some(line) = text.split('\n').find(|line| line.chars().any(|c| raw(&c))) {
+        let bad = line.chars().find(raw).unwrap_or_default();
+        let start: String = line.chars().take(120).collect();
+        panic!(
+            "{what} printed the control character {bad:?} as it is (it should be escaped, like \\x1b), in the line starting {start:?}"
+        );
     }
 }
