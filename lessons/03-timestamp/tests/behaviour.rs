@@ -565,12 +565,12 @@ fn a_line_ending_crlf_counts_and_the_limit_is_for_the_text_alone() {
     caller.write_all(b"8\r\n").unwrap();
     expect_time(&server, "8", "1970-01-01 00:00:08");
     // 1024 bytes of text, then \r\n: 1026 bytes in all, and still fine.
-    let fits = format!("{}9", " ".repeat(1023));
+    let fits = format!("{}9", "0".repeat(1023));
     caller.write_all(format!("{fits}\r\n").as_bytes()).unwrap();
     expect_time(&server, &fits, "1970-01-01 00:00:09");
     // 1025 bytes of text, then \r\n: too long.
     caller
-        .write_all(format!(" {fits}\r\n").as_bytes())
+        .write_all(format!("0{fits}\r\n").as_bytes())
         .unwrap();
     wait_for_hang_up(&mut caller);
     server.wait_for_stderr("longer than 1024 bytes");
