@@ -431,7 +431,14 @@ mod tests {
         let never = |host: &str, _: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
             panic!("looked up {host}")
         };
-        for bad in ["nonsense", "127.0.0.1", "host:port", "host:99999", ":8001", "a b:80"] {
+        for bad in [
+            "nonsense",
+            "127.0.0.1",
+            "host:port",
+            "host:99999",
+            ":8001",
+            "a b:80",
+        ] {
             assert_eq!(
                 parse_addr_with(bad, never),
                 Err("expected HOST:PORT, like 127.0.0.1:8001 or [::1]:8001".to_string()),
@@ -447,7 +454,10 @@ mod tests {
         assert_eq!(printable("hello\r\n"), "hello\\r\n");
         assert_eq!(printable("\x1b[2Jgone"), "\\x1b[2Jgone");
         assert_eq!(printable("a\0b\x07c\x7f"), "a\\x00b\\x07c\\x7f");
-        assert_eq!(printable("\u{9b}31m\u{85}\u{80}\u{9f}"), "\\u{9b}31m\\u{85}\\u{80}\\u{9f}");
+        assert_eq!(
+            printable("\u{9b}31m\u{85}\u{80}\u{9f}"),
+            "\\u{9b}31m\\u{85}\\u{80}\\u{9f}"
+        );
         // U+00A0 (no-break space) and U+FFFD are no controls.
         assert_eq!(printable("\u{a0}\u{fffd}"), "\u{a0}\u{fffd}");
         // Nothing printed contains a control character but a tab or a line break.

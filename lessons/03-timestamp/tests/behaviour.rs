@@ -569,16 +569,17 @@ fn a_line_ending_crlf_counts_and_the_limit_is_for_the_text_alone() {
     caller.write_all(format!("{fits}\r\n").as_bytes()).unwrap();
     expect_time(&server, &fits, "1970-01-01 00:00:09");
     // 1025 bytes of text, then \r\n: too long.
-    caller
-        .write_all(format!("0{fits}\r\n").as_bytes())
-        .unwrap();
+    caller.write_all(format!("0{fits}\r\n").as_bytes()).unwrap();
     wait_for_hang_up(&mut caller);
     server.wait_for_stderr("longer than 1024 bytes");
 }
 
 #[test]
 fn a_silent_caller_is_dropped_after_the_idle_limit_and_the_next_is_served() {
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--utc", "--idle", "0.2"]);
+    let server = lesson!().start(
+        "server",
+        &["--addr", "127.0.0.1:0", "--utc", "--idle", "0.2"],
+    );
     // The first caller says nothing; the second waits in the queue behind it.
     let mut silent = dial(server.addr());
     let silent_addr = silent.local_addr().unwrap();
@@ -593,7 +594,11 @@ fn a_silent_caller_is_dropped_after_the_idle_limit_and_the_next_is_served() {
         "{out}"
     );
     wait_for_hang_up(&mut silent);
-    assert_eq!(server.stderr(), "", "a silent caller is a note, not an error");
+    assert_eq!(
+        server.stderr(),
+        "",
+        "a silent caller is a note, not an error"
+    );
     lesson!().assert_bad_command_lines(&[
         ("server", &["--idle", "0"], "from 0.001 to 86400"),
         ("server", &["--idle", "-1"], "from 0.001 to 86400"),

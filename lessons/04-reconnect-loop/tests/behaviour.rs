@@ -10,8 +10,7 @@ use assert_cmd::assert::OutputAssertExt;
 use predicates::prelude::*;
 use predicates::str::contains;
 use test_support::{
-    accept, assert_printable, dial, lesson, listen, python, random_messages, read_some,
-    read_to_end,
+    accept, assert_printable, dial, lesson, listen, python, random_messages, read_some, read_to_end,
 };
 
 #[test]

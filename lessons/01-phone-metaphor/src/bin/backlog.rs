@@ -105,6 +105,9 @@ fn out_of_sockets(caller: usize, err: std::io::Error) -> anyhow::Error {
             common::short(&err)
         )
     } else {
-        anyhow::anyhow!("caller {caller} could not get a socket ({})", common::short(&err))
+        anyhow::anyhow!(
+            "caller {caller} could not get a socket ({})",
+            common::short(&err)
+        )
     }
 }

@@ -32,7 +32,9 @@ fn make_one_call(args: Args) -> anyhow::Result<()> {
         "[connect] the systems completed the handshake: we are {}",
         line.local_addr()?
     );
-    println!("[connect] (the server may not have picked up yet: we wait in its queue until it does)");
+    println!(
+        "[connect] (the server may not have picked up yet: we wait in its queue until it does)"
+    );
     // ANCHOR_END: connect
 
     // ANCHOR: send
