@@ -480,6 +480,7 @@ fn control_characters_from_the_other_side_are_shown_escaped() {
     server.wait_for("client says: \\x1b[2Jhi\\r\\u{9b}31m\ttab\nline two\\x07\n");
     server.type_line("bye");
     assert_eq!(read_some(&mut caller), b"bye");
+    drop(caller);
     let done = server.finish();
     assert_printable("the server", &done.stdout);
 
@@ -490,6 +491,10 @@ fn control_characters_from_the_other_side_are_shown_escaped() {
     assert_eq!(read_some(&mut line), b"hi");
     line.write_all(b"\x1b]0;pwned\x07done\x7f").unwrap();
     client.wait_for("server says: \\x1b]0;pwned\\x07done\\x7f\n");
+    // End of input: the client says bye and hangs up; we hang up too.
+    client.close_stdin();
+    assert_eq!(read_some(&mut line), b"bye");
+    drop(line);
     let done = client.finish();
     assert_printable("the client", &done.stdout);
 }
