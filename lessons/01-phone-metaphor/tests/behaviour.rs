@@ -113,6 +113,7 @@ fn bytes_that_are_not_utf8_do_not_crash_the_server() {
     let mut caller = dial(server.addr());
     caller.write_all(b"ab\xff\xfecd").unwrap();
     assert_eq!(read_some(&mut caller), b"got it");
+    drop(caller); // hang up too, so that the server's polite hang-up need not wait
     let server = server.finish();
     server.output().assert().success();
     assert!(

@@ -213,6 +213,7 @@ fn bytes_that_are_not_utf8_are_shown_not_a_crash() {
     server.wait_for(&format!("client says: {}\u{fffd}\n", "长".repeat(341)));
     server.type_line("bye");
     assert_eq!(read_some(&mut caller), b"bye");
+    drop(caller);
     server.finish().output().assert().success().stderr("");
 
     // To the client, from a raw server.
@@ -223,9 +224,11 @@ fn bytes_that_are_not_utf8_are_shown_not_a_crash() {
     assert_eq!(read_some(&mut line), b"hi");
     line.write_all(b"\xc0oops\xff").unwrap();
     client.wait_for("server says: \u{fffd}oops\u{fffd}\n");
+    client.close_stdin();
+    assert_eq!(read_some(&mut line), b"bye");
+    drop(line);
     let client = client.finish();
     client.output().assert().success().stderr("");
-    assert_eq!(read_some(&mut line), b"bye");
 }
 
 #[test]
@@ -290,6 +293,12 @@ fn a_netcat_style_bye_with_a_line_ending_counts() {
     let server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
     let mut caller = dial(server.addr());
     caller.write_all(b"bye\n").unwrap();
+    assert_eq!(
+        test_support::read_to_end(&mut caller),
+        b"",
+        "no reply to a bye"
+    );
+    drop(caller);
     let server = server.finish();
     server.output().assert().success();
     assert!(server.stdout.contains("client says: bye\n"), "{server:?}");

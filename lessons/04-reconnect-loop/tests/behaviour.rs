@@ -228,6 +228,7 @@ fn end_of_input_stops_the_server() {
     let mut first = dial(server.addr());
     first.write_all(b"first").unwrap();
     assert_eq!(read_to_end(&mut first), b"the only reply");
+    drop(first);
     // No more typed replies: the second caller is heard, hung up on, and the server stops.
     let mut second = dial(server.addr());
     second.write_all(b"second").unwrap();
