@@ -226,6 +226,28 @@ impl Lesson {
         );
     }
 
+    /// The lesson's client, run to its end against a raw server: the user types `typed`
+    /// (one line), the server checks that it heard that line, answers `reply` and hangs up.
+    /// Returns what the client printed on stdout.
+    #[track_caller]
+    pub fn client_output_for_reply(&self, typed: &str, reply: &[u8]) -> String {
+        let (listener, addr) = listen();
+        let (lesson, input) = (*self, format!("{typed}\n"));
+        let client = thread::spawn(move || {
+            lesson
+                .command("client")
+                .args(["--addr", &addr.to_string()])
+                .write_stdin(input)
+                .output()
+        });
+        let mut line = accept(&listener);
+        assert_eq!(read_some(&mut line), typed.as_bytes());
+        line.write_all(reply).unwrap();
+        drop(line);
+        let output = client.join().unwrap().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// A client calls where nobody listens (with `args` besides `--addr`, and `stdin` typed):
     /// exit 1, stdout exactly `stdout`, and the one `error:` line of a refused call.
     #[track_caller]

@@ -528,20 +528,8 @@ fn control_characters_from_the_other_side_are_shown_escaped() {
     );
     assert_printable("the server", &out);
 
-    let (listener, addr) = listen();
-    let client = std::thread::spawn(move || {
-        lesson!()
-            .command("client")
-            .args(["--addr", &addr.to_string()])
-            .write_stdin("hi\n")
-            .output()
-            .unwrap()
-    });
-    let mut line = accept(&listener);
-    assert_eq!(read_some(&mut line), b"hi");
-    line.write_all(b"\x1b]0;pwned\x07done\r").unwrap();
-    drop(line);
-    let out = String::from_utf8_lossy(&client.join().unwrap().stdout).into_owned();
+    // The client shows the server's reply the same way.
+    let out = lesson!().client_output_for_reply("hi", b"\x1b]0;pwned\x07done\r");
     assert!(
         out.contains("the server says: \\x1b]0;pwned\\x07done\\r\n"),
         "{out}"
