@@ -8,7 +8,7 @@ use std::fmt::Display;
 
 use chrono::{DateTime, Datelike, TimeZone};
 
-/// The longest line the server accepts, in bytes, without its `\n`. A timestamp needs about
+/// The longest line the server accepts, in bytes, without its `\n` or `\r\n`. A timestamp needs about
 /// 20; the bound is there so that a caller who never sends `\n` cannot make the server keep
 /// more and more bytes in memory.
 pub const LINE_LIMIT: usize = 1024;
