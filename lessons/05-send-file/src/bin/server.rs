@@ -32,7 +32,7 @@ struct Args {
     dir: PathBuf,
     /// The largest file the server takes, in bytes. A caller who announces a bigger one gets
     /// `ERR TOO_BIG` before sending anything. The default is 1 GiB.
-    #[arg(long, value_name = "N", default_value_t = 1 << 30)]
+    #[arg(long, value_name = "N", default_value_t = 1 << 30, allow_negative_numbers = true)]
     max_bytes: u64,
     /// How long a caller may take to send the whole header, in seconds (fractions allowed).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
@@ -91,6 +91,7 @@ struct Header {
 
 fn serve(args: Args) -> anyhow::Result<()> {
     // ANCHOR: listen
+    let phone = TcpListener::bind(args.addr).map_err(|err| common::listen_error(args.addr, err))?;
     // Files in progress go to DIR/.partial/. A name that starts with a dot is a fine file
     // name, but ".partial" is a folder, so no file can ever be saved under it.
     let partial = args.dir.join(".partial");
@@ -101,7 +102,6 @@ fn serve(args: Args) -> anyhow::Result<()> {
         )
     })?;
     remove_leftovers(&partial)?;
-    let phone = TcpListener::bind(args.addr).map_err(|err| common::listen_error(args.addr, err))?;
     common::announce_listening(phone.local_addr()?)?;
     println!("saving files into {}", args.dir.display());
     // ANCHOR_END: listen
@@ -192,8 +192,9 @@ fn serve_one_caller(
     save(file, part, &target)?;
     say(line, &format!("OK {}\n", hex(&digest)))?;
     println!(
-        "saved {:?} ({} bytes, sha256 {})",
+        "saved {:?} in {} ({} bytes, sha256 {})",
         header.name,
+        args.dir.display(),
         header.size,
         hex(&digest)
     );
