@@ -417,6 +417,25 @@ fn a_declared_size_of_u64_max_gets_too_big_before_any_body() {
 }
 
 #[test]
+fn a_refusal_ends_with_a_clean_hang_up_not_a_reset() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&["--max-bytes", "1000"]);
+    // A caller that does not wait for GO: header and body in one go.
+    let mut line = dial(server.addr());
+    let mut call = header(b"eager.bin", 100_000);
+    call.extend_from_slice(&seeded_bytes(100_000, 10));
+    line.write_all(&call).unwrap();
+    assert_eq!(reply(&mut line), "ERR TOO_BIG at most 1000 bytes");
+    // The server read what we sent before it closed, so the end of the call is a plain
+    // hang-up (0 bytes), not "connection reset".
+    let mut rest = [0u8; 16];
+    match line.read(&mut rest) {
+        Ok(0) => {}
+        other => panic!("after its ERR line the server should hang up cleanly, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_corrupted_byte_gets_checksum_and_no_file() {
     let scratch = Scratch::new();
     let server = scratch.server(&[]);
