@@ -94,6 +94,41 @@ pub const EXERCISES: &[Exercise] = &[
             ),
         ],
     },
+    Exercise {
+        number: "05",
+        package: "lesson-05-send-file",
+        dir: "lessons/05-send-file",
+        starter_may_pass: &[
+            ("the_programs_are_this_lessons_own", "`--version` is given"),
+            ("help_describes_every_option", "argument parsing is given"),
+            (
+                "a_bad_command_line_is_one_line_and_exit_2",
+                "argument parsing is given",
+            ),
+            ("nobody_listening_is_a_refused_call", "dialing is given"),
+            ("a_busy_port_is_explained", "listening is given"),
+            (
+                "a_closed_stdout_ends_the_server_quietly",
+                "ending quietly is given (common::parse_args)",
+            ),
+            (
+                "a_missing_file_is_one_error_line",
+                "opening the file is given",
+            ),
+            (
+                "a_folder_that_cannot_be_made_is_one_error_line",
+                "making the folder is given",
+            ),
+            (
+                "a_part_left_by_a_stopped_server_is_removed_at_the_next_start",
+                "cleaning up at the start is given",
+            ),
+            (
+                "the_naive_experiment_shows_a_big_file_arrives_in_pieces",
+                "the experiment `naive` is no part of the exercise",
+            ),
+        ],
+    },
 ];
 
 /// Where the book's copy of a starter lives: `lessons/NN-name/starter/<path under src>`.
@@ -1175,7 +1210,7 @@ impl Thing {
             assert!(exercise.dir.contains(exercise.number));
         }
         assert_eq!(find("3").unwrap().number, "03");
-        assert!(find("05").is_err());
+        assert!(find("99").is_err());
         assert_eq!(find("03").unwrap().package, "lesson-03-timestamp");
         assert_eq!(find("lesson-04-reconnect-loop").unwrap().number, "04");
     }
