@@ -103,7 +103,6 @@ fn serve(args: Args) -> anyhow::Result<()> {
     })?;
     remove_leftovers(&partial)?;
     common::announce_listening(phone.local_addr()?)?;
-    println!("saving files into {}", args.dir.display());
     // ANCHOR_END: listen
 
     // ANCHOR: callers
