@@ -600,6 +600,17 @@ fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
 }
 
 #[test]
+fn a_part_left_by_a_stopped_server_is_removed_at_the_next_start() {
+    let scratch = Scratch::new();
+    let partial = scratch.received().join(".partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    std::fs::write(partial.join("3.part"), "half a file").unwrap();
+    let server = scratch.server(&[]);
+    server.wait_for_stderr("note: removed 1 unfinished .part file left in ");
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
 fn a_missing_file_is_one_error_line() {
     let scratch = Scratch::new();
     let server = scratch.server(&[]);
