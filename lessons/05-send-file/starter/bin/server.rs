@@ -12,7 +12,7 @@ fn read_header(line: &mut impl Read) -> Result<Header, Refusal> {
 // ANCHOR: receive_body
 /// Copies exactly `size` bytes from the caller into `file`, one chunk at a time, and returns
 /// their SHA-256. Memory stays one chunk, whatever `size` says: never a buffer of `size`
-/// bytes, which a caller could set to 16 exabytes.
+/// bytes, which a caller could set to 16 EiB (u64::MAX).
 fn receive_body(
     line: &mut impl Read,
     file: &mut impl Write,
