@@ -76,6 +76,26 @@ pub const EXERCISES: &[Exercise] = &[
             "the_trap_address_already_in_use_and_its_fix",
         ],
     },
+    Exercise {
+        number: "05",
+        package: "lesson-05-send-file",
+        dir: "lessons/05-send-file",
+        // The starter has `--version`, argument parsing, dialing, listening, opening the
+        // file, making the folder and cleaning up at the start already. The experiment
+        // `naive` is no part of the exercise.
+        starter_may_pass: &[
+            "the_programs_are_this_lessons_own",
+            "help_describes_every_option",
+            "a_bad_command_line_is_one_line_and_exit_2",
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "a_closed_stdout_ends_the_server_quietly",
+            "a_missing_file_is_one_error_line",
+            "a_folder_that_cannot_be_made_is_one_error_line",
+            "a_part_left_by_a_stopped_server_is_removed_at_the_next_start",
+            "the_naive_experiment_shows_a_big_file_arrives_in_pieces",
+        ],
+    },
 ];
 
 /// `cargo xtask exercise ...`: one subcommand each.
@@ -302,7 +322,7 @@ mod tests {
             assert!(exercise.dir.contains(exercise.number));
         }
         assert_eq!(find("3").unwrap().number, "03");
-        assert!(find("05").is_err());
+        assert!(find("99").is_err());
         assert_eq!(find("03").unwrap().package, "lesson-03-timestamp");
         assert_eq!(find("lesson-04-reconnect-loop").unwrap().number, "04");
     }
