@@ -22,9 +22,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use serde::Serialize;
 
 use crate::exercise::target_dir;
-use crate::json;
 use crate::testrun::{self, Outcome, TestExe};
 use crate::tools;
 
@@ -583,39 +583,58 @@ pub fn csv_field(field: &str) -> String {
     }
 }
 
+/// The JSON report: every submission with its checks.
+#[derive(Debug, Serialize)]
+struct JsonReport<'a> {
+    submissions: Vec<JsonSubmission<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonSubmission<'a> {
+    name: &'a str,
+    path: &'a Path,
+    kind: &'a str,
+    passed: usize,
+    total: usize,
+    checks: Vec<JsonCheck<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonCheck<'a> {
+    lesson: &'a str,
+    check: &'a str,
+    passed: bool,
+    /// `null` when the check passed.
+    reason: Option<&'a str>,
+    seconds: f64,
+}
+
 fn json_report(submissions: &[Submission], graded: &[Graded]) -> String {
-    let mut out = String::from("{\"submissions\": [\n");
-    for (s, submission) in submissions.iter().enumerate() {
-        let rows: Vec<&Graded> = graded.iter().filter(|g| g.submission == s).collect();
-        let passed = rows.iter().filter(|g| g.outcome.passed()).count();
-        out.push_str(&format!(
-            "  {{\"name\": {}, \"path\": {}, \"kind\": {}, \"passed\": {passed}, \"total\": {}, \"checks\": [\n",
-            json::quote(&submission.name),
-            json::quote(&submission.path.display().to_string()),
-            json::quote(kind_text(&submission.kind)),
-            rows.len()
-        ));
-        for (i, row) in rows.iter().enumerate() {
-            let reason = match &row.outcome {
-                Outcome::Pass => "null".to_string(),
-                Outcome::Fail(reason) => json::quote(reason),
-            };
-            out.push_str(&format!(
-                "    {{\"lesson\": {}, \"check\": {}, \"passed\": {}, \"reason\": {reason}, \"seconds\": {:.2}}}{}\n",
-                json::quote(&row.lesson),
-                json::quote(&row.check),
-                row.outcome.passed(),
-                row.seconds,
-                if i + 1 < rows.len() { "," } else { "" }
-            ));
+    let submissions = submissions.iter().enumerate().map(|(s, submission)| {
+        let checks: Vec<JsonCheck> = graded
+            .iter()
+            .filter(|g| g.submission == s)
+            .map(|g| JsonCheck {
+                lesson: &g.lesson,
+                check: &g.check,
+                passed: g.outcome.passed(),
+                reason: (!g.outcome.passed()).then(|| g.outcome.reason()),
+                seconds: (g.seconds * 100.0).round() / 100.0,
+            })
+            .collect();
+        JsonSubmission {
+            name: &submission.name,
+            path: &submission.path,
+            kind: kind_text(&submission.kind),
+            passed: checks.iter().filter(|c| c.passed).count(),
+            total: checks.len(),
+            checks,
         }
-        out.push_str(&format!(
-            "  ]}}{}\n",
-            if s + 1 < submissions.len() { "," } else { "" }
-        ));
-    }
-    out.push_str("]}\n");
-    out
+    });
+    let report = JsonReport {
+        submissions: submissions.collect(),
+    };
+    serde_json::to_string_pretty(&report).expect("a report is plain data") + "\n"
 }
 
 #[cfg(test)]
@@ -684,19 +703,14 @@ mod tests {
         assert_eq!(csv.lines().count(), 5);
         assert!(csv.contains("\"bob \"\"b\"\"\",/class/bob,01,one_call,fail,\"waited for \"\"listening on \"\", after 10s\",0.50"), "{csv}");
 
-        let report = json::parse(&json_report(&submissions, &graded)).unwrap();
-        let bob = &report.get("submissions").unwrap().as_array()[1];
-        assert_eq!(
-            bob.get("name").and_then(json::Json::as_str),
-            Some("bob \"b\"")
-        );
-        assert_eq!(bob.get("passed"), Some(&json::Json::Number("1".into())));
-        let checks = bob.get("checks").unwrap().as_array();
-        assert_eq!(
-            checks[0].get("reason").and_then(json::Json::as_str),
-            Some("waited for \"listening on \", after 10s")
-        );
-        assert_eq!(checks[1].get("reason"), Some(&json::Json::Null));
+        let report: serde_json::Value =
+            serde_json::from_str(&json_report(&submissions, &graded)).unwrap();
+        let bob = &report["submissions"][1];
+        assert_eq!(bob["name"], "bob \"b\"");
+        assert_eq!(bob["passed"], 1);
+        let reason = &bob["checks"][0]["reason"];
+        assert_eq!(reason, "waited for \"listening on \", after 10s");
+        assert_eq!(bob["checks"][1]["reason"], serde_json::Value::Null);
 
         // One submission: every check, passed or not.
         let one = text(&submissions[..1], &graded[..2]);

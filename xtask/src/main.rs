@@ -4,11 +4,10 @@
 mod book;
 mod exercise;
 mod grade;
-mod json;
 mod testrun;
 mod tools;
 
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -131,7 +130,7 @@ fn ci() -> anyhow::Result<()> {
 /// Runs `cargo <args>` at the workspace root and fails when it fails.
 fn cargo(args: &[&str]) -> anyhow::Result<()> {
     println!("xtask: cargo {}", args.join(" "));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let status = tools::cargo()
         .args(args)
         .current_dir(tools::workspace_root())
         .status()

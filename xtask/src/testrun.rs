@@ -7,11 +7,13 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::json::{self, Json};
+use serde::Deserialize;
+
+use crate::tools;
 
 /// At most this much of a program's stdout and of its stderr is kept; the rest is read and
 /// dropped, so a program that floods its output costs no memory.
@@ -48,18 +50,7 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
     let mut child = command.spawn()?;
     let stdout = child.stdout.take().map(keep_some);
     let stderr = child.stderr.take().map(keep_some);
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if started.elapsed() >= limit {
-            kill_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_at_most(&mut child, limit)?;
     // Whatever the program left behind in its group (a server a killed test started) goes
     // too, or it would hold the pipes open.
     kill_group(child.id());
@@ -75,6 +66,22 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
         stderr: text(stderr),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Waits until `child` ends or `limit` passes; then kills it and its process group, and
+/// returns `None`.
+pub fn wait_at_most(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    kill_group(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(None)
 }
 
 /// Reads a pipe to its end on a thread of its own, keeping the first [`KEEP`] bytes.
@@ -122,61 +129,58 @@ pub struct TestExe {
     pub dir: PathBuf,
 }
 
-/// `cargo <args> --message-format=json-render-diagnostics` in `workspace`: every test
-/// executable it built, or the first error cargo reported.
+/// What xtask reads of one `compiler-artifact` line of cargo's `--message-format=json`.
+#[derive(Debug, Deserialize)]
+struct Artifact {
+    reason: String,
+    target: Target,
+    profile: Profile,
+    executable: Option<PathBuf>,
+    manifest_path: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+struct Target {
+    name: String,
+    kind: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Profile {
+    test: bool,
+}
+
+/// What xtask reads of `cargo metadata`.
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Package {
+    name: String,
+}
+
+/// `cargo test --no-run --package <package>` in `workspace`: every test executable it
+/// built, or the first error cargo reported.
 pub fn build_tests(
     workspace: &Path,
     target_dir: &Path,
     package: &str,
     limit: Duration,
 ) -> Result<Vec<TestExe>, String> {
-    let mut command = cargo_command(workspace, target_dir);
-    command.args([
-        "test",
-        "--no-run",
-        "--package",
-        package,
-        "--message-format=json-render-diagnostics",
-    ]);
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
-    }
-    let mut exes = Vec::new();
-    for artifact in artifacts(&ran.stdout) {
-        let target = artifact.get("target");
-        let is_test = artifact
-            .get("profile")
-            .and_then(|p| p.get("test"))
-            .is_some_and(Json::is_true);
-        let (Some(target), Some(path)) =
-            (target, artifact.get("executable").and_then(Json::as_str))
-        else {
-            continue;
-        };
-        if !is_test {
-            continue;
-        }
-        let kinds = target.get("kind").map(Json::as_array).unwrap_or_default();
-        let manifest = artifact
-            .get("manifest_path")
-            .and_then(Json::as_str)
-            .unwrap_or("");
-        exes.push(TestExe {
+    let args = ["test", "--no-run", "--package", package];
+    let mut exes: Vec<TestExe> = executables(workspace, target_dir, &args, limit)?
+        .into_iter()
+        .filter(|artifact| artifact.profile.test)
+        .map(|artifact| TestExe {
             package: package.to_string(),
-            target: target
-                .get("name")
-                .and_then(Json::as_str)
-                .unwrap_or("?")
-                .to_string(),
-            behavioural: kinds.iter().any(|k| k.as_str() == Some("test")),
-            path: PathBuf::from(path),
-            dir: Path::new(manifest)
-                .parent()
-                .unwrap_or(workspace)
-                .to_path_buf(),
-        });
-    }
+            behavioural: artifact.target.kind.iter().any(|kind| kind == "test"),
+            target: artifact.target.name,
+            path: artifact.executable.unwrap_or_default(),
+            dir: artifact.manifest_path.parent().unwrap_or(workspace).into(),
+        })
+        .collect();
     exes.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
     Ok(exes)
 }
@@ -189,30 +193,46 @@ pub fn build_programs(
     package: &str,
     limit: Duration,
 ) -> Result<Vec<(String, PathBuf)>, String> {
-    let mut command = cargo_command(workspace, target_dir);
-    command.args([
-        "build",
-        "--package",
-        package,
-        "--bins",
-        "--message-format=json-render-diagnostics",
-    ]);
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
-    }
-    let mut programs = Vec::new();
-    for artifact in artifacts(&ran.stdout) {
-        let name = artifact
-            .get("target")
-            .and_then(|t| t.get("name"))
-            .and_then(Json::as_str);
-        if let (Some(name), Some(path)) = (name, artifact.get("executable").and_then(Json::as_str))
-        {
-            programs.push((name.to_string(), PathBuf::from(path)));
-        }
-    }
-    Ok(programs)
+    let args = ["build", "--package", package, "--bins"];
+    let built = executables(workspace, target_dir, &args, limit)?;
+    Ok(built
+        .into_iter()
+        .map(|artifact| {
+            (
+                artifact.target.name,
+                artifact.executable.unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// Runs `cargo <args>` with JSON messages: every artifact that is an executable.
+fn executables(
+    workspace: &Path,
+    target_dir: &Path,
+    args: &[&str],
+    limit: Duration,
+) -> Result<Vec<Artifact>, String> {
+    let json = [args, &["--message-format=json-render-diagnostics"]].concat();
+    let stdout = cargo(workspace, target_dir, &json, limit)?;
+    Ok(stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Artifact>(line).ok())
+        .filter(|artifact| artifact.reason == "compiler-artifact" && artifact.executable.is_some())
+        .collect())
+}
+
+/// The names of the packages of `workspace` itself (`cargo metadata --no-deps`).
+pub fn workspace_packages(
+    workspace: &Path,
+    target_dir: &Path,
+    limit: Duration,
+) -> Result<Vec<String>, String> {
+    let args = ["metadata", "--no-deps", "--format-version", "1"];
+    let stdout = cargo(workspace, target_dir, &args, limit)?;
+    let metadata: Metadata =
+        serde_json::from_str(&stdout).map_err(|err| format!("cargo metadata: {err}"))?;
+    Ok(metadata.packages.into_iter().map(|p| p.name).collect())
 }
 
 /// Removes what `target_dir` holds of the packages of `workspace` itself (not of their
@@ -228,56 +248,38 @@ pub fn clean_workspace_packages(
     target_dir: &Path,
     limit: Duration,
 ) -> Result<(), String> {
-    let mut command = cargo_command(workspace, target_dir);
-    command.args(["metadata", "--no-deps", "--format-version", "1"]);
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
-    }
-    let metadata =
-        json::parse(ran.stdout.trim()).map_err(|err| format!("cargo metadata: {err}"))?;
-    let names: Vec<&str> = metadata
-        .get("packages")
-        .map(Json::as_array)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|package| package.get("name").and_then(Json::as_str))
-        .collect();
+    let names = workspace_packages(workspace, target_dir, limit)?;
     if names.is_empty() {
         return Ok(());
     }
-    let mut command = cargo_command(workspace, target_dir);
-    command.arg("clean");
-    for name in names {
-        command.args(["--package", name]);
+    let mut args = vec!["clean"];
+    for name in &names {
+        args.extend(["--package", name]);
     }
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
-    }
-    Ok(())
+    cargo(workspace, target_dir, &args, limit).map(drop)
 }
 
-fn cargo_command(workspace: &Path, target_dir: &Path) -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+/// Runs `cargo <args>` in `workspace`: its stdout, or one line that says why it failed.
+fn cargo(
+    workspace: &Path,
+    target_dir: &Path,
+    args: &[&str],
+    limit: Duration,
+) -> Result<String, String> {
+    let mut command = tools::cargo();
     command
+        .args(args)
         .current_dir(workspace)
         .env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_TERM_COLOR", "never")
         // The workspace being built has its own toolchain file, if any; ours must not leak.
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("CARGO_MANIFEST_DIR");
-    command
-}
-
-/// The `compiler-artifact` messages among cargo's JSON lines.
-fn artifacts(stdout: &str) -> Vec<Json> {
-    stdout
-        .lines()
-        .filter(|line| line.starts_with('{'))
-        .filter_map(|line| json::parse(line).ok())
-        .filter(|msg| msg.get("reason").and_then(Json::as_str) == Some("compiler-artifact"))
-        .collect()
+    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
+    if !ran.success() {
+        return Err(failure_of_cargo(&ran, limit));
+    }
+    Ok(ran.stdout)
 }
 
 /// One line that says why cargo failed: its first `error`, or the time limit.

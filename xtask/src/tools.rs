@@ -78,48 +78,45 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Where `cargo install` puts programs: `$CARGO_HOME/bin`, by default `~/.cargo/bin`.
-pub fn cargo_bin_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        return Some(PathBuf::from(home).join("bin"));
-    }
-    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo").join("bin"))
+/// `PATH` with cargo's bin folder (`$CARGO_HOME/bin`, by default `~/.cargo/bin`) in front,
+/// so that mdBook finds its plugins.
+fn path_with_cargo_bin() -> std::ffi::OsString {
+    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from);
+    let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo"));
+    let mut paths: Vec<PathBuf> = cargo_home
+        .or(home)
+        .map(|dir| dir.join("bin"))
+        .into_iter()
+        .collect();
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(paths).unwrap_or_default()
 }
 
-/// `PATH` with cargo's bin folder in front, so that mdBook finds its plugins.
-pub fn path_with_cargo_bin() -> std::ffi::OsString {
-    let mut paths: Vec<PathBuf> = cargo_bin_dir().into_iter().collect();
-    if let Some(path) = std::env::var_os("PATH") {
-        paths.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(paths).unwrap_or_default()
+/// What `program --version` prints, if it runs (on `PATH` or in cargo's bin folder).
+fn version_of(program: &str) -> Option<String> {
+    let out = command(program).arg("--version").output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// True when `program` runs (it is on `PATH` or in cargo's bin folder).
 pub fn on_path(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .env("PATH", path_with_cargo_bin())
-        .output()
-        .is_ok_and(|out| out.status.success())
+    version_of(program).is_some()
 }
 
 /// Makes sure `tool` is installed at its pinned version; installs it when it is not.
 pub fn ensure(tool: Tool) -> anyhow::Result<()> {
-    let installed = Command::new(tool.krate)
-        .arg("--version")
-        .env("PATH", path_with_cargo_bin())
-        .output()
-        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
-        .unwrap_or_default();
-    if installed.contains(tool.version) {
+    if version_of(tool.krate).is_some_and(|version| version.contains(tool.version)) {
         return Ok(());
     }
     println!(
         "xtask: installing {} {} with cargo install ({})",
         tool.krate, tool.version, tool.note
     );
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let status = cargo()
         .args(["install", "--locked", tool.krate, "--version", tool.version])
         .status()
         .with_context(|| format!("could not run cargo install {}", tool.krate))?;
@@ -134,6 +131,11 @@ pub fn command(program: &str) -> Command {
     let mut command = Command::new(program);
     command.env("PATH", path_with_cargo_bin());
     command
+}
+
+/// A command for the cargo that runs xtask (`$CARGO`), or the one on `PATH`.
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// All files under `dir` (in every folder below it) whose name ends in `.ext`, sorted.
