@@ -29,12 +29,7 @@ enum Chore {
     #[command(subcommand)]
     Exercise(exercise::ExerciseCommand),
     /// Grade checkouts, folders of programs or a class with this repository's tests.
-    #[command(disable_help_flag = true)]
-    Grade {
-        /// The options and PATHs (`cargo xtask grade --help` lists them).
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    Grade(grade::Args),
     /// Everything CI checks: rustfmt, clippy, the tests, the exercises, grading, the book.
     Ci,
 }
@@ -74,10 +69,7 @@ fn run(chore: Chore) -> anyhow::Result<()> {
         Chore::Book(BookCommand::Check) => book::check(),
         Chore::Book(BookCommand::Tools) => book::install_tools(),
         Chore::Exercise(command) => exercise::run(command),
-        Chore::Grade { args } => {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            grade::run(&args)
-        }
+        Chore::Grade(args) => grade::run(args),
         Chore::Ci => ci(),
     }
 }
