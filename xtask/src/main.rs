@@ -52,6 +52,8 @@ enum BookCommand {
 }
 
 fn main() -> ExitCode {
+    // `cargo xtask exercise list | head -1`: a closed stdout ends xtask quietly, no panic.
+    common::end_quietly_when_output_closes();
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -76,21 +78,13 @@ fn run(chore: Chore) -> anyhow::Result<()> {
 
 /// What CI runs, in one place. `.ci/run` calls this after installing what it needs.
 fn ci() -> anyhow::Result<()> {
-    cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
+    cargo("fmt --all -- --check")?;
+    cargo("clippy --workspace --all-targets --locked -- -D warnings")?;
     // The README's test command, then the same suite under cargo-nextest, which runs every
     // test in a process of its own (and so finds other mistakes).
-    cargo(&["test", "--workspace", "--locked"])?;
+    cargo("test --workspace --locked")?;
     if tools::on_path("cargo-nextest") {
-        cargo(&["nextest", "run", "--workspace", "--locked"])?;
+        cargo("nextest run --workspace --locked")?;
     } else {
         println!("xtask: cargo-nextest is not installed; skipping the nextest run");
     }
@@ -98,16 +92,7 @@ fn ci() -> anyhow::Result<()> {
     // tests of its missing parts, and every solution passes. Then the grading tests, which
     // are too slow for `cargo test` (they are `#[ignore]`d there).
     exercise::run(exercise::ExerciseCommand::Check)?;
-    cargo(&[
-        "test",
-        "--package",
-        "xtask",
-        "--test",
-        "grade",
-        "--locked",
-        "--",
-        "--ignored",
-    ])?;
+    cargo("test --package xtask --test grade --locked -- --ignored")?;
     if tools::chromium().is_some() {
         book::check()?;
     } else {
@@ -119,16 +104,16 @@ fn ci() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `cargo <args>` at the workspace root and fails when it fails.
-fn cargo(args: &[&str]) -> anyhow::Result<()> {
-    println!("xtask: cargo {}", args.join(" "));
+/// Runs `cargo <args>` (words split at spaces) at the workspace root; fails when it fails.
+fn cargo(args: &str) -> anyhow::Result<()> {
+    println!("xtask: cargo {args}");
     let status = tools::cargo()
-        .args(args)
+        .args(args.split_whitespace())
         .current_dir(tools::workspace_root())
         .status()
         .context("could not run cargo")?;
     if !status.success() {
-        bail!("`cargo {}` failed", args.join(" "));
+        bail!("`cargo {args}` failed");
     }
     Ok(())
 }

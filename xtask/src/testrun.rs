@@ -88,16 +88,9 @@ pub fn wait_at_most(child: &mut Child, limit: Duration) -> std::io::Result<Optio
 fn keep_some(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
     thread::spawn(move || {
         let mut kept = Vec::new();
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match pipe.read(&mut chunk) {
-                Ok(0) | Err(_) => return kept,
-                Ok(size) => {
-                    let room = KEEP.saturating_sub(kept.len());
-                    kept.extend_from_slice(&chunk[..size.min(room)]);
-                }
-            }
-        }
+        let _ = pipe.by_ref().take(KEEP as u64).read_to_end(&mut kept);
+        let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+        kept
     })
 }
 
