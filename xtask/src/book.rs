@@ -30,30 +30,27 @@ pub fn html_dir() -> PathBuf {
 }
 
 pub fn build() -> anyhow::Result<()> {
-    mdbook(&["build"])?;
+    mdbook("build", None)?;
     let index = html_dir().join("index.html");
     println!("xtask: the book is in {}", index.display());
     Ok(())
 }
 
 pub fn serve(open: bool) -> anyhow::Result<()> {
-    mdbook(if open {
-        &["serve", "--open"]
-    } else {
-        &["serve"]
-    })
+    mdbook("serve", open.then_some("--open"))
 }
 
-/// Checks the includes, installs mdBook if it is missing, and runs `mdbook <args> book`.
-fn mdbook(args: &[&str]) -> anyhow::Result<()> {
+/// Checks the includes, installs mdBook if it is missing, and runs `mdbook <command> book`.
+fn mdbook(command: &str, option: Option<&str>) -> anyhow::Result<()> {
     check_includes_cmd()?;
     tools::ensure(tools::MDBOOK)?;
     let status = tools::command("mdbook")
-        .args(args)
+        .arg(command)
         .arg(book_dir())
+        .args(option)
         .status()?;
     if !status.success() {
-        bail!("mdbook {} failed", args[0]);
+        bail!("mdbook {command} failed");
     }
     Ok(())
 }
@@ -221,6 +218,12 @@ pub struct Seen {
 /// The longest a page may take to load, with its diagrams. A page takes about a second.
 const PAGE_DEADLINE: Duration = Duration::from_secs(60);
 
+/// Headless, as root in a container, with nothing that dials out: the flags measured in the
+/// project's notes. The console goes to stderr; the final page (`--dump-dom`) to stdout.
+const CHROMIUM_FLAGS: &str = "--headless --no-sandbox --disable-gpu --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --enable-logging=stderr --v=0 --virtual-time-budget=10000";
+
 /// Loads `pages` (paths under the HTML folder) in headless Chromium, a few at a time.
 fn load_pages(chromium: &Path, pages: &[String]) -> anyhow::Result<Vec<anyhow::Result<Seen>>> {
     let work = std::env::temp_dir().join(format!("xtask-book-check-{}", std::process::id()));
@@ -239,25 +242,10 @@ fn load_pages(chromium: &Path, pages: &[String]) -> anyhow::Result<Vec<anyhow::R
 fn load_page(chromium: &Path, page: &Path, work: &Path, index: usize) -> anyhow::Result<Seen> {
     let dom_file = work.join(format!("page-{index}.html"));
     let console_file = work.join(format!("page-{index}.log"));
-    // Headless, as root in a container, with nothing that dials out: the flags measured in
-    // the project's notes. The console goes to stderr; the final page to stdout.
+    let profile = work.join(format!("profile-{index}"));
     let mut child = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=10000",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            work.join(format!("profile-{index}")).display()
-        ))
+        .args(CHROMIUM_FLAGS.split_whitespace())
+        .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
@@ -283,10 +271,11 @@ fn load_page(chromium: &Path, page: &Path, work: &Path, index: usize) -> anyhow:
 /// after its scripts ran); links to pages that are not in `pages` are not checked.
 pub fn broken_anchors(pages: &[(String, String)]) -> Vec<String> {
     let ids = |dom: &str| -> Vec<String> {
-        dom.split(" id=\"")
+        let ids = dom
+            .split(" id=\"")
             .skip(1)
-            .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_string()))
-            .collect()
+            .filter_map(|rest| rest.split_once('"'));
+        ids.map(|(id, _)| id.to_string()).collect()
     };
     let all_ids: Vec<(&str, Vec<String>)> = pages
         .iter()
@@ -294,10 +283,11 @@ pub fn broken_anchors(pages: &[(String, String)]) -> Vec<String> {
         .collect();
     let mut problems = Vec::new();
     for (page, dom) in pages.iter().filter(|(page, _)| page != "print.html") {
-        for rest in dom.split(" href=\"").skip(1) {
-            let Some((href, _)) = rest.split_once('"') else {
-                continue;
-            };
+        let hrefs = dom
+            .split(" href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"'));
+        for (href, _) in hrefs {
             let Some((path, anchor)) = href.split_once('#') else {
                 continue;
             };
@@ -406,18 +396,14 @@ pub fn check_includes(src: &Path) -> Vec<String> {
 
 /// The `include path:anchor` parts of every `{{#include ...}}` in `text`.
 fn includes(text: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{#") {
-        let after = &rest[start + 3..];
-        let Some(end) = after.find("}}") else { break };
-        let link = after[..end].trim();
-        if link.starts_with("include ") || link.starts_with("rustdoc_include ") {
-            found.push(link);
-        }
-        rest = &after[end..];
-    }
-    found
+    let links = text
+        .split("{{#")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("}}"));
+    let links = links.map(|(link, _)| link.trim());
+    links
+        .filter(|link| link.starts_with("include ") || link.starts_with("rustdoc_include "))
+        .collect()
 }
 
 fn check_one(chapter: &Path, link: &str) -> Result<(), String> {
