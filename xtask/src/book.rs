@@ -343,16 +343,13 @@ pub fn page_problems(dom: &str, console: &str) -> Vec<String> {
         }
     }
     for (number, diagram) in dom.split(r#"<pre class="mermaid""#).skip(1).enumerate() {
-        let number = number + 1;
+        let which = format!("diagram {} (counting from the top of the page)", number + 1);
         let diagram = diagram.split("</pre>").next().unwrap_or(diagram);
         if !diagram.contains("<svg") {
-            problems.push(format!(
-                "diagram {number} (counting from the top of the page) was not drawn"
-            ));
+            problems.push(format!("{which} was not drawn"));
         } else if diagram.contains(r#"aria-roledescription="error""#) {
             problems.push(format!(
-                "diagram {number} (counting from the top of the page) is an error picture: \
-                 its mermaid text has a mistake"
+                "{which} is an error picture: its mermaid text has a mistake"
             ));
         }
     }

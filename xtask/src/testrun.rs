@@ -54,10 +54,9 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
     // Whatever the program left behind in its group (a server a killed test started) goes
     // too, or it would hold the pipes open.
     kill_group(child.id());
-    let text = |reader: Option<thread::JoinHandle<Vec<u8>>>| {
+    let text = |reader: Option<thread::JoinHandle<String>>| {
         reader
             .and_then(|reader| reader.join().ok())
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .unwrap_or_default()
     };
     Ok(Ran {
@@ -85,12 +84,12 @@ pub fn wait_at_most(child: &mut Child, limit: Duration) -> std::io::Result<Optio
 }
 
 /// Reads a pipe to its end on a thread of its own, keeping the first [`KEEP`] bytes.
-fn keep_some(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+fn keep_some(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let mut kept = Vec::new();
         let _ = pipe.by_ref().take(KEEP as u64).read_to_end(&mut kept);
         let _ = std::io::copy(&mut pipe, &mut std::io::sink());
-        kept
+        String::from_utf8_lossy(&kept).into_owned()
     })
 }
 
@@ -162,117 +161,111 @@ pub fn build_tests(
     package: &str,
     limit: Duration,
 ) -> Result<Vec<TestExe>, String> {
-    let args = ["test", "--no-run", "--package", package];
-    let mut exes: Vec<TestExe> = executables(workspace, target_dir, &args, limit)?
-        .into_iter()
-        .filter(|artifact| artifact.profile.test)
-        .map(|artifact| TestExe {
-            package: package.to_string(),
-            behavioural: artifact.target.kind.iter().any(|kind| kind == "test"),
-            target: artifact.target.name,
-            path: artifact.executable.unwrap_or_default(),
-            dir: artifact.manifest_path.parent().unwrap_or(workspace).into(),
-        })
-        .collect();
-    exes.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
-    Ok(exes)
+    Cargo::new(workspace, target_dir, limit).build_tests(package)
 }
 
-/// `cargo build --package <package> --bins` in `workspace`: every program it built, as
-/// (name, path), or the first error cargo reported.
-pub fn build_programs(
-    workspace: &Path,
-    target_dir: &Path,
-    package: &str,
+/// Cargo, run in `workspace` with its builds in `target_dir`, stopped after `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Cargo<'a> {
+    workspace: &'a Path,
+    target_dir: &'a Path,
     limit: Duration,
-) -> Result<Vec<(String, PathBuf)>, String> {
-    let args = ["build", "--package", package, "--bins"];
-    let built = executables(workspace, target_dir, &args, limit)?;
-    Ok(built
-        .into_iter()
-        .map(|artifact| {
-            (
-                artifact.target.name,
-                artifact.executable.unwrap_or_default(),
-            )
-        })
-        .collect())
 }
 
-/// Runs `cargo <args>` with JSON messages: every artifact that is an executable.
-fn executables(
-    workspace: &Path,
-    target_dir: &Path,
-    args: &[&str],
-    limit: Duration,
-) -> Result<Vec<Artifact>, String> {
-    let json = [args, &["--message-format=json-render-diagnostics"]].concat();
-    let stdout = cargo(workspace, target_dir, &json, limit)?;
-    Ok(stdout
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Artifact>(line).ok())
-        .filter(|artifact| artifact.reason == "compiler-artifact" && artifact.executable.is_some())
-        .collect())
-}
-
-/// The names of the packages of `workspace` itself (`cargo metadata --no-deps`).
-pub fn workspace_packages(
-    workspace: &Path,
-    target_dir: &Path,
-    limit: Duration,
-) -> Result<Vec<String>, String> {
-    let args = ["metadata", "--no-deps", "--format-version", "1"];
-    let stdout = cargo(workspace, target_dir, &args, limit)?;
-    let metadata: Metadata =
-        serde_json::from_str(&stdout).map_err(|err| format!("cargo metadata: {err}"))?;
-    Ok(metadata.packages.into_iter().map(|p| p.name).collect())
-}
-
-/// Removes what `target_dir` holds of the packages of `workspace` itself (not of their
-/// dependencies), so that the next build compiles them from this workspace's sources.
-///
-/// Cargo names a workspace's own packages by their path *inside* the workspace, and trusts
-/// file times: two students' checkouts in one target folder look like the same package,
-/// and a checkout whose files are older than the last build would count as built already,
-/// with another student's programs. Cleaning first makes that impossible; the dependencies
-/// (clap, chrono, ...) stay built.
-pub fn clean_workspace_packages(
-    workspace: &Path,
-    target_dir: &Path,
-    limit: Duration,
-) -> Result<(), String> {
-    let names = workspace_packages(workspace, target_dir, limit)?;
-    if names.is_empty() {
-        return Ok(());
+impl<'a> Cargo<'a> {
+    pub fn new(workspace: &'a Path, target_dir: &'a Path, limit: Duration) -> Self {
+        Cargo {
+            workspace,
+            target_dir,
+            limit,
+        }
     }
-    let mut args = vec!["clean"];
-    for name in &names {
-        args.extend(["--package", name]);
-    }
-    cargo(workspace, target_dir, &args, limit).map(drop)
-}
 
-/// Runs `cargo <args>` in `workspace`: its stdout, or one line that says why it failed.
-fn cargo(
-    workspace: &Path,
-    target_dir: &Path,
-    args: &[&str],
-    limit: Duration,
-) -> Result<String, String> {
-    let mut command = tools::cargo();
-    command
-        .args(args)
-        .current_dir(workspace)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .env("CARGO_TERM_COLOR", "never")
-        // The workspace being built has its own toolchain file, if any; ours must not leak.
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO_MANIFEST_DIR");
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
+    /// `cargo test --no-run --package <package>`: every test executable it built.
+    pub fn build_tests(&self, package: &str) -> Result<Vec<TestExe>, String> {
+        let mut exes: Vec<TestExe> = self
+            .executables(&["test", "--no-run", "--package", package])?
+            .into_iter()
+            .filter(|artifact| artifact.profile.test)
+            .map(|artifact| TestExe {
+                package: package.to_string(),
+                behavioural: artifact.target.kind.iter().any(|kind| kind == "test"),
+                target: artifact.target.name,
+                path: artifact.executable.unwrap_or_default(),
+                dir: artifact
+                    .manifest_path
+                    .parent()
+                    .unwrap_or(self.workspace)
+                    .into(),
+            })
+            .collect();
+        exes.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
+        Ok(exes)
     }
-    Ok(ran.stdout)
+
+    /// Runs `cargo <args>`: its stdout, or one line that says why it failed.
+    fn run(&self, args: &[&str]) -> Result<String, String> {
+        let mut command = tools::cargo();
+        command
+            .args(args)
+            .current_dir(self.workspace)
+            .env("CARGO_TARGET_DIR", self.target_dir)
+            .env("CARGO_TERM_COLOR", "never")
+            // The workspace being built has its own toolchain file, if any; ours must not leak.
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("CARGO_MANIFEST_DIR");
+        let ran = run(command, self.limit).map_err(|err| format!("could not run cargo: {err}"))?;
+        if !ran.success() {
+            return Err(failure_of_cargo(&ran, self.limit));
+        }
+        Ok(ran.stdout)
+    }
+
+    /// Runs `cargo <args>` with JSON messages: every artifact that is an executable.
+    fn executables(&self, args: &[&str]) -> Result<Vec<Artifact>, String> {
+        let stdout = self.run(&[args, &["--message-format=json-render-diagnostics"]].concat())?;
+        let artifacts = stdout
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok());
+        let is_program = |a: &Artifact| a.reason == "compiler-artifact" && a.executable.is_some();
+        Ok(artifacts.filter(is_program).collect())
+    }
+
+    /// `cargo build --package <package> --bins`: every program it built, as (name, path).
+    pub fn build_programs(&self, package: &str) -> Result<Vec<(String, PathBuf)>, String> {
+        let built = self.executables(&["build", "--package", package, "--bins"])?;
+        let program = |a: Artifact| (a.target.name, a.executable.unwrap_or_default());
+        Ok(built.into_iter().map(program).collect())
+    }
+
+    /// The names of the packages of the workspace itself (`cargo metadata --no-deps`).
+    pub fn packages(&self) -> Result<Vec<String>, String> {
+        let stdout = self.run(&["metadata", "--no-deps", "--format-version", "1"])?;
+        let metadata: Metadata =
+            serde_json::from_str(&stdout).map_err(|err| format!("cargo metadata: {err}"))?;
+        Ok(metadata.packages.into_iter().map(|p| p.name).collect())
+    }
+
+    /// Removes what the target folder holds of the workspace's own packages (not of their
+    /// dependencies), so that the next build compiles them from this workspace's sources.
+    ///
+    /// Cargo names a workspace's own packages by their path *inside* the workspace, and
+    /// trusts file times: two students' checkouts in one target folder look like the same
+    /// package, and a checkout whose files are older than the last build would count as
+    /// built already, with another student's programs. Cleaning first makes that
+    /// impossible; the dependencies (clap, chrono, ...) stay built.
+    pub fn clean_own_packages(&self) -> Result<(), String> {
+        let names = self.packages()?;
+        let mut args = vec!["clean"];
+        for name in &names {
+            args.extend(["--package", name]);
+        }
+        if names.is_empty() {
+            Ok(())
+        } else {
+            self.run(&args).map(drop)
+        }
+    }
 }
 
 /// One line that says why cargo failed: its first `error`, or the time limit.

@@ -52,22 +52,14 @@ pub const MERMAID_JS: &str = "11.6.0";
 
 /// The browsers `cargo xtask book check` can drive, in the order it looks for them. On
 /// Debian and Ubuntu: `apt-get install chromium`. `CHROMIUM=/path/to/chrome` picks another.
-const CHROMIUM_NAMES: [&str; 4] = [
-    "chromium",
-    "chromium-browser",
-    "google-chrome",
-    "google-chrome-stable",
-];
+const CHROMIUM_NAMES: &str = "chromium chromium-browser google-chrome google-chrome-stable";
 
 /// The headless browser for the book check, if one is installed.
 pub fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    CHROMIUM_NAMES
-        .iter()
-        .find(|name| on_path(name))
+    let installed = || CHROMIUM_NAMES.split_whitespace().find(|name| on_path(name));
+    std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
+        .or_else(|| installed().map(PathBuf::from))
 }
 
 /// The workspace root (the folder above `xtask/`).

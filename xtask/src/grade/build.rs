@@ -7,18 +7,20 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::submissions::{Kind, Submission};
-use crate::testrun;
+use crate::testrun::Cargo;
 
 /// How long one build may take.
 pub const BUILD_LIMIT: Duration = Duration::from_secs(600);
+
+/// The packages that did not build, with the reason.
+type Broken = Vec<(String, String)>;
 
 /// Where one submission's programs are, or why there are none.
 #[derive(Debug)]
 pub struct Programs {
     /// The folder laid out as `<package>/<program>`, or why the submission has none.
     folder: Result<PathBuf, String>,
-    /// The packages that did not build, with the reason.
-    broken: Vec<(String, String)>,
+    broken: Broken,
 }
 
 impl Programs {
@@ -65,18 +67,14 @@ pub fn each(
 
 /// Builds each of `packages` in a checkout, copying the programs into `programs`: the
 /// packages that did not build, with the reason.
-fn checkout(
-    submission: &Submission,
-    packages: &[&str],
-    builds: &Path,
-    programs: &Path,
-) -> Vec<(String, String)> {
-    let cleaned = testrun::clean_workspace_packages(&submission.path, builds, BUILD_LIMIT);
+fn checkout(submission: &Submission, packages: &[&str], builds: &Path, programs: &Path) -> Broken {
+    let cargo = Cargo::new(&submission.path, builds, BUILD_LIMIT);
+    let cleaned = cargo.clean_own_packages();
     let mut broken = Vec::new();
     for package in packages {
         let built = cleaned.clone().and_then(|()| {
             eprintln!("grade: building {package} of {}", submission.name);
-            build_lesson(&submission.path, builds, programs, package)
+            copy_programs(cargo.build_programs(package)?, programs, package)
         });
         if let Err(reason) = built {
             broken.push((package.to_string(), reason));
@@ -85,14 +83,12 @@ fn checkout(
     broken
 }
 
-/// Builds one lesson of a checkout and copies its programs to `<programs>/<package>/`.
-fn build_lesson(
-    checkout: &Path,
-    builds: &Path,
+/// Copies the programs of `package` that a build made to `<programs>/<package>/`.
+fn copy_programs(
+    built: Vec<(String, PathBuf)>,
     programs: &Path,
     package: &str,
 ) -> Result<(), String> {
-    let built = testrun::build_programs(checkout, builds, package, BUILD_LIMIT)?;
     if built.is_empty() {
         return Err(format!("the package {package} has no programs"));
     }

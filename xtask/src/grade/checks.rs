@@ -1,13 +1,11 @@
 //! Step 0: the checks, this workspace's behavioural tests, built here. So a student who
 //! edited their tests cannot change their grade.
 
-use std::path::Path;
-use std::time::Duration;
-
 use anyhow::{anyhow, bail};
 
-use super::build::BUILD_LIMIT;
-use crate::testrun::{self, TestExe};
+use super::Args;
+use crate::testrun::{self, Cargo, TestExe};
+use crate::tools;
 
 /// One lesson of this workspace: `03`, `lesson-03-timestamp`.
 #[derive(Debug, Clone)]
@@ -24,18 +22,14 @@ pub struct Check {
     pub test: String,
 }
 
-/// The lessons of the workspace at `root` in order: its packages named `lesson-NN-...`.
-pub fn lessons(root: &Path, target: &Path) -> anyhow::Result<Vec<Lesson>> {
-    let packages =
-        testrun::workspace_packages(root, target, BUILD_LIMIT).map_err(|e| anyhow!(e))?;
+/// The lessons of the workspace in order: its packages named `lesson-NN-...`.
+pub fn lessons(cargo: Cargo) -> anyhow::Result<Vec<Lesson>> {
+    let packages = cargo.packages().map_err(|err| anyhow!(err))?;
     let mut lessons: Vec<Lesson> = packages
         .into_iter()
         .filter_map(|package| {
-            let number = package
-                .strip_prefix("lesson-")?
-                .split('-')
-                .next()?
-                .to_string();
+            let (number, _) = package.strip_prefix("lesson-")?.split_once('-')?;
+            let number = number.to_string();
             Some(Lesson { number, package })
         })
         .collect();
@@ -43,30 +37,24 @@ pub fn lessons(root: &Path, target: &Path) -> anyhow::Result<Vec<Lesson>> {
     Ok(lessons)
 }
 
-/// The checks of lessons `wanted` (every lesson when empty) whose names contain one of
-/// `names` (every check when empty).
-pub fn find(
-    root: &Path,
-    target: &Path,
-    wanted: &[u32],
-    names: &[String],
-    limit: Duration,
-) -> anyhow::Result<Vec<Check>> {
-    let wanted: Vec<String> = wanted.iter().map(|n| format!("{n:02}")).collect();
-    let mut lessons = lessons(root, target)?;
+/// The checks that `args` asks for: of the lessons it names (every lesson when none) and
+/// with a name that contains one of its `--check` texts (every check when none).
+pub fn find(cargo: Cargo, args: &Args) -> anyhow::Result<Vec<Check>> {
+    let wanted: Vec<String> = args.lessons.iter().map(|n| format!("{n:02}")).collect();
+    let mut lessons = lessons(cargo)?;
     if let Some(missing) = wanted
         .iter()
         .find(|n| !lessons.iter().any(|l| l.number == **n))
     {
         bail!(
             "there is no lesson {missing} in {}",
-            root.join("lessons").display()
+            tools::workspace_root().join("lessons").display()
         );
     }
     lessons.retain(|l| wanted.is_empty() || wanted.contains(&l.number));
     let mut checks = Vec::new();
     for lesson in lessons {
-        let found = of_lesson(root, target, &lesson, names, limit)?;
+        let found = of_lesson(cargo, &lesson, args)?;
         if found.is_empty() {
             eprintln!(
                 "grade: {} has no behavioural tests yet; skipped",
@@ -81,27 +69,22 @@ pub fn find(
     Ok(checks)
 }
 
-fn of_lesson(
-    root: &Path,
-    target: &Path,
-    lesson: &Lesson,
-    names: &[String],
-    limit: Duration,
-) -> anyhow::Result<Vec<Check>> {
+fn of_lesson(cargo: Cargo, lesson: &Lesson, args: &Args) -> anyhow::Result<Vec<Check>> {
     eprintln!("grade: building the tests of {}", lesson.package);
-    let exes = testrun::build_tests(root, target, &lesson.package, BUILD_LIMIT)
+    let exes = cargo
+        .build_tests(&lesson.package)
         .map_err(|err| anyhow!("the tests of {} do not build: {err}", lesson.package))?;
-    let wanted =
-        |test: &String| names.is_empty() || names.iter().any(|n| test.contains(n.as_str()));
+    let names = &args.checks;
+    let wanted = |test: &String| names.is_empty() || names.iter().any(|n| test.contains(n));
     let mut checks = Vec::new();
     for exe in exes.into_iter().filter(|exe| exe.behavioural) {
-        let tests = testrun::list_tests(&exe, limit).map_err(|e| anyhow!(e))?;
-        let lesson = lesson.clone();
-        checks.extend(tests.into_iter().filter(wanted).map(|test| Check {
+        let tests = testrun::list_tests(&exe, args.timeout).map_err(|err| anyhow!(err))?;
+        let check = |test| Check {
             lesson: lesson.clone(),
             exe: exe.clone(),
             test,
-        }));
+        };
+        checks.extend(tests.into_iter().filter(wanted).map(check));
     }
     Ok(checks)
 }
@@ -109,11 +92,17 @@ fn of_lesson(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::grade::build::BUILD_LIMIT;
 
     #[test]
     fn the_lessons_are_found_with_their_packages() {
         let root = crate::tools::workspace_root();
-        let lessons = lessons(&root, &crate::exercise::target_dir(&root)).unwrap();
+        let lessons = lessons(Cargo::new(
+            &root,
+            &crate::exercise::target_dir(&root),
+            BUILD_LIMIT,
+        ))
+        .unwrap();
         assert_eq!(lessons[0].number, "01");
         assert_eq!(lessons[0].package, "lesson-01-phone-metaphor");
         assert!(

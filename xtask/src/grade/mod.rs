@@ -28,7 +28,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::exercise::target_dir;
-use crate::{testrun, tools};
+use crate::testrun::{self, Cargo};
+use crate::tools;
 
 /// Grade checkouts, folders of programs or a class with this repository's tests.
 #[derive(Debug, clap::Args)]
@@ -66,7 +67,7 @@ fn seconds(text: &str) -> Result<Duration, String> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let root = tools::workspace_root();
     let target = target_dir(&root);
-    let checks = checks::find(&root, &target, &args.lessons, &args.checks, args.timeout)?;
+    let checks = checks::find(Cargo::new(&root, &target, build::BUILD_LIMIT), &args)?;
     if args.list {
         for check in &checks {
             println!("{} {}", check.lesson.number, check.test);
