@@ -2,7 +2,6 @@
 //! a function here that turns the graded checks into text.
 
 use std::fmt::Write;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -36,7 +35,7 @@ fn score(graded: &[Graded], s: usize, lesson: Option<&str>) -> (usize, usize) {
         .iter()
         .filter(|g| g.submission == s && lesson.is_none_or(|l| g.lesson == l));
     rows.fold((0, 0), |(passed, total), g| {
-        (passed + usize::from(g.outcome.passed()), total + 1)
+        (passed + usize::from(g.passed), total + 1)
     })
 }
 
@@ -56,7 +55,7 @@ fn text(submissions: &[Submission], graded: &[Graded]) -> String {
     for (s, submission) in submissions.iter().enumerate() {
         let rows: Vec<&Graded> = graded
             .iter()
-            .filter(|g| g.submission == s && (submissions.len() == 1 || !g.outcome.passed()))
+            .filter(|g| g.submission == s && (submissions.len() == 1 || !g.passed))
             .collect();
         if submissions.len() > 1 && rows.is_empty() {
             continue;
@@ -69,8 +68,9 @@ fn text(submissions: &[Submission], graded: &[Graded]) -> String {
         let _ = writeln!(out, "{name} ({kind}, {path})");
         let _ = writeln!(out, "  lesson  {:<width$}  result  reason", "check");
         for row in rows {
-            let result = if row.outcome.passed() { "pass" } else { "FAIL" };
-            let (lesson, check, reason) = (&row.lesson, &row.check, row.outcome.reason());
+            let result = if row.passed { "pass" } else { "FAIL" };
+            let (lesson, check, reason) =
+                (&row.lesson, &row.check, row.reason.as_deref().unwrap_or(""));
             let line = format!("  {lesson:<6}  {check:<width$}  {result:<6}  {reason}");
             let _ = writeln!(out, "{}", line.trim_end());
         }
@@ -121,8 +121,8 @@ fn csv(submissions: &[Submission], graded: &[Graded]) -> String {
             submission.path.display().to_string(),
             row.lesson.clone(),
             row.check.clone(),
-            if row.outcome.passed() { "pass" } else { "fail" }.to_string(),
-            row.outcome.reason().to_string(),
+            if row.passed { "pass" } else { "fail" }.to_string(),
+            row.reason.as_deref().unwrap_or("").to_string(),
             format!("{:.2}", row.seconds),
         ];
         let fields: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -155,43 +155,19 @@ struct JsonReport<'a> {
 
 #[derive(Debug, Serialize)]
 struct JsonSubmission<'a> {
-    name: &'a str,
-    path: &'a Path,
-    kind: &'a str,
+    #[serde(flatten)]
+    submission: &'a Submission,
     passed: usize,
     total: usize,
-    checks: Vec<JsonCheck<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-struct JsonCheck<'a> {
-    lesson: &'a str,
-    check: &'a str,
-    passed: bool,
-    /// `null` when the check passed.
-    reason: Option<&'a str>,
-    seconds: f64,
+    checks: Vec<&'a Graded>,
 }
 
 fn json(submissions: &[Submission], graded: &[Graded]) -> String {
     let submissions = submissions.iter().enumerate().map(|(s, submission)| {
-        let checks: Vec<JsonCheck> = graded
-            .iter()
-            .filter(|g| g.submission == s)
-            .map(|g| JsonCheck {
-                lesson: &g.lesson,
-                check: &g.check,
-                passed: g.outcome.passed(),
-                reason: (!g.outcome.passed()).then(|| g.outcome.reason()),
-                seconds: (g.seconds * 100.0).round() / 100.0,
-            })
-            .collect();
         let (passed, total) = score(graded, s, None);
-        let (name, path, kind) = (&submission.name, &submission.path, submission.kind.name());
+        let checks = graded.iter().filter(|g| g.submission == s).collect();
         JsonSubmission {
-            name,
-            path,
-            kind,
+            submission,
             passed,
             total,
             checks,
@@ -207,7 +183,6 @@ fn json(submissions: &[Submission], graded: &[Graded]) -> String {
 mod tests {
     use super::*;
     use crate::grade::submissions::Kind;
-    use crate::testrun::Outcome;
 
     #[test]
     fn csv_fields_are_escaped() {
@@ -232,22 +207,23 @@ mod tests {
                 kind: Kind::Programs,
             },
         ];
-        let row = |submission, check: &str, outcome| Graded {
+        let row = |submission, check: &str, reason: Option<&str>| Graded {
             submission,
             lesson: "01".into(),
             check: check.into(),
-            outcome,
+            passed: reason.is_none(),
+            reason: reason.map(str::to_string),
             seconds: 0.5,
         };
         let graded = vec![
-            row(0, "one_call", Outcome::Pass),
-            row(0, "help", Outcome::Pass),
+            row(0, "one_call", None),
+            row(0, "help", None),
             row(
                 1,
                 "one_call",
-                Outcome::Fail("waited for \"listening on \", after 10s".into()),
+                Some("waited for \"listening on \", after 10s"),
             ),
-            row(1, "help", Outcome::Pass),
+            row(1, "help", None),
         ];
         (submissions, graded)
     }

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+
 use super::build::Programs;
 use super::checks::Check;
 use crate::testrun::{self, Outcome};
@@ -12,14 +14,18 @@ use crate::testrun::{self, Outcome};
 /// `Lesson::program(name)` runs `<folder>/<package>/<name>`.
 const PROGRAMS_ENV: &str = "SOCKETS_BY_PHONE_PROGRAMS";
 
-/// One graded check.
-#[derive(Debug)]
+/// One graded check, as the reports show it.
+#[derive(Debug, Serialize)]
 pub struct Graded {
     /// The index of the submission.
+    #[serde(skip)]
     pub submission: usize,
     pub lesson: String,
     pub check: String,
-    pub outcome: Outcome,
+    pub passed: bool,
+    /// Why the check failed; `None` when it passed.
+    pub reason: Option<String>,
+    /// Rounded to hundredths.
     pub seconds: f64,
 }
 
@@ -48,8 +54,12 @@ pub fn every_check(
             submission: s,
             lesson: check.lesson.number.clone(),
             check: check.test.clone(),
-            outcome,
-            seconds,
+            passed: outcome.passed(),
+            reason: match outcome {
+                Outcome::Pass => None,
+                Outcome::Fail(reason) => Some(reason),
+            },
+            seconds: (seconds * 100.0).round() / 100.0,
         }
     })
 }

@@ -2,13 +2,20 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 /// One student's work.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Submission {
     /// The folder's name; two submissions with one name get a number each (`alice#3`).
     pub name: String,
     pub path: PathBuf,
+    #[serde(serialize_with = "kind_name")]
     pub kind: Kind,
+}
+
+fn kind_name<S: serde::Serializer>(kind: &Kind, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(kind.name())
 }
 
 /// What a PATH turned out to be.
