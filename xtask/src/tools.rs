@@ -132,21 +132,9 @@ pub fn cargo() -> Command {
 
 /// All files under `dir` (in every folder below it) whose name ends in `.ext`, sorted.
 pub fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|found| found == ext) {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+    let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+    let paths = walk.flatten().map(walkdir::DirEntry::into_path);
+    paths
+        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == ext))
+        .collect()
 }

@@ -46,12 +46,7 @@ fn text(submissions: &[Submission], graded: &[Graded]) -> String {
     if submissions.len() > 1 {
         out = class_table(submissions, graded);
     }
-    let width = graded
-        .iter()
-        .map(|g| g.check.len())
-        .max()
-        .unwrap_or(0)
-        .max(5);
+    let width = graded.iter().map(|g| g.check.len()).fold(5, usize::max);
     for (s, submission) in submissions.iter().enumerate() {
         let rows: Vec<&Graded> = graded
             .iter()
@@ -60,17 +55,13 @@ fn text(submissions: &[Submission], graded: &[Graded]) -> String {
         if submissions.len() > 1 && rows.is_empty() {
             continue;
         }
-        let (name, kind, path) = (
-            &submission.name,
-            submission.kind.name(),
-            submission.path.display(),
-        );
-        let _ = writeln!(out, "{name} ({kind}, {path})");
+        let (name, kind) = (&submission.name, submission.kind.name());
+        let _ = writeln!(out, "{name} ({kind}, {})", submission.path.display());
         let _ = writeln!(out, "  lesson  {:<width$}  result  reason", "check");
         for row in rows {
             let result = if row.passed { "pass" } else { "FAIL" };
-            let (lesson, check, reason) =
-                (&row.lesson, &row.check, row.reason.as_deref().unwrap_or(""));
+            let (lesson, check) = (&row.lesson, &row.check);
+            let reason = row.reason.as_deref().unwrap_or("");
             let line = format!("  {lesson:<6}  {check:<width$}  {result:<6}  {reason}");
             let _ = writeln!(out, "{}", line.trim_end());
         }
@@ -91,9 +82,7 @@ fn class_table(submissions: &[Submission], graded: &[Graded]) -> String {
     let width = submissions
         .iter()
         .map(|s| s.name.len())
-        .max()
-        .unwrap_or(0)
-        .max(10);
+        .fold(10, usize::max);
     let mut out = format!("{:<width$}", "submission");
     for lesson in &lessons {
         let _ = write!(out, "  {lesson:>7}");
@@ -116,17 +105,22 @@ fn csv(submissions: &[Submission], graded: &[Graded]) -> String {
     let mut out = String::from("submission,path,lesson,check,result,reason,seconds\n");
     for row in graded {
         let submission = &submissions[row.submission];
-        let fields = [
-            submission.name.clone(),
+        let (path, seconds) = (
             submission.path.display().to_string(),
-            row.lesson.clone(),
-            row.check.clone(),
-            if row.passed { "pass" } else { "fail" }.to_string(),
-            row.reason.as_deref().unwrap_or("").to_string(),
             format!("{:.2}", row.seconds),
+        );
+        let result = if row.passed { "pass" } else { "fail" };
+        let reason = row.reason.as_deref().unwrap_or("");
+        let fields: [&str; 7] = [
+            &submission.name,
+            &path,
+            &row.lesson,
+            &row.check,
+            result,
+            reason,
+            &seconds,
         ];
-        let fields: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&fields.join(","));
+        out.push_str(&fields.map(csv_field).join(","));
         out.push('\n');
     }
     out
@@ -135,16 +129,16 @@ fn csv(submissions: &[Submission], graded: &[Graded]) -> String {
 /// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. A field
 /// that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) gets a leading `'`.
 fn csv_field(field: &str) -> String {
-    let field = if field.starts_with(['=', '+', '-', '@']) {
+    let formula = field.starts_with(['=', '+', '-', '@']);
+    let field = if formula {
         format!("'{field}")
     } else {
         field.to_string()
     };
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field
+    if !field.contains([',', '"', '\n', '\r']) {
+        return field;
     }
+    format!("\"{}\"", field.replace('"', "\"\""))
 }
 
 /// The JSON report: every submission with its checks.
