@@ -276,19 +276,12 @@ fn failure_of_cargo(ran: &Ran, limit: Duration) -> String {
             limit.as_secs()
         );
     }
-    let first_error = ran
-        .stderr
-        .lines()
-        .map(str::trim)
-        .find(|line| line.starts_with("error"))
-        .unwrap_or("cargo failed without saying why");
+    let lines = || ran.stderr.lines().map(str::trim);
+    let first_error = lines().find(|line| line.starts_with("error"));
+    let first_error = first_error.unwrap_or("cargo failed without saying why");
     // "error[E0425]: cannot find value `x`" is more useful with where it is.
-    let place = ran
-        .stderr
-        .lines()
-        .skip_while(|line| line.trim() != first_error)
-        .find_map(|line| line.trim().strip_prefix("--> "));
-    match place {
+    let mut after = lines().skip_while(|line| *line != first_error);
+    match after.find_map(|line| line.strip_prefix("--> ")) {
         Some(place) => shorten(&format!("{first_error} ({place})")),
         None => shorten(first_error),
     }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::checks::Check;
 use super::submissions::{Kind, Submission};
 use crate::testrun::Cargo;
 
@@ -34,12 +35,15 @@ impl Programs {
     }
 }
 
-/// The programs of every submission; for a checkout, those of `packages`, built under `work`.
+/// The programs of every submission; for a checkout, those of the lessons that `checks`
+/// test, built under `work`.
 pub fn each(
     submissions: &[Submission],
-    packages: &[&str],
+    checks: &[Check],
     work: &Path,
 ) -> anyhow::Result<Vec<Programs>> {
+    let mut packages: Vec<&str> = checks.iter().map(|c| c.lesson.package.as_str()).collect();
+    packages.dedup();
     let mut all = Vec::new();
     for (index, submission) in submissions.iter().enumerate() {
         let path = &submission.path;
@@ -56,7 +60,7 @@ pub fn each(
                 if folder.exists() {
                     std::fs::remove_dir_all(&folder)?;
                 }
-                let broken = checkout(submission, packages, &work.join("builds"), &folder);
+                let broken = checkout(submission, &packages, &work.join("builds"), &folder);
                 (Ok(folder), broken)
             }
         };

@@ -46,9 +46,9 @@ pub struct Args {
     /// Time limit of one check, in seconds.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
     timeout: Duration,
-    /// Checks run at once [default: the number of cores, at most 8].
-    #[arg(long, value_name = "N")]
-    jobs: Option<NonZeroUsize>,
+    /// Checks run at once: by default the number of cores, at most 8.
+    #[arg(long, value_name = "N", default_value_t = default_jobs())]
+    jobs: NonZeroUsize,
     /// List the checks and exit.
     #[arg(long)]
     list: bool,
@@ -63,10 +63,15 @@ fn seconds(text: &str) -> Result<Duration, String> {
     common::parse_seconds(text).map(Duration::from_secs_f64)
 }
 
+fn default_jobs() -> NonZeroUsize {
+    NonZeroUsize::new(testrun::default_threads()).unwrap_or(NonZeroUsize::MIN)
+}
+
 /// `cargo xtask grade`: the steps, in order.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let root = tools::workspace_root();
     let target = target_dir(&root);
+    // The checks: this workspace's behavioural tests, built here.
     let checks = checks::find(Cargo::new(&root, &target, build::BUILD_LIMIT), &args)?;
     if args.list {
         for check in &checks {
@@ -74,14 +79,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    // 1. The submissions the PATHs name.
     let submissions = submissions::find(&args.paths);
-    let mut packages: Vec<&str> = checks.iter().map(|c| c.lesson.package.as_str()).collect();
-    packages.dedup();
-    let programs = build::each(&submissions, &packages, &target.join("grade"))?;
-    let jobs = args
-        .jobs
-        .map_or_else(testrun::default_threads, NonZeroUsize::get);
-    let graded = run::every_check(&programs, &checks, jobs, args.timeout);
+    // 2. Each submission's programs, built when it is a checkout.
+    let programs = build::each(&submissions, &checks, &target.join("grade"))?;
+    // 3. Every check against every submission's programs.
+    let graded = run::every_check(&programs, &checks, args.jobs.get(), args.timeout);
+    // 4. The report.
     print!("{}", args.format.write(&submissions, &graded));
     Ok(())
 }

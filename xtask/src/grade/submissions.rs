@@ -45,8 +45,10 @@ impl Kind {
         if path.join("Cargo.toml").is_file() {
             return Kind::Checkout;
         }
-        let is_lesson = |p: &PathBuf| p.is_dir() && file_name(p).starts_with("lesson-");
-        if folders_in(path).iter().any(is_lesson) {
+        if folders_in(path)
+            .iter()
+            .any(|p| file_name(p).starts_with("lesson-"))
+        {
             Kind::Programs
         } else {
             let why =
@@ -61,16 +63,11 @@ impl Kind {
 pub fn find(paths: &[PathBuf]) -> Vec<Submission> {
     let mut found: Vec<Submission> = Vec::new();
     for path in paths {
-        let kind = Kind::of(path);
         let members = folders_in(path);
-        if matches!(kind, Kind::Unusable(_)) && !members.is_empty() {
+        if matches!(Kind::of(path), Kind::Unusable(_)) && !members.is_empty() {
             found.extend(members.into_iter().map(submission));
         } else {
-            found.push(Submission {
-                name: name_of(path),
-                path: path.clone(),
-                kind,
-            });
+            found.push(submission(path.clone()));
         }
     }
     // Two submissions with one name (`a/alice`, `b/alice`) get a number each.
