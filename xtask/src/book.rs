@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -229,20 +230,36 @@ fn load_pages(chromium: &Path, pages: &[String]) -> anyhow::Result<Vec<anyhow::R
     let work = std::env::temp_dir().join(format!("xtask-book-check-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let workers = testrun::default_threads().min(4);
-    let seen = testrun::in_parallel(
-        pages.iter().enumerate().collect(),
-        workers,
-        |(index, page)| load_page(chromium, &html_dir().join(page), &work, index),
-    );
+    // A browser profile per worker: Chromium takes seconds to make a new one.
+    let profiles: Vec<PathBuf> = (0..workers)
+        .map(|n| work.join(format!("profile-{n}")))
+        .collect();
+    let profiles = Mutex::new(profiles);
+    let jobs = pages.iter().enumerate().collect();
+    let seen = testrun::in_parallel(jobs, workers, |(index, page)| {
+        let profile = profiles
+            .lock()
+            .unwrap()
+            .pop()
+            .expect("a profile for each worker");
+        let seen = load_page(chromium, &html_dir().join(page), &profile, &work, index);
+        profiles.lock().unwrap().push(profile);
+        seen
+    });
     let _ = std::fs::remove_dir_all(&work);
     Ok(seen)
 }
 
 /// Loads one page and returns it as the browser left it after its scripts ran.
-fn load_page(chromium: &Path, page: &Path, work: &Path, index: usize) -> anyhow::Result<Seen> {
+fn load_page(
+    chromium: &Path,
+    page: &Path,
+    profile: &Path,
+    work: &Path,
+    index: usize,
+) -> anyhow::Result<Seen> {
     let dom_file = work.join(format!("page-{index}.html"));
     let console_file = work.join(format!("page-{index}.log"));
-    let profile = work.join(format!("profile-{index}"));
     let mut child = Command::new(chromium)
         .args(CHROMIUM_FLAGS.split_whitespace())
         .arg(format!("--user-data-dir={}", profile.display()))
