@@ -94,7 +94,7 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
     let (chapters, drafts) = summary_chapters(&summary);
     let (pages, mut problems) = pages_to_load(&chapters);
     let mut doms = Vec::new();
-    for (page, seen) in pages.iter().zip(load_pages(chromium, &pages)?) {
+    for (page, seen) in pages.iter().zip(load_pages(chromium, &pages)) {
         match seen {
             Ok(seen) => {
                 let found = page_problems(&seen.dom, &seen.console);
@@ -226,40 +226,28 @@ const CHROMIUM_FLAGS: &str = "--headless --no-sandbox --disable-gpu --no-first-r
     --enable-logging=stderr --v=0 --virtual-time-budget=10000";
 
 /// Loads `pages` (paths under the HTML folder) in headless Chromium, a few at a time.
-fn load_pages(chromium: &Path, pages: &[String]) -> anyhow::Result<Vec<anyhow::Result<Seen>>> {
+fn load_pages(chromium: &Path, pages: &[String]) -> Vec<anyhow::Result<Seen>> {
     let work = std::env::temp_dir().join(format!("xtask-book-check-{}", std::process::id()));
-    std::fs::create_dir_all(&work)?;
     let workers = testrun::default_threads().min(4);
     // A browser profile per worker: Chromium takes seconds to make a new one.
-    let profiles: Vec<PathBuf> = (0..workers)
-        .map(|n| work.join(format!("profile-{n}")))
-        .collect();
+    let profiles: Vec<PathBuf> = (0..workers).map(|n| work.join(n.to_string())).collect();
     let profiles = Mutex::new(profiles);
-    let jobs = pages.iter().enumerate().collect();
-    let seen = testrun::in_parallel(jobs, workers, |(index, page)| {
-        let profile = profiles
-            .lock()
-            .unwrap()
-            .pop()
-            .expect("a profile for each worker");
-        let seen = load_page(chromium, &html_dir().join(page), &profile, &work, index);
+    let seen = testrun::in_parallel(pages.iter().collect(), workers, |page| {
+        let profile = profiles.lock().unwrap().pop().expect("one for each worker");
+        let seen = load_page(chromium, &html_dir().join(page), &profile);
         profiles.lock().unwrap().push(profile);
         seen
     });
     let _ = std::fs::remove_dir_all(&work);
-    Ok(seen)
+    seen
 }
 
 /// Loads one page and returns it as the browser left it after its scripts ran.
-fn load_page(
-    chromium: &Path,
-    page: &Path,
-    profile: &Path,
-    work: &Path,
-    index: usize,
-) -> anyhow::Result<Seen> {
-    let dom_file = work.join(format!("page-{index}.html"));
-    let console_file = work.join(format!("page-{index}.log"));
+/// `profile` is the browser's profile folder, used by one page at a time.
+fn load_page(chromium: &Path, page: &Path, profile: &Path) -> anyhow::Result<Seen> {
+    std::fs::create_dir_all(profile)?;
+    let dom_file = profile.join("page.html");
+    let console_file = profile.join("page.log");
     let mut child = Command::new(chromium)
         .args(CHROMIUM_FLAGS.split_whitespace())
         .arg(format!("--user-data-dir={}", profile.display()))
