@@ -289,25 +289,24 @@ fn failure_of_cargo(ran: &Ran, limit: Duration) -> String {
 
 /// The names of the tests in `exe` that run by default (not `#[ignore]`d).
 pub fn list_tests(exe: &TestExe, limit: Duration) -> Result<Vec<String>, String> {
-    let listed = |extra: &[&str]| -> Result<Vec<String>, String> {
+    let listed = |ignored: bool| -> Result<Vec<String>, String> {
         let mut command = Command::new(&exe.path);
         command
             .current_dir(&exe.dir)
             .args(["--list", "--format", "terse"]);
-        command.args(extra);
+        command.args(ignored.then_some("--ignored"));
         let ran = run(command, limit).map_err(|err| format!("could not list tests: {err}"))?;
         if !ran.success() {
             return Err(format!("{} --list failed", exe.path.display()));
         }
-        Ok(ran
+        let names = ran
             .stdout
             .lines()
-            .filter_map(|line| line.strip_suffix(": test"))
-            .map(str::to_string)
-            .collect())
+            .filter_map(|line| line.strip_suffix(": test"));
+        Ok(names.map(str::to_string).collect())
     };
-    let ignored = listed(&["--ignored"])?;
-    Ok(listed(&[])?
+    let ignored = listed(true)?;
+    Ok(listed(false)?
         .into_iter()
         .filter(|name| !ignored.contains(name))
         .collect())
@@ -347,10 +346,8 @@ pub fn run_test(
         .args([name, "--exact", "--test-threads=1", "--color=never"])
         .env("RUST_BACKTRACE", "0")
         .env("CARGO_MANIFEST_DIR", &exe.dir)
-        .env("CARGO_PKG_NAME", &exe.package);
-    for (key, value) in env {
-        command.env(key, value);
-    }
+        .env("CARGO_PKG_NAME", &exe.package)
+        .envs(env.iter().copied());
     let ran = match run(command, limit) {
         Ok(ran) => ran,
         Err(err) => return (Outcome::Fail(format!("could not run the test: {err}")), 0.0),
@@ -374,51 +371,49 @@ pub fn run_test(
 /// and, when the output of the program under test is quoted further down, the line there
 /// that says why the program stopped (its own panic, or its `error:` line).
 pub fn failure_reason(output: &str) -> String {
-    let mut lines = output.lines();
-    while let Some(line) = lines.next() {
-        if line.starts_with("thread '") && line.contains("panicked at") {
-            // "thread 'x' panicked at file:line:col:" then the message on the next lines.
-            let Some(message) = lines.by_ref().map(str::trim).find(|l| !l.is_empty()) else {
-                break;
-            };
-            // assert_cmd quotes the program's stderr after `stderr=` with \' for '.
-            let rest: Vec<String> = lines
-                .take_while(|l| !l.starts_with("failures:"))
-                .map(|l| {
-                    let l = l.trim().trim_start_matches("stderr=").trim_matches('`');
-                    l.replace("\\'", "'")
-                })
-                .collect();
-            let why = rest.iter().enumerate().find_map(|(at, line)| {
-                if line.starts_with("thread '") && line.contains("panicked at") {
-                    // The program's own panic: its message is on the next line.
-                    let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
-                    Some(if panic.starts_with("not yet implemented") {
-                        panic.to_string()
-                    } else {
-                        format!("panicked: {panic}")
-                    })
-                } else if line.starts_with("error:") && !message.contains(line.as_str()) {
-                    Some(line.to_string())
-                } else {
-                    None
-                }
-            });
-            return match why {
-                Some(why) => format!(
-                    "{} [the program: {}]",
-                    // test-support's wait says this; here the reason follows at once.
-                    shorten_to(&message.replace(" (its stderr below may say why)", ""), 120),
-                    shorten_to(&why, 120)
-                ),
-                None => shorten(message),
-            };
+    let is_panic = |line: &str| line.starts_with("thread '") && line.contains("panicked at");
+    // "thread 'x' panicked at file:line:col:" then the message on the next lines.
+    let mut lines = output.lines().skip_while(|line| !is_panic(line)).skip(1);
+    let Some(message) = lines.by_ref().map(str::trim).find(|line| !line.is_empty()) else {
+        let crashed = output.contains("SIGSEGV") || output.contains("signal: ");
+        return if crashed {
+            "the test run crashed"
+        } else {
+            "failed (no message)"
         }
-    }
-    if output.contains("SIGSEGV") || output.contains("signal: ") {
-        return "the test run crashed".into();
-    }
-    "failed (no message)".into()
+        .into();
+    };
+    // assert_cmd quotes the program's stderr after `stderr=` with \' for '.
+    let unquote = |line: &str| {
+        line.trim()
+            .trim_start_matches("stderr=")
+            .trim_matches('`')
+            .replace("\\'", "'")
+    };
+    let rest: Vec<String> = lines
+        .take_while(|l| !l.starts_with("failures:"))
+        .map(unquote)
+        .collect();
+    let why = rest.iter().enumerate().find_map(|(at, line)| {
+        if is_panic(line) {
+            // The program's own panic: its message is on the next line.
+            let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
+            let todo = panic.starts_with("not yet implemented");
+            Some(if todo {
+                panic.clone()
+            } else {
+                format!("panicked: {panic}")
+            })
+        } else {
+            (line.starts_with("error:") && !message.contains(line.as_str())).then(|| line.clone())
+        }
+    });
+    let Some(why) = why else {
+        return shorten(message);
+    };
+    // test-support's wait says "(its stderr below may say why)"; here the reason follows.
+    let message = shorten_to(&message.replace(" (its stderr below may say why)", ""), 120);
+    format!("{message} [the program: {}]", shorten_to(&why, 120))
 }
 
 /// At most 200 characters of one line, cut at a character boundary.
