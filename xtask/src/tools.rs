@@ -73,17 +73,11 @@ pub fn workspace_root() -> PathBuf {
 /// `PATH` with cargo's bin folder (`$CARGO_HOME/bin`, by default `~/.cargo/bin`) in front,
 /// so that mdBook finds its plugins.
 fn path_with_cargo_bin() -> std::ffi::OsString {
-    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from);
     let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo"));
-    let mut paths: Vec<PathBuf> = cargo_home
-        .or(home)
-        .map(|dir| dir.join("bin"))
-        .into_iter()
-        .collect();
-    paths.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    std::env::join_paths(paths).unwrap_or_default()
+    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from).or(home);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let bin = cargo_home.map(|dir| dir.join("bin"));
+    std::env::join_paths(bin.into_iter().chain(std::env::split_paths(&path))).unwrap_or_default()
 }
 
 /// What `program --version` prints, if it runs (on `PATH` or in cargo's bin folder).
