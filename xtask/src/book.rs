@@ -78,10 +78,8 @@ pub fn check() -> anyhow::Result<()> {
     install_tools()?;
     let started = Instant::now();
     build()?;
-    println!(
-        "xtask: mdbook build with its plugins took {:.2} s (no broken links)",
-        started.elapsed().as_secs_f64()
-    );
+    let secs = started.elapsed().as_secs_f64();
+    println!("xtask: mdbook build with its plugins took {secs:.2} s (no broken links)");
     check_in_browser(&chromium)
 }
 

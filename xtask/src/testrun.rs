@@ -352,11 +352,11 @@ pub fn run_test(
         Ok(ran) => ran,
         Err(err) => return (Outcome::Fail(format!("could not run the test: {err}")), 0.0),
     };
+    let secs = limit.as_secs();
     let outcome = if ran.status.is_none() {
-        Outcome::Fail(format!(
-            "took longer than {}s and was stopped: a program may be waiting forever",
-            limit.as_secs()
-        ))
+        let why =
+            format!("took longer than {secs}s and was stopped: a program may be waiting forever");
+        Outcome::Fail(why)
     } else if ran.success() && ran.stdout.contains("test result: ok. 1 passed") {
         Outcome::Pass
     } else if ran.success() {

@@ -95,19 +95,21 @@ pub fn on_path(program: &str) -> bool {
 
 /// Makes sure `tool` is installed at its pinned version; installs it when it is not.
 pub fn ensure(tool: Tool) -> anyhow::Result<()> {
-    if version_of(tool.krate).is_some_and(|version| version.contains(tool.version)) {
+    let Tool {
+        krate,
+        version,
+        note,
+    } = tool;
+    if version_of(krate).is_some_and(|found| found.contains(version)) {
         return Ok(());
     }
-    println!(
-        "xtask: installing {} {} with cargo install ({})",
-        tool.krate, tool.version, tool.note
-    );
+    println!("xtask: installing {krate} {version} with cargo install ({note})");
     let status = cargo()
-        .args(["install", "--locked", tool.krate, "--version", tool.version])
+        .args(["install", "--locked", krate, "--version", version])
         .status()
-        .with_context(|| format!("could not run cargo install {}", tool.krate))?;
+        .with_context(|| format!("could not run cargo install {krate}"))?;
     if !status.success() {
-        bail!("installing {} {} failed", tool.krate, tool.version);
+        bail!("installing {krate} {version} failed");
     }
     Ok(())
 }

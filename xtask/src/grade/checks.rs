@@ -46,20 +46,16 @@ pub fn find(cargo: Cargo, args: &Args) -> anyhow::Result<Vec<Check>> {
         .iter()
         .find(|n| !lessons.iter().any(|l| l.number == **n))
     {
-        bail!(
-            "there is no lesson {missing} in {}",
-            tools::workspace_root().join("lessons").display()
-        );
+        let lessons = tools::workspace_root().join("lessons");
+        bail!("there is no lesson {missing} in {}", lessons.display());
     }
     lessons.retain(|l| wanted.is_empty() || wanted.contains(&l.number));
     let mut checks = Vec::new();
     for lesson in lessons {
         let found = of_lesson(cargo, &lesson, args)?;
         if found.is_empty() {
-            eprintln!(
-                "grade: {} has no behavioural tests yet; skipped",
-                lesson.package
-            );
+            let package = &lesson.package;
+            eprintln!("grade: {package} has no behavioural tests yet; skipped");
         }
         checks.extend(found);
     }

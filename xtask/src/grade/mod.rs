@@ -71,7 +71,7 @@ fn default_jobs() -> NonZeroUsize {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let root = tools::workspace_root();
     let target = target_dir(&root);
-    // The checks: this workspace's behavioural tests, built here.
+    // 0. The checks: this workspace's behavioural tests, built here.
     let checks = checks::find(Cargo::new(&root, &target, build::BUILD_LIMIT), &args)?;
     if args.list {
         for check in &checks {
