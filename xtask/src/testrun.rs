@@ -1,5 +1,5 @@
 //! Running other programs with a time limit and bounded output, and running the lessons'
-//! test executables one test at a time. Shared by `exercise check` and `grade`.
+//! test executables one test at a time. Shared by `exercise check`, `grade` and the book check.
 //!
 //! Every program here runs in a process group of its own, and a time limit kills the whole
 //! group: a test executable that is killed cannot clean up the servers it started, so they
