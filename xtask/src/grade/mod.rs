@@ -19,6 +19,7 @@
 
 mod build;
 mod checks;
+pub mod formats;
 pub mod model;
 mod report;
 mod run;
