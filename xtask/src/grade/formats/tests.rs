@@ -13,90 +13,13 @@ use quick_xml::events::Event;
 use super::super::model::*;
 use super::{Format, classroom, outputs, render};
 
-/// Two submissions: alice (a pass, a flaky, a fail, a timeout, an experiment, a changed
-/// test file) and bob (a grader error on one check, a skipped lesson, output with a
-/// control character), graded with a calibration that is ok.
+const TIMES: &str = "l03.timestamps_become_times_in_utc";
+const LINES: &str = "l03.ten_thousand_lines_in_one_call";
+const BAD_LINE: &str = "l03.a_bad_line_gets_an_error_line";
+const REDIAL: &str = "l04.the_client_redials_for_every_message";
+
+/// Two submissions, graded with a calibration that is ok.
 fn report() -> Report {
-    let check = |id: &str, status, points, reason: Option<&str>, output: &str| Check {
-        id: id.to_string(),
-        lesson: id[1..3].to_string(),
-        status,
-        points,
-        max_points: 1,
-        reason: reason.map(str::to_string),
-        output: output.to_string(),
-        seconds: 0.25,
-    };
-    use CheckStatus::*;
-    let times = "l03.timestamps_become_times_in_utc";
-    let lines = "l03.ten_thousand_lines_in_one_call";
-    let bad = "l03.a_bad_line_gets_an_error_line";
-    let redial = "l04.the_client_redials_for_every_message";
-    let alice = Submission {
-        id: "alice".to_string(),
-        path: PathBuf::from("/class/alice"),
-        kind: Kind::Checkout,
-        commit: Some("4b825dc642cb6eb9a060e54bf8d69288fbee4904".to_string()),
-        status: SubmissionStatus::Graded,
-        reason: None,
-        score: 2,
-        max_score: 4,
-        tampered: vec![Tampered {
-            path: "lessons/03-timestamp/tests/behaviour.rs".to_string(),
-            change: Change::Changed,
-            what: "tests".to_string(),
-            sha256: Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into()),
-        }],
-        checks: vec![
-            check(times, Pass, 1, None, ""),
-            check(lines, Flaky, 1, Some("waited for line 7 of 10000"), ""),
-            check(
-                bad,
-                Fail,
-                0,
-                Some(
-                    "waited for \"error: \" on stderr, but <the program> & \
-                its peer ended first\nit printed nothing",
-                ),
-                "listening on 127.0.0.1:40001\n",
-            ),
-            check(
-                redial,
-                Timeout,
-                0,
-                Some("no answer within 60 s: a hang?"),
-                "",
-            ),
-        ],
-        experiments: vec![Check {
-            max_points: 0,
-            ..check("l03.glued", Fail, 0, Some("the two lines came as one"), "")
-        }],
-    };
-    let bob = Submission {
-        id: "bob, \"the builder\"".to_string(),
-        path: PathBuf::from("/class/bob"),
-        kind: Kind::Programs,
-        commit: None,
-        status: SubmissionStatus::Graded,
-        reason: None,
-        score: 2,
-        max_score: 4,
-        tampered: Vec::new(),
-        checks: vec![
-            check(
-                times,
-                Error,
-                0,
-                Some("the grader failed (a PoisonError), not you"),
-                "colour \x1b[31mred\x1b[0m",
-            ),
-            check(lines, Pass, 1, None, ""),
-            check(bad, Pass, 1, None, ""),
-            check(redial, Skipped, 0, Some("lesson 04 has no programs"), ""),
-        ],
-        experiments: Vec::new(),
-    };
     Report {
         schema: SCHEMA.to_string(),
         tool_version: "xtask 0.1.0 (806f443)".to_string(),
@@ -107,7 +30,106 @@ fn report() -> Report {
             ok: true,
             problems: Vec::new(),
         }),
-        submissions: vec![alice, bob],
+        submissions: vec![alice_submission(), bob_submission()],
+    }
+}
+
+/// A check worth 1 point, run in a quarter of a second.
+fn check(id: &str, status: CheckStatus, points: u32, reason: Option<&str>) -> Check {
+    Check {
+        id: id.to_string(),
+        lesson: id[1..3].to_string(),
+        status,
+        points,
+        max_points: 1,
+        reason: reason.map(str::to_string),
+        output: String::new(),
+        seconds: 0.25,
+    }
+}
+
+/// A pass, a flaky, a fail (with output), a timeout, an experiment, a changed test file.
+fn alice_submission() -> Submission {
+    let reason = "waited for \"error: \" on stderr, but <the program> & its peer ended first\n\
+        it printed nothing";
+    let failed = Check {
+        output: "listening on 127.0.0.1:40001\n".to_string(),
+        ..check(BAD_LINE, CheckStatus::Fail, 0, Some(reason))
+    };
+    let changed = Tampered {
+        path: "lessons/03-timestamp/tests/behaviour.rs".to_string(),
+        change: Change::Changed,
+        what: "tests".to_string(),
+        sha256: Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into()),
+    };
+    let glued = Some("the two lines came as one");
+    Submission {
+        id: "alice".to_string(),
+        path: PathBuf::from("/class/alice"),
+        kind: Kind::Checkout,
+        commit: Some("4b825dc642cb6eb9a060e54bf8d69288fbee4904".to_string()),
+        status: SubmissionStatus::Graded,
+        reason: None,
+        score: 2,
+        max_score: 4,
+        tampered: vec![changed],
+        checks: vec![
+            check(TIMES, CheckStatus::Pass, 1, None),
+            check(
+                LINES,
+                CheckStatus::Flaky,
+                1,
+                Some("waited for line 7 of 10000"),
+            ),
+            failed,
+            check(
+                REDIAL,
+                CheckStatus::Timeout,
+                0,
+                Some("no answer within 60 s: a hang?"),
+            ),
+        ],
+        experiments: vec![Check {
+            max_points: 0,
+            ..check("l03.glued", CheckStatus::Fail, 0, glued)
+        }],
+    }
+}
+
+/// A name with a comma and quotes, a grader error (its output has a control character),
+/// two passes, a skipped lesson, no commit.
+fn bob_submission() -> Submission {
+    let fault = Check {
+        output: "colour \x1b[31mred\x1b[0m".to_string(),
+        ..check(
+            TIMES,
+            CheckStatus::Error,
+            0,
+            Some("the grader failed (a PoisonError), not you"),
+        )
+    };
+    Submission {
+        id: "bob, \"the builder\"".to_string(),
+        path: PathBuf::from("/class/bob"),
+        kind: Kind::Programs,
+        commit: None,
+        status: SubmissionStatus::Graded,
+        reason: None,
+        score: 2,
+        max_score: 4,
+        tampered: Vec::new(),
+        checks: vec![
+            fault,
+            check(LINES, CheckStatus::Pass, 1, None),
+            check(BAD_LINE, CheckStatus::Pass, 1, None),
+            check(
+                REDIAL,
+                CheckStatus::Skipped,
+                0,
+                Some("lesson 04 has no programs"),
+            ),
+        ],
+        experiments: Vec::new(),
     }
 }
 
