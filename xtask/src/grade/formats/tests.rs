@@ -140,9 +140,8 @@ fn alice() -> Report {
     report
 }
 
-const ROSTER: &str = "Student,ID,SIS User ID,SIS Login ID,Section,submission\n\
-    \"Lee, Alice\",101,s101,alee,A,alice\n\
-    \"Chen, Carol\",103,s103,cchen,A,carol\n";
+/// A roster as an instructor makes it from a Canvas gradebook export, plus `submission`.
+const ROSTER: &str = include_str!("../../../tests/fixtures/formats/roster.csv");
 
 /// Compares `text` with the golden file `name`, or rewrites it with GRADE_FORMATS_BLESS=1.
 fn golden(name: &str, text: &str) {
