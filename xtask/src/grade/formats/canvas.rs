@@ -11,7 +11,6 @@ use ::csv::StringRecord;
 use anyhow::{Context, bail};
 
 use super::super::model::{Report, Submission, SubmissionStatus};
-use super::csv::cell;
 use super::lessons;
 
 /// The roster's column that names the submission; every other column is copied through.
@@ -25,7 +24,8 @@ pub fn render(report: &Report, roster: &str) -> anyhow::Result<String> {
     writer.write_record(&header)?;
     for row in &roster.rows {
         let submission = report.submissions.iter().find(|s| s.id == roster.id(row));
-        let mut fields: Vec<String> = roster.copied(row).iter().map(|f| cell(f)).collect();
+        // The roster's cells go through untouched: Canvas matches students by them.
+        let mut fields = roster.copied(row);
         fields.push(submission.map(score).unwrap_or_default());
         writer.write_record(&fields)?;
     }

@@ -42,7 +42,7 @@ fn row(submission: &Submission, ids: &BTreeSet<&str>) -> Vec<String> {
 
 /// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`: a folder can
 /// be named `=HYPERLINK(...)`) gets a leading `'`, which spreadsheets show as text.
-pub(super) fn cell(text: &str) -> String {
+fn cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

@@ -532,3 +532,28 @@ fn classroom_appends_to_the_github_output_file() {
         format!("earlier=1\n{}", rendered(&alice(), Format::Classroom))
     );
 }
+
+#[test]
+fn text_says_when_there_is_no_grade_and_when_the_grader_is_broken() {
+    let mut report = report();
+    report.calibration = Some(Calibration {
+        ok: false,
+        problems: vec!["the solution failed l03.glued".to_string()],
+    });
+    let bob = &mut report.submissions[1];
+    bob.status = SubmissionStatus::BuildFailed;
+    bob.reason = Some("error[E0425]: cannot find value `x`\n  --> src/main.rs:3".to_string());
+    let text = rendered(&report, Format::Text);
+    assert!(
+        text.contains(
+            "calibration: FAILED, the grader itself is broken on this machine:\n  \
+            - the solution failed l03.glued\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("2/3      0/1  build failed\n"), "{text}");
+    assert!(
+        text.contains("no commit): build failed\n  error[E0425]"),
+        "{text}"
+    );
+}
