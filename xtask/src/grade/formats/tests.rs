@@ -301,6 +301,10 @@ fn gradescope_results_have_the_fields_gradescope_reads() {
             PathBuf::from("gradescope/bob, \"the builder\"/results.json")
         ]
     );
+    // On stdout, several submissions make one object of results by id.
+    let class: serde_json::Value =
+        serde_json::from_str(&rendered(&report(), Format::Gradescope)).unwrap();
+    assert_eq!(class["bob, \"the builder\""]["score"], 2);
     let one = outputs(&alice(), Format::Gradescope, None).unwrap();
     assert_eq!(one[0].file, PathBuf::from("gradescope/results.json"));
     assert_eq!(one[0].text, text);
