@@ -246,6 +246,26 @@ pub fn read_message(prompt: &str) -> io::Result<Option<String>> {
     }
 }
 
+// ANCHOR: escape_controls
+/// Text from the other side, made safe to print: control characters are shown escaped
+/// (`\x1b`, `\r`, `\u{9b}`) so that a peer cannot move the cursor, clear the screen or
+/// rewrite a line we printed. Tabs and line breaks stay. Escaped are the C0 codes
+/// (U+0000–U+001F), DEL (U+007F) and the C1 codes (U+0080–U+009F); a backslash stays as it is.
+pub fn escape_controls(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' | '\n' => shown.push(c),
+            '\r' => shown.push_str("\\r"),
+            '\u{0}'..='\u{1f}' | '\u{7f}' => shown.push_str(&format!("\\x{:02x}", c as u32)),
+            '\u{80}'..='\u{9f}' => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            _ => shown.push(c),
+        }
+    }
+    shown
+}
+// ANCHOR_END: escape_controls
+
 /// The ready line: printed as soon as a server listens, before anything else on stdout.
 pub fn announce_listening(addr: SocketAddr) -> io::Result<()> {
     let mut out = io::stdout().lock();
@@ -303,5 +323,14 @@ mod tests {
         assert_eq!(count(0, "timestamp"), "0 timestamps");
         assert_eq!(count(1, "timestamp"), "1 timestamp");
         assert_eq!(count(2, "timestamp"), "2 timestamps");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(escape_controls("plain 你好\ttab\nnext"), "plain 你好\ttab\nnext");
+        assert_eq!(escape_controls("\x1b[2J\r"), "\\x1b[2J\\r");
+        assert_eq!(escape_controls("\0\x07\x7f"), "\\x00\\x07\\x7f");
+        assert_eq!(escape_controls("\u{9b}31m\u{85}"), "\\u{9b}31m\\u{85}");
+        assert_eq!(escape_controls("a\\b \u{a0}"), "a\\b \u{a0}");
     }
 }
