@@ -327,7 +327,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_shown_escaped() {
-        assert_eq!(escape_controls("plain 你好\ttab\nnext"), "plain 你好\ttab\nnext");
+        assert_eq!(
+            escape_controls("plain 你好\ttab\nnext"),
+            "plain 你好\ttab\nnext"
+        );
         assert_eq!(escape_controls("\x1b[2J\r"), "\\x1b[2J\\r");
         assert_eq!(escape_controls("\0\x07\x7f"), "\\x00\\x07\\x7f");
         assert_eq!(escape_controls("\u{9b}31m\u{85}"), "\\u{9b}31m\\u{85}");
