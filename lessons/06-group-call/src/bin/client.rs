@@ -81,12 +81,9 @@ fn join(args: Args) -> anyhow::Result<()> {
 // ANCHOR: typing
 /// The typing loop: every line you type is said to the room. `bye` or Ctrl-D leaves.
 fn type_lines(line: &mut TcpStream, leaving: &AtomicBool) -> anyhow::Result<()> {
-    loop {
-        // read_line blocks until you press Enter, while the listening thread goes on
-        // printing what the others say.
-        let Some(text) = common::read_line("")? else {
-            break; // Ctrl-D: leave as if we said bye
-        };
+    // read_line blocks until you press Enter, while the listening thread goes on printing
+    // what the others say. None is Ctrl-D: leave as if we said bye.
+    while let Some(text) = common::read_line("")? {
         if text.len() > LINE_LIMIT {
             println!(
                 "note: that line is {} bytes; a line can be at most {LINE_LIMIT} bytes. Please type a shorter one.",
