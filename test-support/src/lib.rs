@@ -403,6 +403,11 @@ impl Running {
             .unwrap_or_else(|| panic!("`{}` was not started with `start`", self.name))
     }
 
+    /// The program's process id, e.g. to count its threads with [`thread_count`].
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The address as `--addr` wants it.
     pub fn addr_arg(&self) -> String {
         self.addr().to_string()
@@ -498,6 +503,13 @@ impl Running {
     #[track_caller]
     pub fn finish(mut self) -> Finished {
         self.close_stdin();
+        self.wait()
+    }
+
+    /// Waits for the program to end by itself, with its stdin still open (killing it after
+    /// [`TIMEOUT`], which fails the test): for a program that must end without any typing.
+    #[track_caller]
+    pub fn wait(mut self) -> Finished {
         let deadline = Instant::now() + TIMEOUT;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("waiting for a child") {
@@ -656,6 +668,13 @@ pub fn error_line(text: &'static str) -> impl predicates::Predicate<str> {
         stderr.lines().count() == 1 && stderr.starts_with("error: ") && stderr.contains(text)
     })
     .fn_name("one `error:` line")
+}
+
+/// How many threads the process `pid` has now: the entries of `/proc/PID/task`. Linux
+/// only; `None` elsewhere (a test that needs it says so and passes).
+pub fn thread_count(pid: u32) -> Option<usize> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    Some(tasks.count())
 }
 
 /// True when this machine has IPv6 loopback (`::1`); some containers do not.

@@ -276,10 +276,10 @@ impl Room {
             Some(reason) => format!("* {} left: {reason}\n", gone.name),
             None => format!("* {} left\n", gone.name),
         };
-        print!("{note}");
         if gone.announced {
             self.broadcast(None, &note);
         }
+        print!("{note}");
     }
     // ANCHOR_END: remove
 
@@ -311,8 +311,9 @@ impl Room {
         if let Some(problem) = refused {
             self.tell(id, &format!("* name refused: {problem}\n"));
         }
-        print!("{note}");
         self.broadcast(Some(id), &note);
+        // The server's own log, after the room has it (a test waits for this line).
+        print!("{note}");
     }
     // ANCHOR_END: name
 

@@ -1,0 +1,27 @@
+# A group-call client in Python, standard library only: a thread prints what the others
+# say, while the main thread sends what you type. It speaks the same lines as the Rust one.
+# Run: python3 client.py [PORT] [NAME]   (port 8061 if you give none)
+import socket
+import sys
+import threading
+
+port = int(sys.argv[1]) if len(sys.argv) > 1 else 8061
+call = socket.create_connection(('127.0.0.1', port))
+if len(sys.argv) > 2:
+    call.sendall(('NAME %s\n' % sys.argv[2]).encode('utf-8'))
+
+
+def listen():
+    # makefile() reads the call line by line; errors='replace' shows bad bytes as a '?'.
+    for line in call.makefile('r', encoding='utf-8', errors='replace', newline='\n'):
+        # Show control characters escaped (\x1b), so nobody can rewrite our screen.
+        text = line.rstrip('\n')
+        print(''.join(c if c == '\t' or c.isprintable() else repr(c)[1:-1] for c in text))
+
+
+threading.Thread(target=listen, daemon=True).start()
+for line in sys.stdin:
+    call.sendall(line.encode('utf-8'))
+    if line.rstrip('\r\n') == 'bye':
+        break
+call.shutdown(socket.SHUT_WR)  # the server hangs up on us after our bye or end of input
