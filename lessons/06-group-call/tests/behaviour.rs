@@ -244,7 +244,6 @@ fn a_caller_who_never_reads_is_removed_and_does_not_delay_the_others() {
 #[test]
 fn a_caller_who_reads_is_never_removed_by_a_burst_of_thousands_of_lines() {
     let server = server(&[]);
-    let addr = server.addr();
     let mut reader = join(&server, "reader");
     let mut sender = join(&server, "sender");
     reader.expect("* sender joined");
