@@ -293,7 +293,7 @@ fn with_a_cap_of_4_the_fifth_hears_room_full_at_once_and_a_sixth_may_join_later(
     let server = server(&["--max-callers", "4"]);
     let mut callers = room_of(&server, &["a", "b", "c", "d"]);
     let started = Instant::now();
-    let mut fifth = Caller::call(server.addr(), None);
+    let mut fifth = Caller::call(server.addr(), Some("fifth"));
     fifth.expect("ROOM FULL");
     fifth.expect_hang_up();
     assert!(

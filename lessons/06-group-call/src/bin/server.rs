@@ -105,15 +105,16 @@ fn serve(args: Args) -> anyhow::Result<()> {
 }
 
 // ANCHOR: turn_away
-/// One caller too many: say so at once, and hang up gently. A thread of its own would let
-/// fifty callers start fifty threads, so the accepting thread does it, in a bounded time.
+/// One caller too many: say so at once, and hang up. The accepting thread does it, without
+/// waiting for anything: a thread of its own for each would let fifty callers start fifty
+/// threads, and a wait would let them hold up everybody who calls after them.
 fn turn_away(mut line: TcpStream) {
     let _ = line.write_all(b"ROOM FULL\n");
-    // Shut down our sending side first and read what is still coming for a moment: closing
-    // with unread bytes (a `NAME` line, say) would reset the call, and the reset could
-    // overtake our ROOM FULL.
+    // Hang up gently: shut down our sending side, then read what the caller has sent
+    // already (a `NAME` line, say). Closing with unread bytes would answer with a reset
+    // instead of a normal hang-up, and some systems (Windows) then drop our ROOM FULL.
     let _ = line.shutdown(Shutdown::Write);
-    let _ = line.set_read_timeout(Some(Duration::from_millis(200)));
+    let _ = line.set_nonblocking(true);
     let _ = io::copy(&mut line.take(64 * 1024), &mut io::sink());
 }
 // ANCHOR_END: turn_away
