@@ -55,6 +55,9 @@ impl Caller {
         match self.reader.read_line(&mut line) {
             Ok(0) => None,
             Ok(_) => Some(line.trim_end_matches('\n').to_string()),
+            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                panic!("no line came from the server within {TIMEOUT:?}")
+            }
             Err(err) => panic!("waited for a line from the server: {err}"),
         }
     }
