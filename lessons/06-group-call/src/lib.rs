@@ -1,6 +1,8 @@
-//! Lesson 06: what the group call's server and client share. Both read lines with a cap.
+//! Lesson 06: what the group call's server and client share (both read lines with a cap),
+//! and the loopback calls its experiments set up.
 
 use std::io::{self, BufRead, Read};
+use std::net::{TcpListener, TcpStream};
 
 /// The longest line anyone may say, in bytes, without its `\n`. A caller who sends a longer
 /// one gets a note and stays; the line is not passed on.
@@ -71,6 +73,34 @@ fn skip_to_line_end(reader: &mut impl BufRead) -> io::Result<()> {
             return Ok(());
         }
     }
+}
+
+/// For the experiments: `n` calls on this machine's loopback. Each pair is (the caller's
+/// end, the server's end) of one call.
+pub fn calls_on_loopback(n: usize) -> io::Result<Vec<(TcpStream, TcpStream)>> {
+    let phone = TcpListener::bind("127.0.0.1:0")?;
+    let number = phone.local_addr()?;
+    let mut calls = Vec::new();
+    for _ in 0..n {
+        let caller = TcpStream::connect(number)?;
+        let (answered, _) = phone.accept()?;
+        calls.push((caller, answered));
+    }
+    Ok(calls)
+}
+
+/// Reads and drops everything that arrives on `line`, adding the bytes to `count`, until
+/// the call ends: a caller who listens.
+pub fn listen_and_count(mut line: TcpStream, count: &std::sync::atomic::AtomicU64) {
+    let mut buffer = [0u8; 64 * 1024];
+    while let Ok(size @ 1..) = line.read(&mut buffer) {
+        count.fetch_add(size as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Bytes as megabytes with one decimal, like `2.6 MB`.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 #[cfg(test)]
