@@ -500,3 +500,34 @@ fn a_last_line_without_newline_counts() {
     callers[0].expect("talker: no newline");
     callers[0].expect("* talker left");
 }
+
+#[test]
+fn lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock() {
+    let output = lesson!()
+        .command("lock-stall")
+        .args(["--wait", "0.3"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stdout
+            .contains("a write_all waited 0.3 s for the caller who never reads, holding the lock"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn unbounded_shows_a_queue_that_grows_until_stopped() {
+    let output = lesson!()
+        .command("unbounded")
+        .args(["--stop-at", "8"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stdout.contains("stopped at 8 MB; nothing else would have stopped it"),
+        "{stdout}"
+    );
+}
