@@ -306,7 +306,8 @@ impl Lesson {
 /// Cargo keeps its own records next to `deps`: a folder `.fingerprint/<package>-<hash>` for
 /// every target it built, holding a file `bin-<name>` for a program (and `test-bin-<name>`
 /// for the unit tests of that program, which also end up as `deps/<name>-<hash>`). The
-/// program itself is `deps/<name>-<hash>`, with the same hash.
+/// program itself is `deps/<name>-<hash>`, with the same hash (and `_` for each `-` in the
+/// name).
 fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
     let fingerprints = deps.parent()?.join(".fingerprint");
     let prefix = format!("{package}-");
@@ -319,7 +320,9 @@ fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
         if !entry.path().join(format!("bin-{name}")).is_file() {
             continue;
         }
-        let program = deps.join(format!("{name}-{hash}{}", std::env::consts::EXE_SUFFIX));
+        // A program's file name in `deps` is its crate name: `lock-stall` becomes `lock_stall`.
+        let file = name.replace('-', "_");
+        let program = deps.join(format!("{file}-{hash}{}", std::env::consts::EXE_SUFFIX));
         let Ok(modified) = program.metadata().and_then(|meta| meta.modified()) else {
             continue;
         };
