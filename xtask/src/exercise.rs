@@ -94,6 +94,37 @@ pub const EXERCISES: &[Exercise] = &[
             ),
         ],
     },
+    Exercise {
+        number: "06",
+        package: "lesson-06-group-call",
+        dir: "lessons/06-group-call",
+        starter_may_pass: &[
+            ("the_programs_are_this_lessons_own", "`--version` is given"),
+            ("help_describes_every_option", "argument parsing is given"),
+            (
+                "a_bad_command_line_is_one_line_and_exit_2",
+                "argument parsing is given",
+            ),
+            ("nobody_listening_is_a_refused_call", "the client is given"),
+            ("a_busy_port_is_explained", "listening is given"),
+            (
+                "fifty_calls_at_once_keep_the_threads_bounded",
+                "the room's cap and ROOM FULL are given; silent callers need no broadcast",
+            ),
+            (
+                "the_client_ends_when_the_server_hangs_up",
+                "the client is given, and ROOM FULL needs no broadcast",
+            ),
+            (
+                "lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock",
+                "the experiment `lock-stall` is no part of the exercise",
+            ),
+            (
+                "unbounded_shows_a_queue_that_grows_until_stopped",
+                "the experiment `unbounded` is no part of the exercise",
+            ),
+        ],
+    },
 ];
 
 /// Where the book's copy of a starter lives: `lessons/NN-name/starter/<path under src>`.
