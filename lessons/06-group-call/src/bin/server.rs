@@ -215,7 +215,7 @@ impl Room {
     /// line in each outbox, which never blocks; a caller whose outbox is full (or whose
     /// call broke) is collected, and removed once the lock is released.
     fn broadcast(&self, from: Option<Id>, line: &str) {
-        // EXERCISE: make one Arc<str> of the line; under the lock, push it to every outbox but the sender's and collect the ids whose push fails; notify_all; release the lock; then remove each of them with the reason "too slow" (or none for a closed call)
+        // EXERCISE: under the lock, push one Arc<str> to every outbox but the sender's and note whose push fails; notify_all; after the lock, remove those ("too slow", or None if closed)
         let line: Arc<str> = Arc::from(line);
         let mut dropped = Vec::new();
         {
