@@ -531,3 +531,14 @@ fn unbounded_shows_a_queue_that_grows_until_stopped() {
         "{stdout}"
     );
 }
+
+#[test]
+fn ipv6_loopback_works_too() {
+    if !test_support::has_ipv6_loopback() {
+        return; // this machine has no ::1
+    }
+    let server = lesson!().start("server", &["--addr", "[::1]:0"]);
+    let mut callers = room_of(&server, &["v6a", "v6b"]);
+    callers[0].say("over IPv6");
+    callers[1].expect("v6a: over IPv6");
+}
