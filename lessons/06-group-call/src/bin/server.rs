@@ -56,8 +56,9 @@ fn serve(args: Args) -> anyhow::Result<()> {
 
     // ANCHOR: scope
     // thread::scope: every thread started in here may *borrow* the room, because the scope
-    // does not end before all of its threads have ended. So `room` needs no Arc. (Python's
-    // threading.Thread, or Rust's thread::spawn, would need the room to live for ever.)
+    // does not end before all of its threads have ended. So `room` needs no Arc. (With
+    // thread::spawn, the room would have to live for ever: 'static. Python's threads may
+    // share any object, and its garbage collector keeps it alive.)
     let room = &room;
     thread::scope(|scope| {
         let mut calls: u64 = 0;
