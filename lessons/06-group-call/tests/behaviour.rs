@@ -446,6 +446,9 @@ fn python_and_rust_clients_talk_in_one_room() {
     crab.wait_for("snake: hello from Python\n");
     watcher.expect("crab: 你好 from Rust");
     watcher.expect("snake: hello from Python");
+    watcher.say("\u{1b}[31mred");
+    snake.wait_for("watcher: \\x1b[31mred\n");
+    crab.wait_for("watcher: \\x1b[31mred\n");
     snake.type_line("bye");
     watcher.expect("* snake left");
     let snake = snake.finish();
