@@ -174,14 +174,18 @@ impl Lesson {
     #[track_caller]
     pub fn assert_quiet_when_stdout_closes(&self, program: &str, message: &[u8]) {
         let script = r#""$0" --addr 127.0.0.1:0 | head -1; echo "status ${PIPESTATUS[0]}""#;
-        let mut shell = Command::new("bash")
+        let mut command = Command::new("bash");
+        command
             .args(["-c", script])
             .arg(self.program(program))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        // A process group of its own: a server that does not end can be stopped with bash,
+        // so that it cannot hold the pipes open (and this test waiting) for ever.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut shell = command.spawn().unwrap();
         let stderr = read_all(shell.stderr.take().unwrap());
         let (lines, from_shell) = std::sync::mpsc::channel();
         let stdout = BufReader::new(shell.stdout.take().unwrap());
@@ -202,9 +206,18 @@ impl Lesson {
                 let _ = shell.kill();
                 panic!("expected the ready line, got {ready:?}")
             });
-        let mut caller = dial(addr);
-        let _ = caller.write_all(message);
+        // A server that prints a second line at once (`waiting for callers`) may find the
+        // pipe closed already and end before we dial: then there is nobody to call, and its
+        // quiet end is what we check below.
+        let _caller = TcpStream::connect_timeout(&addr, TIMEOUT).map(|mut caller| {
+            let _ = caller.write_all(message);
+            caller
+        });
         let status = from_shell.recv_timeout(TIMEOUT);
+        if cfg!(unix) {
+            let group = format!("-{}", shell.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        }
         let _ = shell.kill();
         let _ = shell.wait();
         let stderr = stderr.join().unwrap();
