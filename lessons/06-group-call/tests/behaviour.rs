@@ -227,6 +227,11 @@ fn a_caller_who_never_reads_is_removed_and_does_not_delay_the_others() {
         sent,
         "the reader missed lines"
     );
+    // The chapter quotes this (`-- --nocapture` shows it).
+    println!(
+        "the slow caller was removed after {sent} lines of 1000 bytes, in {:?}",
+        started.elapsed()
+    );
     // A room that waited for the slow caller would have stalled for TIMEOUT at least.
     assert!(
         started.elapsed() < TIMEOUT / 2,
