@@ -59,7 +59,7 @@ fn join(args: Args) -> anyhow::Result<()> {
                 match hear(&mut reader) {
                     // The others' words, with control characters shown escaped, so that
                     // nobody in the room can clear your screen or rewrite a line you see.
-                    Ok(Heard::Line(text)) => println!("{}", common::escape_controls(&text)),
+                    Ok(Heard::Line(text)) => println!("{}", common::printable(&text)),
                     Ok(Heard::TooLong) => println!("(the server sent a line too long to show)"),
                     Ok(Heard::HungUp) | Err(_) => break,
                 }
