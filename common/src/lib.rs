@@ -5,8 +5,9 @@
 //! into one line that says what to do, and reading what the user types.
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 /// One message is at most this many bytes, because the other side reads it with one
 /// `recv(1024)`, as the original tutorial does. A longer message would arrive in pieces.
@@ -21,8 +22,16 @@ pub fn parse_args<T: clap::Parser>() -> T {
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
         Err(err) => {
             let text = err.render().to_string();
-            let first = text.lines().next().unwrap_or("error: bad command line");
-            eprintln!("{first} (see --help)");
+            let mut lines = text.lines();
+            let first = lines.next().unwrap_or("error: bad command line");
+            // "error: the following required arguments were not provided:" names them on
+            // the next line: keep it, on the same line.
+            match lines.next().map(str::trim) {
+                Some(what) if first.ends_with(':') && !what.is_empty() => {
+                    eprintln!("{first} {what} (see --help)")
+                }
+                _ => eprintln!("{first} (see --help)"),
+            }
             std::process::exit(2);
         }
     }
@@ -54,12 +63,53 @@ pub fn end_quietly_when_output_closes() {
 }
 
 /// Parses `--addr HOST:PORT`, e.g. `127.0.0.1:8001`, `[::1]:8001` or `localhost:8001`.
+/// A host name is looked up (in `/etc/hosts`, then DNS); a name nobody knows gets its own
+/// message, so that a student does not hunt for a mistake in the format.
 pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    parse_addr_with(text, |host, port| (host, port).to_socket_addrs())
+}
+
+/// [`parse_addr`], with the name lookup given as `look_up`, so that a unit test can try a
+/// name that does not exist without asking a DNS server.
+fn parse_addr_with<A: Iterator<Item = SocketAddr>>(
+    text: &str,
+    look_up: impl Fn(&str, u16) -> io::Result<A>,
+) -> Result<SocketAddr, String> {
     let hint = "expected HOST:PORT, like 127.0.0.1:8001 or [::1]:8001";
-    match text.to_socket_addrs() {
-        Ok(mut addrs) => addrs.next().ok_or_else(|| hint.to_string()),
-        Err(_) => Err(hint.to_string()),
+    // An IP address and a port need no lookup.
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
     }
+    // Otherwise it must look like NAME:PORT before we ask anybody about NAME.
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(hint.to_string());
+    };
+    let Ok(port) = port.parse::<u16>() else {
+        return Err(hint.to_string());
+    };
+    if host.is_empty() || host.contains([':', '[', ']', ' ']) {
+        return Err(hint.to_string());
+    }
+    match look_up(host, port) {
+        Ok(mut addrs) => addrs.next().ok_or_else(|| name_not_found(host, None)),
+        Err(err) => Err(name_not_found(host, Some(&err))),
+    }
+}
+
+/// The sentence for a host name that the lookup did not find.
+fn name_not_found(host: &str, err: Option<&io::Error>) -> String {
+    let why = match err {
+        // The system's words, without the "failed to lookup address information: " prefix.
+        Some(err) => {
+            let text = short(err);
+            let text = text.rsplit(": ").next().unwrap_or(&text).to_string();
+            format!(" ({text})")
+        }
+        None => String::new(),
+    };
+    format!(
+        "could not find the host name `{host}`{why}: check its spelling, or give an IP address like 127.0.0.1:8001"
+    )
 }
 
 /// The shortest and longest durations a program accepts, in seconds: one millisecond and
@@ -204,6 +254,74 @@ pub fn receive(line: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
 }
 // ANCHOR_END: receive
 
+/// True when a read gave up because its timeout passed (Unix says "would block", Windows
+/// "timed out").
+pub fn is_timeout(err: &io::Error) -> bool {
+    matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+// ANCHOR: hang_up
+/// How long [`hang_up`] listens for the rest of what the caller still sends.
+pub const HANG_UP_WAIT: Duration = Duration::from_secs(1);
+/// How many bytes [`hang_up`] reads and throws away at most, while it waits.
+pub const HANG_UP_LIMIT: usize = 64 * 1024;
+
+/// Hangs up politely, after our last word: "I have nothing more to say" (shutdown of our
+/// sending side), then listen until the caller hangs up too (a read gives 0 bytes), but at
+/// most [`HANG_UP_WAIT`] and [`HANG_UP_LIMIT`] bytes, and only then close.
+///
+/// Why not just close? A socket closed while some of the caller's bytes are still unread
+/// (the `\r\n` that netcat sends on its own, the rest of a long line) does not say goodbye
+/// (FIN): it says "reset" (RST), as RFC 1122, section 4.2.2.13, asks. The caller's system
+/// may then throw away our reply before the caller has read it. The original's Python
+/// programs close at once, and have the same bug.
+pub fn hang_up(mut line: TcpStream) {
+    // shutdown(SHUT_WR): the caller reads our reply, then "0 bytes", the end of the call.
+    // An error here means the caller is gone already: nothing left to be polite to.
+    if line.shutdown(Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + HANG_UP_WAIT;
+    let mut buffer = [0u8; 1024];
+    let mut thrown_away = 0;
+    while thrown_away < HANG_UP_LIMIT {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || line.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
+        match line.read(&mut buffer) {
+            Ok(0) | Err(_) => break, // the caller hung up, or the time is over
+            Ok(size) => thrown_away += size,
+        }
+    }
+    // Dropping `line` closes the socket (Python: conn.close()).
+}
+// ANCHOR_END: hang_up
+
+// ANCHOR: printable
+/// Text from the other side, made safe to print: control characters are shown as escapes,
+/// so that a peer cannot move the cursor, clear the screen or change the colours of our
+/// terminal. A carriage return is shown as the two characters `\r`, the other C0 controls
+/// and DEL as `\x1b` (ESC) and so on, the C1 controls (U+0080 to U+009F) as `\u{9b}` and
+/// so on. Tabs and line breaks (`\n`) stay as they are: they only move to the next column
+/// or line.
+pub fn printable(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' | '\n' => shown.push(c),
+            '\r' => shown.push_str("\\r"),
+            // C0 controls and DEL (0x7f): one byte, shown as \xNN.
+            c if c.is_ascii_control() => shown.push_str(&format!("\\x{:02x}", c as u32)),
+            // C1 controls, U+0080 to U+009F.
+            c if c.is_control() => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => shown.push(c),
+        }
+    }
+    shown
+}
+// ANCHOR_END: printable
+
 /// An io error as a few plain words, without "(os error 111)".
 pub fn short(err: &io::Error) -> String {
     let text = err.to_string();
@@ -301,6 +419,67 @@ mod tests {
         for bad in ["-0.5", "nan", "1e-10", "0.0009", "1e300"] {
             assert!(parse_seconds_or_zero(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_host_name_nobody_knows_is_not_a_bad_format() {
+        let nobody_knows = |_: &str, _: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
+            Err(io::Error::other(
+                "failed to lookup address information: Name or service not known",
+            ))
+        };
+        assert_eq!(
+            parse_addr_with("nosuch.invalid:8001", nobody_knows),
+            Err("could not find the host name `nosuch.invalid` (name or service not known): check its spelling, or give an IP address like 127.0.0.1:8001".to_string())
+        );
+        // A name that is found gives its first address.
+        let found = |_: &str, port: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
+            Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))].into_iter())
+        };
+        assert_eq!(
+            parse_addr_with("localhost:8001", found),
+            Ok("127.0.0.1:8001".parse().unwrap())
+        );
+        // Text without the shape of HOST:PORT is never looked up.
+        let never = |host: &str, _: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
+            panic!("looked up {host}")
+        };
+        for bad in [
+            "nonsense",
+            "127.0.0.1",
+            "host:port",
+            "host:99999",
+            ":8001",
+            "a b:80",
+        ] {
+            assert_eq!(
+                parse_addr_with(bad, never),
+                Err("expected HOST:PORT, like 127.0.0.1:8001 or [::1]:8001".to_string()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(printable("hello"), "hello");
+        assert_eq!(printable("你好\t世界\nline two"), "你好\t世界\nline two");
+        assert_eq!(printable("hello\r\n"), "hello\\r\n");
+        assert_eq!(printable("\x1b[2Jgone"), "\\x1b[2Jgone");
+        assert_eq!(printable("a\0b\x07c\x7f"), "a\\x00b\\x07c\\x7f");
+        assert_eq!(
+            printable("\u{9b}31m\u{85}\u{80}\u{9f}"),
+            "\\u{9b}31m\\u{85}\\u{80}\\u{9f}"
+        );
+        // U+00A0 (no-break space) and U+FFFD are no controls.
+        assert_eq!(printable("\u{a0}\u{fffd}"), "\u{a0}\u{fffd}");
+        // Nothing printed contains a control character but a tab or a line break.
+        let all: String = (0..=0x10ffu32).filter_map(char::from_u32).collect();
+        assert!(
+            printable(&all)
+                .chars()
+                .all(|c| !c.is_control() || c == '\t' || c == '\n')
+        );
     }
 
     #[test]

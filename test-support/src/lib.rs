@@ -30,6 +30,8 @@
 
 pub mod transcript;
 
+pub mod relay;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -175,15 +177,36 @@ impl Lesson {
     /// panic, no backtrace.
     #[track_caller]
     pub fn assert_quiet_when_stdout_closes(&self, program: &str, message: &[u8]) {
-        let script = r#""$0" --addr 127.0.0.1:0 | head -1; echo "status ${PIPESTATUS[0]}""#;
-        let mut shell = Command::new("bash")
+        self.assert_quiet_when_stdout_closes_with(program, &[], message);
+    }
+
+    /// Like [`Lesson::assert_quiet_when_stdout_closes`], with more arguments for the program
+    /// after `--addr 127.0.0.1:0` (e.g. lesson 05's `--dir` in a scratch folder).
+    #[track_caller]
+    pub fn assert_quiet_when_stdout_closes_with(
+        &self,
+        program: &str,
+        args: &[&str],
+        message: &[u8],
+    ) {
+        // After `head` has ended, its group closes its own copy of the pipe too (`exec 0<&-`)
+        // and says so: only then is nobody left to read, and only then do we call. (Calling
+        // as soon as the ready line arrives raced with `head`'s exit: the server's next lines
+        // could still go into the pipe.)
+        let script = r#""$0" --addr 127.0.0.1:0 "$@" | { head -1; exec 0<&-; echo "head ended"; }; echo "status ${PIPESTATUS[0]}""#;
+        let mut command = Command::new("bash");
+        command
             .args(["-c", script])
             .arg(self.program(program))
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        // A process group of its own: a server that does not end can be stopped with bash,
+        // so that it cannot hold the pipes open (and this test waiting) for ever.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut shell = command.spawn().unwrap();
         let stderr = read_all(shell.stderr.take().unwrap());
         let (lines, from_shell) = std::sync::mpsc::channel();
         let stdout = BufReader::new(shell.stdout.take().unwrap());
@@ -196,17 +219,28 @@ impl Lesson {
             }
         });
         let ready = from_shell.recv_timeout(TIMEOUT).unwrap_or_default();
+        let ended = from_shell.recv_timeout(TIMEOUT).unwrap_or_default();
         let addr: SocketAddr = ready
             .trim()
             .strip_prefix("listening on ")
             .and_then(|addr| addr.parse().ok())
+            .filter(|_| ended == "head ended")
             .unwrap_or_else(|| {
                 let _ = shell.kill();
-                panic!("expected the ready line, got {ready:?}")
+                panic!("expected the ready line and `head ended`, got {ready:?} and {ended:?}")
             });
-        let mut caller = dial(addr);
-        let _ = caller.write_all(message);
+        // A server that prints a second line at once (`waiting for callers`) may find the
+        // pipe closed already and end before we dial: then there is nobody to call, and its
+        // quiet end is what we check below.
+        let _caller = TcpStream::connect_timeout(&addr, TIMEOUT).map(|mut caller| {
+            let _ = caller.write_all(message);
+            caller
+        });
         let status = from_shell.recv_timeout(TIMEOUT);
+        if cfg!(unix) {
+            let group = format!("-{}", shell.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        }
         let _ = shell.kill();
         let _ = shell.wait();
         let stderr = stderr.join().unwrap();
@@ -217,6 +251,28 @@ impl Lesson {
             status == "status 0" && stderr.is_empty(),
             "with its stdout closed, {program} should end quietly (exit 0, nothing on stderr); it ended with {status:?} and printed {stderr:?}"
         );
+    }
+
+    /// The lesson's client, run to its end against a raw server: the user types `typed`
+    /// (one line), the server checks that it heard that line, answers `reply` and hangs up.
+    /// Returns what the client printed on stdout.
+    #[track_caller]
+    pub fn client_output_for_reply(&self, typed: &str, reply: &[u8]) -> String {
+        let (listener, addr) = listen();
+        let (lesson, input) = (*self, format!("{typed}\n"));
+        let client = thread::spawn(move || {
+            lesson
+                .command("client")
+                .args(["--addr", &addr.to_string()])
+                .write_stdin(input)
+                .output()
+        });
+        let mut line = accept(&listener);
+        assert_eq!(read_some(&mut line), typed.as_bytes());
+        line.write_all(reply).unwrap();
+        drop(line);
+        let output = client.join().unwrap().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// A client calls where nobody listens (with `args` besides `--addr`, and `stdin` typed):
@@ -308,7 +364,8 @@ impl Lesson {
 /// Cargo keeps its own records next to `deps`: a folder `.fingerprint/<package>-<hash>` for
 /// every target it built, holding a file `bin-<name>` for a program (and `test-bin-<name>`
 /// for the unit tests of that program, which also end up as `deps/<name>-<hash>`). The
-/// program itself is `deps/<name>-<hash>`, with the same hash.
+/// program itself is `deps/<name>-<hash>`, with the same hash (and `_` for each `-` in the
+/// name).
 fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
     let fingerprints = deps.parent()?.join(".fingerprint");
     let prefix = format!("{package}-");
@@ -321,7 +378,9 @@ fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
         if !entry.path().join(format!("bin-{name}")).is_file() {
             continue;
         }
-        let program = deps.join(format!("{name}-{hash}{}", std::env::consts::EXE_SUFFIX));
+        // A program's file name in `deps` is its crate name: `lock-stall` becomes `lock_stall`.
+        let file = name.replace('-', "_");
+        let program = deps.join(format!("{file}-{hash}{}", std::env::consts::EXE_SUFFIX));
         let Ok(modified) = program.metadata().and_then(|meta| meta.modified()) else {
             continue;
         };
@@ -399,10 +458,20 @@ impl Running {
         }
     }
 
+    /// The program's process id (to read its memory use in `/proc/<id>/status`, say).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The address from the `listening on` line.
     pub fn addr(&self) -> SocketAddr {
         self.addr
             .unwrap_or_else(|| panic!("`{}` was not started with `start`", self.name))
+    }
+
+    /// The program's process id, e.g. to count its threads with [`thread_count`].
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The address as `--addr` wants it.
@@ -500,6 +569,13 @@ impl Running {
     #[track_caller]
     pub fn finish(mut self) -> Finished {
         self.close_stdin();
+        self.wait()
+    }
+
+    /// Waits for the program to end by itself, with its stdin still open (killing it after
+    /// [`TIMEOUT`], which fails the test): for a program that must end without any typing.
+    #[track_caller]
+    pub fn wait(mut self) -> Finished {
         let deadline = Instant::now() + TIMEOUT;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("waiting for a child") {
@@ -660,6 +736,13 @@ pub fn error_line(text: &'static str) -> impl predicates::Predicate<str> {
     .fn_name("one `error:` line")
 }
 
+/// How many threads the process `pid` has now: the entries of `/proc/PID/task`. Linux
+/// only; `None` elsewhere (a test that needs it says so and passes).
+pub fn thread_count(pid: u32) -> Option<usize> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    Some(tasks.count())
+}
+
 /// True when this machine has IPv6 loopback (`::1`); some containers do not.
 pub fn has_ipv6_loopback() -> bool {
     TcpListener::bind("[::1]:0").is_ok()
@@ -673,4 +756,65 @@ fn read_all(pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
         let _ = pipe.take(OUTPUT_LIMIT as u64).read_to_end(&mut kept);
         String::from_utf8_lossy(&kept).into_owned()
     })
+}
+
+/// A seeded stream of `count` random messages, the same for the same `seed`: what a broken or
+/// hostile peer might send. Each is 0 to `longest` bytes, of one of five kinds: any bytes
+/// (mostly not UTF-8), text with NULs, text with control characters and escape sequences,
+/// Chinese text cut at any byte (so sometimes in the middle of a character), and lines with
+/// `\n` and `\r\n` endings. No `rand` crate: a few lines of xorshift are enough for a test.
+pub fn random_messages(seed: u64, count: usize, longest: usize) -> Vec<Vec<u8>> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        // xorshift64* (Marsaglia, Vigna): small, fast, and good enough to pick bytes.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let mut messages = Vec::with_capacity(count);
+    for _ in 0..count {
+        let size = (next() % (longest as u64 + 1)) as usize;
+        let kind = next() % 5;
+        let mut message = Vec::with_capacity(size);
+        while message.len() < size {
+            let pick = next();
+            match kind {
+                0 => message.push(pick as u8),
+                1 => message.extend_from_slice(if pick % 3 == 0 { b"\0" } else { b"ab" }),
+                2 => {
+                    const NASTY: [&[u8]; 8] = [
+                        b"\x1b[2J",
+                        b"\x1b]0;title\x07",
+                        b"\r",
+                        b"\x7f",
+                        "\u{9b}31m".as_bytes(),
+                        "\u{85}".as_bytes(),
+                        b"\x08\x0b\x0c",
+                        b"text ",
+                    ];
+                    message.extend_from_slice(NASTY[(pick % 8) as usize]);
+                }
+                3 => message.extend_from_slice("你好，世界".as_bytes()),
+                _ => message.extend_from_slice(if pick % 2 == 0 { b"12\n" } else { b"x y\r\n" }),
+            }
+        }
+        message.truncate(size);
+        messages.push(message);
+    }
+    messages
+}
+
+/// What a program printed shows every character a peer sent as something visible: no control
+/// character but tabs and line breaks (`\n`) reached the terminal.
+#[track_caller]
+pub fn assert_printable(what: &str, text: &str) {
+    let raw = |c: &char| c.is_control() && *c != '\n' && *c != '\t';
+    if let Some(line) = text.split('\n').find(|line| line.chars().any(|c| raw(&c))) {
+        let bad = line.chars().find(raw).unwrap_or_default();
+        let start: String = line.chars().take(120).collect();
+        panic!(
+            "{what} printed the control character {bad:?} as it is (it should be escaped, like \\x1b), in the line starting {start:?}"
+        );
+    }
 }

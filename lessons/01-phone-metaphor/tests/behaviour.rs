@@ -1,11 +1,13 @@
 //! Lesson 01 from the outside: the real programs, over real loopback TCP.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use assert_cmd::assert::OutputAssertExt;
 use predicates::prelude::*;
 use predicates::str::contains;
-use test_support::{accept, dial, lesson, listen, python, read_some, read_to_end};
+use test_support::{
+    accept, assert_printable, dial, lesson, listen, python, random_messages, read_some, read_to_end,
+};
 
 #[test]
 fn the_programs_are_this_lessons_own() {
@@ -111,6 +113,7 @@ fn bytes_that_are_not_utf8_do_not_crash_the_server() {
     let mut caller = dial(server.addr());
     caller.write_all(b"ab\xff\xfecd").unwrap();
     assert_eq!(read_some(&mut caller), b"got it");
+    drop(caller); // hang up too, so that the server's polite hang-up need not wait
     let server = server.finish();
     server.output().assert().success();
     assert!(
@@ -326,9 +329,150 @@ fn the_server_starts_again_at_once_on_the_same_port() {
     // Wait until the server has hung up, so that it hung up first: its side of the call is
     // now in TIME_WAIT on the server's port.
     assert_eq!(read_to_end(&mut caller), b"ok");
-    server.finish().output().assert().success();
     drop(caller);
+    server.finish().output().assert().success();
     // Without SO_REUSEADDR this bind fails with "already in use" for about a minute.
     let again = lesson!().start("server", &["--addr", &addr]);
     assert_eq!(again.addr_arg(), addr);
+}
+
+#[test]
+fn a_reply_reaches_a_caller_whose_message_came_in_two_pieces() {
+    // Like `nc -C`: `hello`, then `\r\n` on its own. The `\r\n` is still unread when the
+    // server replies; a server that closes now sends a reset, and the caller's read fails
+    // after (or instead of) the reply. Hanging up politely gives reply, then a clean end.
+    for _ in 0..3 {
+        let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+        let mut caller = dial(server.addr());
+        caller.write_all(b"hello").unwrap();
+        server.wait_for("the caller says: hello");
+        caller.write_all(b"\r\n").unwrap();
+        server.type_line("got it");
+        let mut reply = Vec::new();
+        let end = caller.read_to_end(&mut reply);
+        assert!(
+            end.is_ok() && reply == b"got it",
+            "the caller should read the reply and then a clean end, got {end:?} after {:?}",
+            String::from_utf8_lossy(&reply)
+        );
+        drop(caller);
+        server.finish().output().assert().success();
+    }
+}
+
+#[test]
+fn control_characters_from_the_other_side_are_shown_escaped() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.type_line("ok");
+    let mut caller = dial(server.addr());
+    caller
+        .write_all("\x1b[2Jhi\r\u{9b}31m\ttab\nline two\x07".as_bytes())
+        .unwrap();
+    assert_eq!(read_to_end(&mut caller), b"ok");
+    drop(caller);
+    let out = server.finish().stdout;
+    assert!(
+        out.contains("the caller says: \\x1b[2Jhi\\r\\u{9b}31m\ttab\nline two\\x07\n"),
+        "{out}"
+    );
+    assert_printable("the server", &out);
+
+    // The client shows the server's reply the same way.
+    let out = lesson!().client_output_for_reply("hi", b"\x1b]0;pwned\x07done\r");
+    assert!(
+        out.contains("[recv]    the server says: \\x1b]0;pwned\\x07done\\r\n"),
+        "{out}"
+    );
+    assert_printable("the client", &out);
+}
+
+#[test]
+fn the_client_says_the_handshake_is_done_not_that_the_server_picked_up() {
+    // A listener that never calls accept(): the system completes the handshake anyway.
+    let (listener, addr) = listen();
+    let mut client = lesson!().spawn("client", &["--addr", &addr.to_string()]);
+    let out = client.wait_for("until it does)\n");
+    assert!(
+        out.starts_with("[connect] the systems completed the handshake: we are 127.0.0.1:")
+            && out.contains(
+            "\n[connect] (the server may not have picked up yet: we wait in its queue until it does)\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("picked up:"), "{out}");
+    client.type_line("anyone?");
+    let mut line = accept(&listener);
+    assert_eq!(read_some(&mut line), b"anyone?");
+    line.write_all(b"yes").unwrap();
+    drop(line);
+    let done = client.finish();
+    assert!(done.stdout.contains("the server says: yes"), "{done:?}");
+}
+
+#[test]
+fn random_bytes_from_a_caller_do_not_break_the_server() {
+    // 300 messages in 6 calls: the server answers each call (one server each, since a
+    // lesson 01 server serves one call) and ends normally.
+    let messages = random_messages(1, 300, 150);
+    for call in messages.chunks(50) {
+        let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+        server.type_line("ok");
+        let mut caller = dial(server.addr());
+        let stream = call.concat();
+        caller.write_all(&stream).unwrap();
+        let reply = read_to_end(&mut caller);
+        drop(caller);
+        let done = server.finish();
+        assert!(
+            done.status.success() && done.stderr.is_empty(),
+            "the server should end normally: {done:?}"
+        );
+        if stream.is_empty() {
+            assert!(done.stdout.contains("without saying anything"), "{done:?}");
+        } else {
+            assert_eq!(reply, b"ok", "{done:?}");
+        }
+        assert_printable("the server", &done.stdout);
+    }
+}
+
+#[test]
+fn a_host_name_that_is_found_works() {
+    // `localhost` comes from this machine's own list (/etc/hosts): no DNS server is asked.
+    let mut server = lesson!().start("server", &["--addr", "localhost:0"]);
+    assert!(server.addr().ip().is_loopback(), "{}", server.addr());
+    server.type_line("hi");
+    lesson!()
+        .command("client")
+        .args(["--addr", &format!("localhost:{}", server.addr().port())])
+        .write_stdin("hello\n")
+        .assert()
+        .success()
+        .stdout(contains("the server says: hi"));
+}
+
+/// Every caller in the queue holds one open socket, a file descriptor; with `ulimit -n 64`
+/// the experiment runs out long before 200 callers, and says how to raise the limit.
+#[cfg(unix)]
+#[test]
+fn running_out_of_file_descriptors_says_how_to_raise_the_limit() {
+    let output = std::process::Command::new("bash")
+        .args([
+            "-c",
+            r#"ulimit -n 64 && exec "$0" --backlog 200 --callers 200 --wait 0.5"#,
+        ])
+        .arg(lesson!().program("backlog"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.lines().count() == 1
+            && stderr.starts_with("error: caller ")
+            && stderr.contains(
+                "could not get a socket: out of file descriptors (too many open files). Each caller in the queue holds one; raise the limit in this shell, e.g. `ulimit -n 8192`, or use fewer --callers."
+            ),
+        "{stderr}"
+    );
 }

@@ -41,7 +41,9 @@ pub fn hear(line: &mut TcpStream, peer: &str) -> anyhow::Result<Chat> {
     // A peer like netcat ends each message with a line ending: drop it, so that its "bye"
     // counts too.
     let message = message.trim_end_matches(['\r', '\n']);
-    println!("{peer} says: {message}");
+    // common::printable shows control characters as escapes (\r, \x1b), so that the other
+    // side cannot play tricks with our terminal.
+    println!("{peer} says: {}", common::printable(message));
     if message == "bye" {
         println!("the {peer} said bye: hanging up");
         return Ok(Chat::Over);

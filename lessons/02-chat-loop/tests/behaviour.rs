@@ -1,9 +1,12 @@
 //! Lesson 02 from the outside: the real programs, over real loopback TCP.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use assert_cmd::assert::OutputAssertExt;
-use test_support::{Running, accept, dial, error_line, lesson, listen, python, read_some};
+use test_support::{
+    Running, accept, assert_printable, dial, error_line, lesson, listen, python, random_messages,
+    read_some,
+};
 
 /// The original tutorial's chat programs, in their own shape (raw send and recv(1024), no
 /// line endings). The book shows the same files.
@@ -210,6 +213,7 @@ fn bytes_that_are_not_utf8_are_shown_not_a_crash() {
     server.wait_for(&format!("client says: {}\u{fffd}\n", "长".repeat(341)));
     server.type_line("bye");
     assert_eq!(read_some(&mut caller), b"bye");
+    drop(caller);
     server.finish().output().assert().success().stderr("");
 
     // To the client, from a raw server.
@@ -220,9 +224,11 @@ fn bytes_that_are_not_utf8_are_shown_not_a_crash() {
     assert_eq!(read_some(&mut line), b"hi");
     line.write_all(b"\xc0oops\xff").unwrap();
     client.wait_for("server says: \u{fffd}oops\u{fffd}\n");
+    client.close_stdin();
+    assert_eq!(read_some(&mut line), b"bye");
+    drop(line);
     let client = client.finish();
     client.output().assert().success().stderr("");
-    assert_eq!(read_some(&mut line), b"bye");
 }
 
 #[test]
@@ -287,6 +293,12 @@ fn a_netcat_style_bye_with_a_line_ending_counts() {
     let server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
     let mut caller = dial(server.addr());
     caller.write_all(b"bye\n").unwrap();
+    assert_eq!(
+        test_support::read_to_end(&mut caller),
+        b"",
+        "no reply to a bye"
+    );
+    drop(caller);
     let server = server.finish();
     server.output().assert().success();
     assert!(server.stdout.contains("client says: bye\n"), "{server:?}");
@@ -440,4 +452,87 @@ fn help_describes_every_option() {
 fn a_closed_stdout_ends_the_server_quietly() {
     // `server | head -1`: the pipe closes after the ready line; the next line must not panic.
     lesson!().assert_quiet_when_stdout_closes("server", b"1732470000.5\n");
+}
+
+#[test]
+fn a_bye_reaches_a_caller_whose_message_came_in_two_pieces() {
+    // Like `nc -C`: `hello`, then `\r\n` on its own, still unread when the server says bye.
+    // A server that closes now sends a reset instead of a goodbye, and the caller's read
+    // fails after (or instead of) the bye. Hanging up politely gives bye, then a clean end.
+    for _ in 0..3 {
+        let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+        let mut caller = dial(server.addr());
+        caller.write_all(b"hello").unwrap();
+        server.wait_for("client says: hello\n");
+        caller.write_all(b"\r\n").unwrap();
+        server.type_line("bye");
+        let mut heard = Vec::new();
+        let end = caller.read_to_end(&mut heard);
+        assert!(
+            end.is_ok() && heard == b"bye",
+            "the caller should read bye and then a clean end, got {end:?} after {:?}",
+            String::from_utf8_lossy(&heard)
+        );
+        drop(caller);
+        server.finish().output().assert().success().stderr("");
+    }
+}
+
+#[test]
+fn control_characters_from_the_other_side_are_shown_escaped() {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    caller
+        .write_all("\x1b[2Jhi\r\u{9b}31m\ttab\nline two\x07\r\n".as_bytes())
+        .unwrap();
+    // The line ending at the very end is dropped, as before; all the rest is shown.
+    server.wait_for("client says: \\x1b[2Jhi\\r\\u{9b}31m\ttab\nline two\\x07\n");
+    server.type_line("bye");
+    assert_eq!(read_some(&mut caller), b"bye");
+    drop(caller);
+    let done = server.finish();
+    assert_printable("the server", &done.stdout);
+
+    let (listener, addr) = listen();
+    let mut client = lesson!().spawn("client", &["--addr", &addr.to_string()]);
+    let mut line = accept(&listener);
+    client.type_line("hi");
+    assert_eq!(read_some(&mut line), b"hi");
+    line.write_all(b"\x1b]0;pwned\x07done\x7f").unwrap();
+    client.wait_for("server says: \\x1b]0;pwned\\x07done\\x7f\n");
+    // End of input: the client says bye and hangs up; we hang up too.
+    client.close_stdin();
+    assert_eq!(read_some(&mut line), b"bye");
+    drop(line);
+    let done = client.finish();
+    assert_printable("the client", &done.stdout);
+}
+
+#[test]
+fn random_bytes_from_a_caller_do_not_break_the_server() {
+    // Each message is one turn: at most 1024 bytes, never empty (0 bytes would be a hang-up),
+    // and never a bye.
+    let messages: Vec<Vec<u8>> = random_messages(2, 300, 1024)
+        .into_iter()
+        .filter(|m| {
+            !m.is_empty() && String::from_utf8_lossy(m).trim_end_matches(['\r', '\n']) != "bye"
+        })
+        .collect();
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    // One typed reply for every read the server makes; a message that arrives in two reads
+    // needs two, so type plenty.
+    server.type_bytes("ok\n".repeat(2 * messages.len() + 10).as_bytes());
+    for message in &messages {
+        caller.write_all(message).unwrap();
+        let mut reply = [0u8; 2];
+        caller.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"ok", "the server should reply to every message");
+    }
+    // The caller still gets a proper turn afterwards.
+    caller.write_all(b"after the noise").unwrap();
+    server.wait_for("client says: after the noise\n");
+    let done = server.kill();
+    assert!(done.stderr.is_empty(), "{done:?}");
+    assert_printable("the server", &done.stdout);
 }

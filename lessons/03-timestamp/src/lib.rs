@@ -8,7 +8,7 @@ use std::fmt::Display;
 
 use chrono::{DateTime, Datelike, TimeZone};
 
-/// The longest line the server accepts, in bytes, without its `\n`. A timestamp needs about
+/// The longest line the server accepts, in bytes, without its `\n` or `\r\n`. A timestamp needs about
 /// 20; the bound is there so that a caller who never sends `\n` cannot make the server keep
 /// more and more bytes in memory.
 pub const LINE_LIMIT: usize = 1024;
@@ -28,7 +28,8 @@ pub fn format_timestamp<Tz: TimeZone>(line: &str, zone: &Tz) -> Option<String>
 where
     Tz::Offset: Display,
 {
-    // EXERCISE: parse the line as f64 seconds (refuse NaN and infinity), round down, then use DateTime::from_timestamp, with_timezone, and format with %Y-%m-%d %H:%M:%S
+    // EXERCISE: parse the line as f64 seconds (refuse NaN and infinity), round down, then use
+    //           DateTime::from_timestamp, with_timezone, and format with %Y-%m-%d %H:%M:%S
     // Python: float(line). Rust's parse accepts the same spellings, "nan" and "inf" too.
     let seconds: f64 = line.trim().parse().ok()?;
     if !seconds.is_finite() {

@@ -16,6 +16,9 @@ pub fn format_timestamp<Tz: TimeZone>(line: &str, zone: &Tz) -> Option<String>
 where
     Tz::Offset: Display,
 {
-    todo!("parse the line as f64 seconds (refuse NaN and infinity), round down, then use DateTime::from_timestamp, with_timezone, and format with %Y-%m-%d %H:%M:%S")
+    todo!(
+        "parse the line as f64 seconds (refuse NaN and infinity), round down, then use \
+         DateTime::from_timestamp, with_timezone, and format with %Y-%m-%d %H:%M:%S"
+    )
 }
 // ANCHOR_END: format_timestamp

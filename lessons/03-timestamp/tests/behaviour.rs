@@ -6,7 +6,9 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, SystemTime};
 
-use test_support::{Running, accept, dial, lesson, listen, python, read_some};
+use test_support::{
+    Running, accept, assert_printable, dial, lesson, listen, python, random_messages, read_some,
+};
 
 const ANY_PORT: [&str; 2] = ["--addr", "127.0.0.1:0"];
 
@@ -553,4 +555,85 @@ fn one_timestamp_is_counted_in_the_singular() {
         stdout.ends_with("sent 1 timestamp; hung up\n"),
         "the client's last line should be `sent 1 timestamp; hung up`, it printed:\n{stdout}"
     );
+}
+
+#[test]
+fn a_line_ending_crlf_counts_and_the_limit_is_for_the_text_alone() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    // A Windows program ends its lines with \r\n.
+    caller.write_all(b"8\r\n").unwrap();
+    expect_time(&server, "8", "1970-01-01 00:00:08");
+    // 1024 bytes of text, then \r\n: 1026 bytes in all, and still fine.
+    let fits = format!("{}9", "0".repeat(1023));
+    caller.write_all(format!("{fits}\r\n").as_bytes()).unwrap();
+    expect_time(&server, &fits, "1970-01-01 00:00:09");
+    // 1025 bytes of text, then \r\n: too long.
+    caller.write_all(format!("0{fits}\r\n").as_bytes()).unwrap();
+    wait_for_hang_up(&mut caller);
+    server.wait_for_stderr("longer than 1024 bytes");
+}
+
+#[test]
+fn a_silent_caller_is_dropped_after_the_idle_limit_and_the_next_is_served() {
+    let server = lesson!().start(
+        "server",
+        &["--addr", "127.0.0.1:0", "--utc", "--idle", "0.2"],
+    );
+    // The first caller says nothing; the second waits in the queue behind it.
+    let mut silent = dial(server.addr());
+    let silent_addr = silent.local_addr().unwrap();
+    let mut next = dial(server.addr());
+    next.write_all(b"10\n").unwrap();
+    expect_time(&server, "10", "1970-01-01 00:00:10");
+    let out = server.stdout();
+    assert!(
+        out.contains(&format!(
+            "note: {silent_addr} said nothing for 0.2 s; hanging up on them; waiting for the next caller\n"
+        )),
+        "{out}"
+    );
+    wait_for_hang_up(&mut silent);
+    assert_eq!(
+        server.stderr(),
+        "",
+        "a silent caller is a note, not an error"
+    );
+    lesson!().assert_bad_command_lines(&[
+        ("server", &["--idle", "0"], "from 0.001 to 86400"),
+        ("server", &["--idle", "-1"], "from 0.001 to 86400"),
+        ("server", &["--idle", "1e-10"], "from 0.001 to 86400"),
+    ]);
+}
+
+#[test]
+fn control_characters_in_a_timestamp_line_are_shown_escaped() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    // Vertical tab, form feed and NEL (U+0085) are white space to the number parser, so
+    // this is a good timestamp; its line is shown with the controls escaped.
+    caller.write_all("\u{85}\x0b11\x0c\n".as_bytes()).unwrap();
+    expect_time(&server, "\\u{85}\\x0b11\\x0c", "1970-01-01 00:00:11");
+    assert_printable("the server", &server.stdout());
+}
+
+#[test]
+fn random_bytes_from_callers_do_not_break_the_server() {
+    let server = utc_server();
+    // 300 messages, in 10 calls of 30: the server reads them as lines, complains about the
+    // ones that are no timestamps, drops a caller whose line is too long.
+    for call in random_messages(3, 300, 600).chunks(30) {
+        let mut caller = dial(server.addr());
+        // A write may fail when the server has hung up on a too long line already.
+        let _ = caller.write_all(&call.concat());
+        let _ = caller.shutdown(Shutdown::Write);
+        wait_for_hang_up(&mut caller);
+    }
+    // The next caller is served as if nothing had happened.
+    dial(server.addr()).write_all(b"12\n").unwrap();
+    expect_time(&server, "12", "1970-01-01 00:00:12");
+    let done = server.kill();
+    assert!(!done.stderr.contains("panicked"), "{}", done.stderr);
+    assert_printable("the server", &done.stdout);
+    assert_printable("the server", &done.stderr);
 }

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::assert::OutputAssertExt;
 use predicates::prelude::*;
 use predicates::str::contains;
-use test_support::{accept, dial, lesson, listen, python, read_some, read_to_end};
+use test_support::{
+    accept, assert_printable, dial, lesson, listen, python, random_messages, read_some, read_to_end,
+};
 
 #[test]
 fn the_programs_are_this_lessons_own() {
@@ -226,6 +228,7 @@ fn end_of_input_stops_the_server() {
     let mut first = dial(server.addr());
     first.write_all(b"first").unwrap();
     assert_eq!(read_to_end(&mut first), b"the only reply");
+    drop(first);
     // No more typed replies: the second caller is heard, hung up on, and the server stops.
     let mut second = dial(server.addr());
     second.write_all(b"second").unwrap();
@@ -468,4 +471,111 @@ fn the_trap_runs() {
 fn a_closed_stdout_ends_the_server_quietly() {
     // `server | head -1`: the pipe closes after the ready line; the next line must not panic.
     lesson!().assert_quiet_when_stdout_closes("server", b"1732470000.5\n");
+}
+
+/// Reads the reply and then the end of the call: `Ok` only for a clean end (a goodbye), not
+/// for a reset.
+fn reply_and_clean_end(caller: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut reply = Vec::new();
+    caller.read_to_end(&mut reply).map(|_| reply)
+}
+
+#[test]
+fn a_reply_reaches_a_caller_whose_message_came_in_two_pieces() {
+    // Like `nc -C`: `hello`, then `\r\n` on its own, still unread when the server replies.
+    // A server that closes now sends a reset instead of a goodbye, and the caller's read
+    // fails after (or instead of) the reply. Hanging up politely gives reply, clean end.
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    for round in 1..=5 {
+        let mut caller = dial(server.addr());
+        caller.write_all(b"hello").unwrap();
+        server.wait_for_count(" says: hello\n", round);
+        caller.write_all(b"\r\n").unwrap();
+        server.type_line("got it");
+        let end = reply_and_clean_end(&mut caller);
+        assert!(
+            matches!(&end, Ok(reply) if reply == b"got it"),
+            "call {round}: the caller should read the reply and then a clean end, got {end:?}"
+        );
+    }
+    // The same with --reply, both pieces sent at once as netcat does: however the pieces
+    // arrive, every caller gets the reply.
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    for round in 1..=20 {
+        let mut caller = dial(server.addr());
+        caller.write_all(b"hello").unwrap();
+        caller.write_all(b"\r\n").unwrap();
+        let end = reply_and_clean_end(&mut caller);
+        assert!(
+            matches!(&end, Ok(reply) if reply == b"ok"),
+            "call {round}: the caller should read the reply and then a clean end, got {end:?}"
+        );
+    }
+}
+
+#[test]
+fn control_characters_from_the_other_side_are_shown_escaped() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let mut caller = dial(server.addr());
+    caller
+        .write_all("\x1b[2Jhi\r\u{9b}31m\ttab\nline two\x07".as_bytes())
+        .unwrap();
+    assert_eq!(read_to_end(&mut caller), b"ok");
+    let out = server.wait_for("line two");
+    assert!(
+        out.contains(" says: \\x1b[2Jhi\\r\\u{9b}31m\ttab\nline two\\x07\n"),
+        "{out}"
+    );
+    assert_printable("the server", &out);
+
+    // The client shows the server's reply the same way.
+    let out = lesson!().client_output_for_reply("hi", b"\x1b]0;pwned\x07done\r");
+    assert!(
+        out.contains("the server says: \\x1b]0;pwned\\x07done\\r\n"),
+        "{out}"
+    );
+    assert_printable("the client", &out);
+}
+
+#[test]
+fn random_bytes_from_callers_do_not_break_the_server() {
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    // 300 calls, one random message each, up to 2000 bytes: longer than one read of 1024.
+    for message in random_messages(4, 300, 2000) {
+        let mut caller = dial(server.addr());
+        caller.write_all(&message).unwrap();
+        if message.is_empty() {
+            // Nothing to say: the caller hangs up, and gets no reply.
+            drop(caller);
+            continue;
+        }
+        let end = reply_and_clean_end(&mut caller);
+        assert!(
+            matches!(&end, Ok(reply) if reply == b"ok"),
+            "a message of {} bytes should get the reply and a clean end, got {end:?}",
+            message.len()
+        );
+    }
+    // The next caller is served as if nothing had happened.
+    let mut caller = dial(server.addr());
+    caller.write_all(b"after the noise").unwrap();
+    assert_eq!(read_to_end(&mut caller), b"ok");
+    server.wait_for(" says: after the noise\n");
+    let done = server.kill();
+    assert!(done.stderr.is_empty(), "{}", done.stderr);
+    assert_printable("the server", &done.stdout);
+}
+
+#[test]
+fn a_slow_typist_is_not_timed_out() {
+    // --timeout is for the caller's message only: the person typing the reply may take
+    // longer, and the caller waits for it.
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--timeout", "0.1"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"take your time").unwrap();
+    server.wait_for(" says: take your time\n");
+    std::thread::sleep(Duration::from_millis(300)); // three times --timeout
+    server.type_line("thought about it");
+    assert_eq!(read_to_end(&mut caller), b"thought about it");
+    server.wait_for("replied to");
 }

@@ -59,7 +59,8 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     let mut queued = Vec::new();
     let mut no_answer = 0;
     for caller in 1..=callers {
-        let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))
+            .map_err(|err| out_of_sockets(caller, err))?;
         let started = Instant::now();
         match socket.connect_timeout(&number, wait) {
             Ok(()) => {
@@ -90,4 +91,23 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     println!("queued: {}, no answer: {no_answer}", queued.len());
     // ANCHOR_END: answer
     Ok(())
+}
+
+/// A socket we could not open for `caller`. Every caller in the queue keeps its socket open,
+/// and each open socket is one "file descriptor": a system allows a program only so many
+/// (`ulimit -n` shows the number, often 1024).
+fn out_of_sockets(caller: usize, err: std::io::Error) -> anyhow::Error {
+    // EMFILE: too many open files in this program (24 on Linux, macOS and the BSDs); ENFILE
+    // (23): in the whole system; WSAEMFILE (10024) on Windows.
+    if matches!(err.raw_os_error(), Some(23 | 24 | 10024)) {
+        anyhow::anyhow!(
+            "caller {caller} could not get a socket: out of file descriptors ({}). Each caller in the queue holds one; raise the limit in this shell, e.g. `ulimit -n 8192`, or use fewer --callers.",
+            common::short(&err)
+        )
+    } else {
+        anyhow::anyhow!(
+            "caller {caller} could not get a socket ({})",
+            common::short(&err)
+        )
+    }
 }

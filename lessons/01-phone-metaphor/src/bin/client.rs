@@ -26,9 +26,14 @@ fn make_one_call(args: Args) -> anyhow::Result<()> {
     // Python needs two lines: client = socket.socket(); client.connect(('127.0.0.1', 8001))
     let mut line =
         TcpStream::connect(args.addr).map_err(|err| common::dial_error(args.addr, err))?;
+    // connect() returns when the two systems have completed the handshake. The server
+    // program may not have called accept() yet: our call can still be waiting in its queue.
     println!(
-        "[connect] the server picked up: we are {}",
+        "[connect] the systems completed the handshake: we are {}",
         line.local_addr()?
+    );
+    println!(
+        "[connect] (the server may not have picked up yet: we wait in its queue until it does)"
     );
     // ANCHOR_END: connect
 
@@ -52,10 +57,9 @@ fn make_one_call(args: Args) -> anyhow::Result<()> {
     if size == 0 {
         println!("[recv]    the server hung up without replying");
     } else {
-        println!(
-            "[recv]    the server says: {}",
-            String::from_utf8_lossy(&buffer[..size])
-        );
+        // common::printable shows control characters as escapes (\r, \x1b).
+        let reply = String::from_utf8_lossy(&buffer[..size]);
+        println!("[recv]    the server says: {}", common::printable(&reply));
     }
     // ANCHOR_END: recv
 

@@ -110,9 +110,10 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     // Python's .decode('utf-8') crashes on bytes that are not UTF-8; from_utf8_lossy shows
-    // them as � instead.
+    // them as � instead. common::printable shows control characters as escapes (\r, \x1b),
+    // so that the caller cannot play tricks with our terminal.
     let message = String::from_utf8_lossy(&buffer[..size]);
-    println!("[recv]   the caller says: {message}");
+    println!("[recv]   the caller says: {}", common::printable(&message));
     // ANCHOR_END: recv
 
     // ANCHOR: send
@@ -129,10 +130,14 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: send
 
     // ANCHOR: close
-    // close(): hang up, then switch the phone off. In Rust, dropping a socket closes it;
-    // Python needs conn.close() and server.close().
-    drop(line);
+    // close(): hang up, then switch the phone off. We hang up politely: common::hang_up
+    // says "that was all" (shutdown), lets the caller finish (it reads and drops what is
+    // still arriving, for a second at most), then closes. The original closed at once,
+    // and its callers sometimes lost the reply (the chapter explains).
+    // Python: conn.close()
+    common::hang_up(line.into());
     println!("[close]  hung up");
+    // In Rust, dropping a socket closes it. Python: server.close()
     drop(phone);
     println!("[close]  switched the phone off");
     // ANCHOR_END: close

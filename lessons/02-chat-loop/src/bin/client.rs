@@ -33,16 +33,19 @@ fn chat(args: Args) -> anyhow::Result<()> {
 
     // ANCHOR: loop
     // The chat: we speak first, then we take turns. Python: while True: ...
-    // Whoever says bye, or hangs up, ends it. Returning from chat() drops `line`, and that
-    // hangs up. Python: client.close()
+    // Whoever says bye, or hangs up, ends it.
     loop {
         // Our turn, then theirs.
         if speak(&mut line, "server")? == Chat::Over {
-            return Ok(());
+            break;
         }
         if hear(&mut line, "server")? == Chat::Over {
-            return Ok(());
+            break;
         }
     }
+    // Hang up politely, as lesson 01 does: "that was all", let the other side finish, then
+    // close. Python: client.close()
+    common::hang_up(line);
+    Ok(())
     // ANCHOR_END: loop
 }

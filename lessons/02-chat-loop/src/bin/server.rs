@@ -46,16 +46,19 @@ fn chat(args: Args) -> anyhow::Result<()> {
 
     // ANCHOR: loop
     // The chat: the client speaks first, then we take turns. Python: while True: ...
-    // Whoever says bye, or hangs up, ends it. Returning from chat() drops `line`, and that
-    // hangs up. Python: conn.close(); server.close()
+    // Whoever says bye, or hangs up, ends it.
     loop {
         // Their turn, then ours.
         if hear(&mut line, "client")? == Chat::Over {
-            return Ok(());
+            break;
         }
         if speak(&mut line, "client")? == Chat::Over {
-            return Ok(());
+            break;
         }
     }
+    // Hang up politely, as lesson 01 does: "that was all", let the other side finish, then
+    // close. Python: conn.close(); server.close()
+    common::hang_up(line);
+    Ok(())
     // ANCHOR_END: loop
 }

@@ -75,7 +75,8 @@ fn report_the_time(args: Args) -> anyhow::Result<()> {
 /// Sends the current Unix time, like `1732470000.123456`, and a `\n`, in one write.
 /// Returns the text that was sent, without the `\n`.
 fn send_timestamp(line: &mut TcpStream) -> io::Result<String> {
-    // EXERCISE: take the time since 1970 (SystemTime::now, duration_since UNIX_EPOCH), write it like 1732470000.123456 plus a newline, send both in one write_all
+    // EXERCISE: take the time since 1970 (SystemTime::now, duration_since UNIX_EPOCH), write it
+    //           like 1732470000.123456 plus a newline, send both in one write_all
     // Python: str(time.time()). Unix time counts seconds since 1970-01-01 00:00:00 UTC.
     let since_1970 = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)

@@ -24,6 +24,10 @@ struct Args {
     /// Show the times in UTC instead of this computer's time zone (the TZ variable, if set).
     #[arg(long)]
     utc: bool,
+    /// How long a caller may say nothing, in seconds (fractions allowed, like 0.5). A caller
+    /// silent for that long is dropped, so that the callers waiting behind get their turn.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
+    idle: f64,
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
     // ANCHOR: callers
     // One caller after another, until the server is stopped. Whatever goes wrong with one
     // caller ends that call only; the next caller is served.
+    let idle = Duration::from_secs_f64(args.idle);
     loop {
         let (line, caller) = match phone.accept() {
             Ok(call) => call,
@@ -56,8 +61,13 @@ fn serve(args: Args) -> anyhow::Result<()> {
             }
         };
         println!("picked up a call from {caller}");
-        match serve_one_caller(line, args.utc) {
+        match serve_one_caller(line, args.utc, idle) {
             Ok(()) => println!("{caller} hung up; waiting for the next caller"),
+            // A caller who says nothing must not keep the others waiting for ever.
+            Err(err) if common::is_timeout(&err) => println!(
+                "note: {caller} said nothing for {} s; hanging up on them; waiting for the next caller",
+                idle.as_secs_f64()
+            ),
             Err(err) if err.kind() == io::ErrorKind::InvalidData => eprintln!(
                 "error: {caller} sent {err}; hung up on that caller, waiting for the next one"
             ),
@@ -71,8 +81,11 @@ fn serve(args: Args) -> anyhow::Result<()> {
 }
 
 // ANCHOR: serve_one_caller
-/// Reads timestamps from one caller, a line at a time, until the caller hangs up.
-fn serve_one_caller(line: TcpStream, utc: bool) -> io::Result<()> {
+/// Reads timestamps from one caller, a line at a time, until the caller hangs up, or says
+/// nothing for `idle` (a timeout error).
+fn serve_one_caller(line: TcpStream, utc: bool, idle: Duration) -> io::Result<()> {
+    // Every read waits at most `idle` for the caller's next bytes, then gives up.
+    line.set_read_timeout(Some(idle))?;
     // BufReader asks the socket for bigger pieces (recv) and hands them out line by line.
     let mut reader = BufReader::new(line);
     loop {
@@ -91,7 +104,9 @@ fn serve_one_caller(line: TcpStream, utc: bool) -> io::Result<()> {
             format_timestamp(&text, &Local)
         };
         match time {
-            Some(time) => println!("{text} -> {time}"),
+            // common::printable shows control characters as escapes (\x1b, \u{85}), so
+            // that a caller cannot play tricks with our terminal.
+            Some(time) => println!("{} -> {time}", common::printable(&text)),
             // {:?} puts the line in quotes and shows hidden characters, like \t, visibly.
             None => eprintln!("error: not a timestamp: {text:?}"),
         }
@@ -100,18 +115,22 @@ fn serve_one_caller(line: TcpStream, utc: bool) -> io::Result<()> {
 // ANCHOR_END: serve_one_caller
 
 // ANCHOR: receive_line
-/// Reads one line from the caller, without its `\n` (a `\r\n` ending works too).
+/// Reads one line from the caller, without its line ending (`\n`, or `\r\n` as Windows
+/// programs send it).
 ///
 /// - `Ok(None)`: the caller hung up; nothing was left.
 /// - A last line without `\n` before the caller hangs up counts as a line.
-/// - A line longer than [`LINE_LIMIT`] bytes is an `InvalidData` error, read no further than
-///   the limit: whatever a caller sends, the server keeps at most that much of it.
+/// - A line longer than [`LINE_LIMIT`] bytes (its line ending not counted) is an
+///   `InvalidData` error, read no further than the limit: whatever a caller sends, the server
+///   keeps at most that much of it.
 fn receive_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
-    // EXERCISE: read up to the next newline, but never more than LINE_LIMIT + 1 bytes (Read::take, BufRead::read_until); 0 bytes means the caller hung up
+    // EXERCISE: read up to the next newline, but never more than LINE_LIMIT + 2 bytes
+    //           (Read::take, BufRead::read_until); 0 bytes means the caller hung up; drop
+    //           the \n or \r\n; longer than LINE_LIMIT is an InvalidData error
     let mut line = Vec::new();
-    // take() stops reading after the limit: a line of LINE_LIMIT bytes plus its '\n'.
+    // take() stops reading after the limit: a line of LINE_LIMIT bytes plus its '\r\n'.
     let size = reader
-        .take(LINE_LIMIT as u64 + 1)
+        .take(LINE_LIMIT as u64 + 2)
         .read_until(b'\n', &mut line)?;
     if size == 0 {
         return Ok(None);
@@ -121,8 +140,10 @@ fn receive_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
         if line.last() == Some(&b'\r') {
             line.pop();
         }
-    } else if line.len() > LINE_LIMIT {
-        // We stopped at the limit and still saw no '\n'.
+    }
+    // Without its line ending, the line must fit. (A line that did not end within the limit
+    // is longer still: we stopped reading it.)
+    if line.len() > LINE_LIMIT {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!("a line longer than {LINE_LIMIT} bytes"),

@@ -38,7 +38,10 @@ fn call_for_every_line(args: Args) -> anyhow::Result<()> {
 // ANCHOR: one_call
 /// One call: dial, say `message`, print the reply, hang up.
 fn one_call(addr: SocketAddr, message: &str) -> anyhow::Result<()> {
-    // EXERCISE: TcpStream::connect (errors through common::dial_error); write_all the message; one read of up to 1024 bytes; print `the server says: <reply>` (0 bytes: the server hung up without replying); hang up
+    // EXERCISE: TcpStream::connect (errors through common::dial_error); write_all the message;
+    //           one read of up to 1024 bytes; print `the server says: <reply>`
+    //           (from_utf8_lossy, common::printable; 0 bytes: the server hung up without
+    //           replying); hang up
     // socket() + connect(): a new call every time (Python: client = socket.socket() and
     // client.connect(...) inside the loop).
     let mut line = TcpStream::connect(addr).map_err(|err| common::dial_error(addr, err))?;
@@ -62,10 +65,9 @@ fn one_call(addr: SocketAddr, message: &str) -> anyhow::Result<()> {
     if size == 0 {
         println!("the server hung up without replying");
     } else {
-        println!(
-            "the server says: {}",
-            String::from_utf8_lossy(&buffer[..size])
-        );
+        // common::printable shows control characters as escapes (\r, \x1b).
+        let reply = String::from_utf8_lossy(&buffer[..size]);
+        println!("the server says: {}", common::printable(&reply));
     }
     // Hang up (Python: client.close()). The next message is a new call.
     drop(line);

@@ -98,7 +98,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
 // ANCHOR: open
 /// socket(), bind() and listen(), once: the phone the server keeps for its whole life.
 fn open_the_line(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    // EXERCISE: socket2's Socket::new, set_reuse_address(true) on Unix, bind (errors through common::listen_error), listen(QUEUE), then .into() a TcpListener
+    // EXERCISE: socket2's Socket::new, set_reuse_address(true) on Unix, bind (errors through
+    //           common::listen_error), listen(QUEUE), then .into() a TcpListener
     let phone = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     // SO_REUSEADDR lets the server start again right after you stop it, while the calls it
     // just hung up are still in TIME_WAIT (the chapter explains). Rust's TcpListener::bind
@@ -127,7 +128,11 @@ fn serve_one_caller(
     reply: Option<&str>,
     timeout: Duration,
 ) -> io::Result<Call> {
-    // EXERCISE: set_read_timeout(timeout); one read of up to 1024 bytes (0 bytes, a timeout or an error: print a note, return Call::Over); print `<caller> says: <text>` (from_utf8_lossy); next_reply(reply) (None: return Call::InputEnded); write_all; hang up
+    // EXERCISE: set_read_timeout(timeout); one read of up to 1024 bytes (0 bytes, a timeout
+    //           (common::is_timeout) or an error: print a note, return Call::Over); print
+    //           `<caller> says: <text>` (from_utf8_lossy, common::printable);
+    //           next_reply(reply) (None: return Call::InputEnded); write_all; hang up with
+    //           common::hang_up
     // Without a timeout, a caller who never speaks would hold the line for ever, and
     // everybody in the queue behind them would wait too.
     line.set_read_timeout(Some(timeout))?;
@@ -141,7 +146,7 @@ fn serve_one_caller(
             return Ok(Call::Over);
         }
         Ok(size) => size,
-        Err(err) if is_timeout(&err) => {
+        Err(err) if common::is_timeout(&err) => {
             println!(
                 "note: {caller} said nothing for {} s; hanging up on them; next caller",
                 timeout.as_secs_f64()
@@ -157,10 +162,10 @@ fn serve_one_caller(
         }
     };
     // Bytes that are not UTF-8 become �: Python's .decode('utf-8') would crash here.
-    println!(
-        "{caller} says: {}",
-        String::from_utf8_lossy(&buffer[..size])
-    );
+    // common::printable shows control characters as escapes (\r, \x1b), so that a caller
+    // cannot play tricks with our terminal.
+    let message = String::from_utf8_lossy(&buffer[..size]);
+    println!("{caller} says: {}", common::printable(&message));
 
     let Some(answer) = next_reply(reply)? else {
         println!("note: no reply for {caller}; hanging up");
@@ -173,8 +178,9 @@ fn serve_one_caller(
             common::short(&err)
         ),
     }
-    // Hang up: dropping the socket closes it (Python: conn.close()). The phone stays on.
-    drop(line);
+    // Hang up politely (lesson 01 tells why): say "that was all", let the caller finish,
+    // then close (Python: conn.close()). The phone stays on.
+    common::hang_up(line);
     Ok(Call::Over)
     // EXERCISE_END
 }
@@ -187,13 +193,4 @@ fn next_reply(reply: Option<&str>) -> io::Result<Option<String>> {
         Some(text) => Ok(Some(text.to_string())),
         None => common::read_message("reply> "),
     }
-}
-
-/// A read that gave up because the timeout passed (Unix says "would block", Windows "timed
-/// out").
-fn is_timeout(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }

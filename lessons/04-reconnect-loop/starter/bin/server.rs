@@ -4,7 +4,10 @@
 // ANCHOR: open
 /// socket(), bind() and listen(), once: the phone the server keeps for its whole life.
 fn open_the_line(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    todo!("socket2's Socket::new, set_reuse_address(true) on Unix, bind (errors through common::listen_error), listen(QUEUE), then .into() a TcpListener")
+    todo!(
+        "socket2's Socket::new, set_reuse_address(true) on Unix, bind (errors through \
+         common::listen_error), listen(QUEUE), then .into() a TcpListener"
+    )
 }
 // ANCHOR_END: open
 
@@ -18,6 +21,12 @@ fn serve_one_caller(
     reply: Option<&str>,
     timeout: Duration,
 ) -> io::Result<Call> {
-    todo!("set_read_timeout(timeout); one read of up to 1024 bytes (0 bytes, a timeout or an error: print a note, return Call::Over); print `<caller> says: <text>` (from_utf8_lossy); next_reply(reply) (None: return Call::InputEnded); write_all; hang up")
+    todo!(
+        "set_read_timeout(timeout); one read of up to 1024 bytes (0 bytes, a timeout \
+         (common::is_timeout) or an error: print a note, return Call::Over); print \
+         `<caller> says: <text>` (from_utf8_lossy, common::printable); \
+         next_reply(reply) (None: return Call::InputEnded); write_all; hang up with \
+         common::hang_up"
+    )
 }
 // ANCHOR_END: serve_one

@@ -1,0 +1,348 @@
+//! The exercises: starters made from the solutions, and the proof that the tests can fail.
+//!
+//! A lesson's solution marks each part the student writes: the whole body of a function,
+//! between `// EXERCISE: <hint>` and `// EXERCISE_END` (see [`markers`]; a long hint goes
+//! on in comment lines indented under its first word). The starter is the same file with
+//! every marked part replaced by one `todo!("<hint>")`, so it compiles. There is
+//! no second, hand-written copy: the starter is made from the solution, and the copies the
+//! book includes (`lessons/NN-name/starter/...`) are checked against it by a test.
+//!
+//! - `exercise list`: the exercises and their parts.
+//! - `exercise show NN`: print the starter, write nothing.
+//! - `exercise start NN [--force]`: write the starter over the lesson's files (git is the
+//!   undo; refuses to overwrite uncommitted changes without `--force`).
+//! - `exercise generate`: rewrite the starter copies the book includes.
+//! - `exercise check`: in a scratch copy of the workspace, every solution passes its tests
+//!   and every starter compiles and fails every behavioural test that is about a missing
+//!   part. This is what CI runs (the idea of rustlings' `dev check`).
+
+mod check;
+mod markers;
+mod starter;
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+pub use check::target_dir;
+use markers::BEGIN;
+use starter::{StarterFile, is_started, starter_files};
+
+use crate::tools;
+
+/// One exercise: a lesson whose solution has marked parts.
+#[derive(Debug)]
+pub struct Exercise {
+    /// What the student types: `03`.
+    pub number: &'static str,
+    pub package: &'static str,
+    /// The lesson's folder, from the workspace root.
+    pub dir: &'static str,
+    /// Behavioural tests the starter may pass, with the reason in a comment: they check
+    /// something the starter already has (argument parsing, `--help`). Every other
+    /// behavioural test must fail on the starter, or it proves nothing about the student's
+    /// work.
+    pub starter_may_pass: &'static [&'static str],
+}
+
+pub const EXERCISES: &[Exercise] = &[
+    Exercise {
+        number: "03",
+        package: "lesson-03-timestamp",
+        dir: "lessons/03-timestamp",
+        // The starter has these already: `--version`, argument parsing, dialing, listening,
+        // ending quietly (common::parse_args). The experiment `glued` is no part of it.
+        starter_may_pass: &[
+            "the_programs_are_this_lessons_own",
+            "help_describes_every_option",
+            "a_bad_command_line_is_one_line_and_exit_2",
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "a_closed_stdout_ends_the_server_quietly",
+            "glued_shows_two_sends_in_one_read",
+        ],
+    },
+    Exercise {
+        number: "04",
+        package: "lesson-04-reconnect-loop",
+        dir: "lessons/04-reconnect-loop",
+        // The starter has `--version` and argument parsing already. The experiment `trap`
+        // is no part of the exercise.
+        starter_may_pass: &[
+            "the_programs_are_this_lessons_own",
+            "help_describes_every_option",
+            "a_bad_command_line_is_one_line_and_exit_2",
+            "the_trap_address_already_in_use_and_its_fix",
+        ],
+    },
+    Exercise {
+        number: "05",
+        package: "lesson-05-send-file",
+        dir: "lessons/05-send-file",
+        // The starter has `--version`, argument parsing, dialing, listening, opening the
+        // file, making the folder and cleaning up at the start already. The experiment
+        // `naive` is no part of the exercise.
+        starter_may_pass: &[
+            "the_programs_are_this_lessons_own",
+            "help_describes_every_option",
+            "a_bad_command_line_is_one_line_and_exit_2",
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "a_closed_stdout_ends_the_server_quietly",
+            "a_missing_file_is_one_error_line",
+            "a_folder_that_cannot_be_made_is_one_error_line",
+            "a_part_left_by_a_stopped_server_is_removed_at_the_next_start",
+            "the_naive_experiment_shows_a_big_file_arrives_in_pieces",
+        ],
+    },
+    Exercise {
+        number: "06",
+        package: "lesson-06-group-call",
+        dir: "lessons/06-group-call",
+        // The starter has `--version`, argument parsing, the client and listening already;
+        // the room's cap, ROOM FULL and silent callers need no broadcast. The experiments
+        // `lock-stall` and `unbounded` are no part of the exercise.
+        starter_may_pass: &[
+            "the_programs_are_this_lessons_own",
+            "help_describes_every_option",
+            "a_bad_command_line_is_one_line_and_exit_2",
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "fifty_calls_at_once_keep_the_threads_bounded",
+            "the_client_ends_when_the_server_hangs_up",
+            "lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock",
+            "unbounded_shows_a_queue_that_grows_until_stopped",
+        ],
+    },
+];
+
+/// `cargo xtask exercise ...`: one subcommand each.
+#[derive(Debug, clap::Subcommand)]
+pub enum ExerciseCommand {
+    /// The exercises and the parts a student writes.
+    List,
+    /// Print the starter of exercise NN (writes nothing).
+    Show {
+        /// The exercise: `03`, `3` or `lesson-03-timestamp`.
+        number: String,
+    },
+    /// Write the starter over the lesson's files (git is the undo).
+    Start {
+        /// The exercise: `03`, `3` or `lesson-03-timestamp`.
+        number: String,
+        /// Start again over a lesson that is started already.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Rewrite the starter copies the book includes (lessons/NN-*/starter/).
+    Generate,
+    /// Prove the tests can fail: starters fail, solutions pass (in a scratch copy).
+    Check,
+}
+
+pub fn run(command: ExerciseCommand) -> anyhow::Result<()> {
+    let root = tools::workspace_root();
+    match command {
+        ExerciseCommand::List => list(&root),
+        ExerciseCommand::Show { number } => show(&root, find(&number)?),
+        ExerciseCommand::Start { number, force } => start(&root, find(&number)?, force),
+        ExerciseCommand::Generate => starter::generate(&root),
+        ExerciseCommand::Check => check::check(&root),
+    }
+}
+
+/// `3`, `03`, `lesson-03-timestamp` and `lessons/03-timestamp` all name exercise 03.
+fn find(name: &str) -> anyhow::Result<&'static Exercise> {
+    let number = name.parse().map(|n: u32| format!("{n:02}"));
+    let path = name.trim_end_matches('/');
+    let named =
+        |e: &&Exercise| number.as_deref() == Ok(e.number) || [e.package, e.dir].contains(&path);
+    EXERCISES.iter().find(named).with_context(|| {
+        let known: Vec<_> = EXERCISES.iter().map(|e| e.number).collect();
+        let known = known.join(" and ");
+        format!("there is no exercise `{name}`; the exercises are {known}")
+    })
+}
+
+fn list(root: &Path) -> anyhow::Result<()> {
+    for exercise in EXERCISES {
+        println!("exercise {} ({})", exercise.number, exercise.package);
+        let files = starter_files(root, exercise)?;
+        if files.is_empty() && is_started(root, exercise) {
+            println!("  started: its files are the starter now");
+        } else if files.is_empty() {
+            println!("  no parts are marked yet");
+        }
+        for file in files {
+            for part in file.parts {
+                let (line, function, hint) = (part.line, part.function, part.hint.join(" "));
+                println!("  {}:{line} fn {function}: {hint}", file.source);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn show(root: &Path, exercise: &Exercise) -> anyhow::Result<()> {
+    let files = starter_files(root, exercise)?;
+    if files.is_empty() {
+        bail!("{} has no `{BEGIN}` markers: nothing to show", exercise.dir);
+    }
+    for file in files {
+        print!("// ---- {} (starter) ----\n{}", file.source, file.text);
+    }
+    Ok(())
+}
+
+fn start(root: &Path, exercise: &Exercise, force: bool) -> anyhow::Result<()> {
+    let (number, package, dir) = (exercise.number, exercise.package, exercise.dir);
+    let files = starter_files(root, exercise)?;
+    if files.is_empty() && is_started(root, exercise) {
+        bail!(
+            "exercise {number} is started already: its files are the starter. To see the \
+             solution again: git checkout -- {dir}/src"
+        );
+    } else if files.is_empty() {
+        bail!("{dir} has no `{BEGIN}` markers: nothing to start");
+    }
+    refuse_to_lose_work(root, &files, force)?;
+    for file in &files {
+        std::fs::write(root.join(&file.source), &file.text)
+            .with_context(|| format!("could not write {}", file.source))?;
+        println!("wrote the starter over {}", file.source);
+    }
+    let parts: usize = files.iter().map(|f| f.parts.len()).sum();
+    println!(
+        "\nExercise {number} is yours now: {parts} functions say todo!(\"...\"), each with a \
+         hint.\n\
+         `cargo xtask exercise list` lists them. Until you write them, the compiler warns about\n\
+         unused imports and arguments: those are the tools each part needs.\n\
+         Run `cargo test -p {package}` to see what is still missing.\n\
+         Git is the undo: `git diff` shows what changed, and\n\
+         `git checkout -- {dir}/src` brings the solution back (and throws away your work)."
+    );
+    Ok(())
+}
+
+/// Git is the undo of `start`: without `force`, refuse when the files have changes git has
+/// not saved, or when there is no git to undo with.
+fn refuse_to_lose_work(root: &Path, files: &[StarterFile], force: bool) -> anyhow::Result<()> {
+    let status = Command::new("git")
+        .args(["status", "--porcelain", "--"])
+        .args(files.iter().map(|file| &file.source))
+        .current_dir(root)
+        .output();
+    let changed = match status {
+        _ if force => return Ok(()),
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        _ => bail!(
+            "{} is not in a git checkout, so nothing could undo the starter. Add --force to \
+             write it anyway.",
+            root.display()
+        ),
+    };
+    if !changed.trim().is_empty() {
+        bail!(
+            "these files have changes that git has not saved (committed):\n{changed}The starter \
+             would overwrite them. Commit them first, or add --force to overwrite them anyway."
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `start` in a throwaway git repository: it refuses to overwrite uncommitted work (and
+    /// to write outside git) unless forced, and writes the starter otherwise.
+    #[test]
+    fn start_writes_the_starter_only_where_git_can_undo_it() {
+        let dir = std::env::temp_dir().join(format!("xtask-start-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let exercise = find("03").unwrap();
+        let file = dir.join(exercise.dir).join("src/lib.rs");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let solution =
+            "fn f() -> u8 {\n    // EXERCISE: return one\n    1\n    // EXERCISE_END\n}\n";
+        std::fs::write(&file, solution).unwrap();
+
+        let outside = start(&dir, exercise, false).unwrap_err().to_string();
+        assert!(outside.contains("not in a git checkout"), "{outside}");
+
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        let uncommitted = start(&dir, exercise, false).unwrap_err().to_string();
+        assert!(uncommitted.contains("--force"), "{uncommitted}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), solution);
+
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "solution"]);
+        start(&dir, exercise, false).unwrap();
+        let written = std::fs::read_to_string(&file).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(written, "fn f() -> u8 {\n    todo!(\"return one\")\n}\n");
+    }
+
+    /// The instructors' chapter explains every check of the exercises: a new test in lesson
+    /// 03 or 04 needs its line there.
+    #[test]
+    fn every_check_of_an_exercise_is_explained_for_instructors() {
+        let root = tools::workspace_root();
+        let chapter = std::fs::read_to_string(root.join("book/src/appendix/instructors.md"))
+            .unwrap_or_default();
+        let mut missing = Vec::new();
+        for exercise in EXERCISES {
+            let tests = root.join(exercise.dir).join("tests");
+            for path in tools::files_under(&tests, "rs") {
+                let text = std::fs::read_to_string(path).unwrap();
+                let mut after_test = false;
+                for line in text.lines().map(str::trim) {
+                    if line == "#[test]" {
+                        after_test = true;
+                    } else if after_test && line.starts_with("fn ") {
+                        let name = line[3..].split('(').next().unwrap_or_default();
+                        if !chapter.contains(&format!("`{name}`")) {
+                            missing.push(format!("{}: {name}", exercise.number));
+                        }
+                        after_test = false;
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "say what these checks mean in book/src/appendix/instructors.md:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_exercise_is_a_lesson_of_the_workspace() {
+        let root = tools::workspace_root();
+        for exercise in EXERCISES {
+            let manifest = std::fs::read_to_string(root.join(exercise.dir).join("Cargo.toml"))
+                .unwrap_or_default();
+            assert!(
+                manifest.contains(&format!("name = \"{}\"", exercise.package)),
+                "{exercise:?}"
+            );
+            assert!(exercise.dir.contains(exercise.number));
+        }
+        assert_eq!(find("3").unwrap().number, "03");
+        assert!(find("99").is_err());
+        assert_eq!(find("03").unwrap().package, "lesson-03-timestamp");
+        assert_eq!(find("lesson-04-reconnect-loop").unwrap().number, "04");
+    }
+}
