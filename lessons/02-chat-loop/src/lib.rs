@@ -76,9 +76,10 @@ pub fn speak(line: &mut TcpStream, peer: &str) -> anyhow::Result<Chat> {
 // ANCHOR: bye
 /// The one rule of this tiny protocol that ends the chat: a message that is exactly `bye`.
 /// Whoever sends it hangs up after sending, whoever hears it hangs up after hearing.
-/// `Bye` or `bye!` are ordinary messages, as in the original. Python: if message == 'bye':
+/// `Bye` or `bye!` are ordinary messages, as in the original.
 pub fn says_bye(message: &str) -> bool {
     // EXERCISE: true for the message bye, exactly; false for any other message
+    // Python: if message == 'bye':
     message == "bye"
     // EXERCISE_END
 }

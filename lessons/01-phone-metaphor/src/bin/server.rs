@@ -108,7 +108,7 @@ fn take_the_call(phone: &Socket) -> anyhow::Result<()> {
     //           1024 bytes (common::receive; 0 bytes: the caller hung up without a word)
     //           and print them (from_utf8_lossy, common::printable); type a reply
     //           (common::read_message; end of input means "bye") and write_all it; hang
-    //           up (common::hang_up). The exact lines to print: the book's contract.
+    //           up (common::hang_up). The lines to print are in the contract appendix.
     // ANCHOR: accept
     // accept(): wait for the phone to ring, and pick up. This call *blocks*: the program
     // stops on this line until somebody calls. The original printed '11111' before and

@@ -42,8 +42,8 @@ fn chat(args: Args) -> anyhow::Result<()> {
 }
 
 // ANCHOR: loop
-/// The chat: we speak first, then we take turns, one message each, until one side
-/// says bye or hangs up (then `speak` or `hear` says `Chat::Over`).
+/// The chat: we speak first, then we take turns, one message each, until one side says bye
+/// or hangs up (then `speak` or `hear` says `Chat::Over`).
 fn take_turns(line: &mut TcpStream) -> anyhow::Result<()> {
     // EXERCISE: a loop: speak first, then hear ("server" is the other side); leave the
     //           loop (break) as soon as either one returns Chat::Over
