@@ -3,7 +3,8 @@
 //! A lesson's solution marks each part the student writes: the whole body of a function,
 //! between `// EXERCISE: <hint>` and `// EXERCISE_END` (see [`markers`]; a long hint goes
 //! on in comment lines indented under its first word). The starter is the same file with
-//! every marked part replaced by one `todo!("<hint>")`, so it compiles. There is
+//! every marked part replaced by one `todo!("<hint>")`, so it compiles (the book's anchors
+//! inside a part stay, empty, so that the chapters still find them). There is
 //! no second, hand-written copy: the starter is made from the solution, and the copies the
 //! book includes (`lessons/NN-name/starter/...`) are checked against it by a test.
 //!
@@ -214,9 +215,12 @@ fn start(root: &Path, exercise: &Exercise, force: bool) -> anyhow::Result<()> {
         println!("wrote the starter over {}", file.source);
     }
     let parts: usize = files.iter().map(|f| f.parts.len()).sum();
+    let parts = match parts {
+        1 => "1 function says todo!(\"...\") with a hint".to_string(),
+        n => format!("{n} functions say todo!(\"...\"), each with a hint"),
+    };
     println!(
-        "\nExercise {number} is yours now: {parts} functions say todo!(\"...\"), each with a \
-         hint.\n\
+        "\nExercise {number} is yours now: {parts}.\n\
          `cargo xtask exercise list` lists them. Until you write them, the compiler warns about\n\
          unused imports and arguments: those are the tools each part needs.\n\
          Run `cargo test -p {package}` to see what is still missing.\n\
