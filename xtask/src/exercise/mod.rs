@@ -40,11 +40,27 @@ pub struct Exercise {
     pub package: &'static str,
     /// The lesson's folder, from the workspace root.
     pub dir: &'static str,
-    /// Behavioural tests the starter may pass, with the reason in a comment: they check
-    /// something the starter already has (argument parsing, `--help`). Every other
-    /// behavioural test must fail on the starter, or it proves nothing about the student's
-    /// work.
+    /// Behavioural tests the starter may pass besides [`EVERY_STARTER_HAS`], with the reason
+    /// in a comment: they check something the starter already has (dialing, listening, an
+    /// experiment). Every other behavioural test must fail on the starter, or it proves
+    /// nothing about the student's work.
     pub starter_may_pass: &'static [&'static str],
+}
+
+/// Behavioural tests every starter may pass: `--version` (the programs are the lesson's
+/// own), `--help` and a bad command line come from clap and `common::parse_args`, which no
+/// exercise leaves to the student.
+pub const EVERY_STARTER_HAS: &[&str] = &[
+    "the_programs_are_this_lessons_own",
+    "help_describes_every_option",
+    "a_bad_command_line_is_one_line_and_exit_2",
+];
+
+impl Exercise {
+    /// True when the starter may pass the behavioural test `test`.
+    pub fn may_pass(&self, test: &str) -> bool {
+        EVERY_STARTER_HAS.contains(&test) || self.starter_may_pass.contains(&test)
+    }
 }
 
 pub const EXERCISES: &[Exercise] = &[
@@ -52,15 +68,11 @@ pub const EXERCISES: &[Exercise] = &[
         number: "01",
         package: "lesson-01-phone-metaphor",
         dir: "lessons/01-phone-metaphor",
-        // The starter has these already: `--version`, argument parsing, the server's socket,
-        // bind and listen (so a busy port), ending quietly (common::parse_args), the whole
-        // client (dialing, the handshake line, a server that hangs up or is the original's).
+        // The starter has these already: the server's socket, bind and listen (so a busy
+        // port), ending quietly (common::parse_args), the whole client (dialing, the handshake line, a server that hangs up or is the original's).
         // The experiment `backlog` is no part of it. The starter's server ends with a panic
         // right after its ready lines, so it may fail the busy port and the closed stdout.
         starter_may_pass: &[
-            "the_programs_are_this_lessons_own",
-            "help_describes_every_option",
-            "a_bad_command_line_is_one_line_and_exit_2",
             "nobody_listening_is_a_refused_call",
             "a_busy_port_is_explained",
             "a_closed_stdout_ends_the_server_quietly",
@@ -75,13 +87,9 @@ pub const EXERCISES: &[Exercise] = &[
         number: "02",
         package: "lesson-02-chat-loop",
         dir: "lessons/02-chat-loop",
-        // The starter has these already: `--version`, argument parsing, dialing, listening,
-        // answering one caller and switching the phone off (so a second caller is refused),
+        // The starter has these already: dialing, listening, answering one caller and switching the phone off (so a second caller is refused),
         // ending quietly (common::parse_args).
         starter_may_pass: &[
-            "the_programs_are_this_lessons_own",
-            "help_describes_every_option",
-            "a_bad_command_line_is_one_line_and_exit_2",
             "nobody_listening_is_a_refused_call",
             "a_busy_port_is_explained",
             "a_closed_stdout_ends_the_server_quietly",
@@ -92,12 +100,9 @@ pub const EXERCISES: &[Exercise] = &[
         number: "03",
         package: "lesson-03-timestamp",
         dir: "lessons/03-timestamp",
-        // The starter has these already: `--version`, argument parsing, dialing, listening,
-        // ending quietly (common::parse_args). The experiment `glued` is no part of it.
+        // The starter has these already: dialing, listening, ending quietly
+        // (common::parse_args). The experiment `glued` is no part of it.
         starter_may_pass: &[
-            "the_programs_are_this_lessons_own",
-            "help_describes_every_option",
-            "a_bad_command_line_is_one_line_and_exit_2",
             "nobody_listening_is_a_refused_call",
             "a_busy_port_is_explained",
             "a_closed_stdout_ends_the_server_quietly",
@@ -108,14 +113,8 @@ pub const EXERCISES: &[Exercise] = &[
         number: "04",
         package: "lesson-04-reconnect-loop",
         dir: "lessons/04-reconnect-loop",
-        // The starter has `--version` and argument parsing already. The experiment `trap`
-        // is no part of the exercise.
-        starter_may_pass: &[
-            "the_programs_are_this_lessons_own",
-            "help_describes_every_option",
-            "a_bad_command_line_is_one_line_and_exit_2",
-            "the_trap_address_already_in_use_and_its_fix",
-        ],
+        // The experiment `trap` is no part of the exercise.
+        starter_may_pass: &["the_trap_address_already_in_use_and_its_fix"],
     },
 ];
 
