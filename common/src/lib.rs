@@ -22,8 +22,16 @@ pub fn parse_args<T: clap::Parser>() -> T {
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
         Err(err) => {
             let text = err.render().to_string();
-            let first = text.lines().next().unwrap_or("error: bad command line");
-            eprintln!("{first} (see --help)");
+            let mut lines = text.lines();
+            let first = lines.next().unwrap_or("error: bad command line");
+            // "error: the following required arguments were not provided:" names them on
+            // the next line: keep it, on the same line.
+            match lines.next().map(str::trim) {
+                Some(what) if first.ends_with(':') && !what.is_empty() => {
+                    eprintln!("{first} {what} (see --help)")
+                }
+                _ => eprintln!("{first} (see --help)"),
+            }
             std::process::exit(2);
         }
     }

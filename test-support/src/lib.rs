@@ -177,14 +177,27 @@ impl Lesson {
     /// panic, no backtrace.
     #[track_caller]
     pub fn assert_quiet_when_stdout_closes(&self, program: &str, message: &[u8]) {
+        self.assert_quiet_when_stdout_closes_with(program, &[], message);
+    }
+
+    /// Like [`Lesson::assert_quiet_when_stdout_closes`], with more arguments for the program
+    /// after `--addr 127.0.0.1:0` (e.g. lesson 05's `--dir` in a scratch folder).
+    #[track_caller]
+    pub fn assert_quiet_when_stdout_closes_with(
+        &self,
+        program: &str,
+        args: &[&str],
+        message: &[u8],
+    ) {
         // After `head` has ended, its group closes its own copy of the pipe too (`exec 0<&-`)
         // and says so: only then is nobody left to read, and only then do we call. (Calling
         // as soon as the ready line arrives raced with `head`'s exit: the server's next lines
         // could still go into the pipe.)
-        let script = r#""$0" --addr 127.0.0.1:0 | { head -1; exec 0<&-; echo "head ended"; }; echo "status ${PIPESTATUS[0]}""#;
+        let script = r#""$0" --addr 127.0.0.1:0 "$@" | { head -1; exec 0<&-; echo "head ended"; }; echo "status ${PIPESTATUS[0]}""#;
         let mut shell = Command::new("bash")
             .args(["-c", script])
             .arg(self.program(program))
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -430,6 +443,11 @@ impl Running {
             shared,
             addr: None,
         }
+    }
+
+    /// The program's process id (to read its memory use in `/proc/<id>/status`, say).
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// The address from the `listening on` line.

@@ -69,9 +69,10 @@ pub const EXERCISES: &[Exercise] = &[
         package: "lesson-01-phone-metaphor",
         dir: "lessons/01-phone-metaphor",
         // The starter has these already: the server's socket, bind and listen (so a busy
-        // port), ending quietly (common::parse_args), the whole client (dialing, the handshake line, a server that hangs up or is the original's).
-        // The experiment `backlog` is no part of it. The starter's server ends with a panic
-        // right after its ready lines, so it may fail the busy port and the closed stdout.
+        // port), ending quietly (common::parse_args), the whole client (dialing, the
+        // handshake line, a server that hangs up or is the original's). The experiment
+        // `backlog` is no part of it. The starter's server ends with a panic right after its
+        // ready lines, so it may fail the busy port and the closed stdout.
         starter_may_pass: &[
             "nobody_listening_is_a_refused_call",
             "a_busy_port_is_explained",
@@ -87,8 +88,9 @@ pub const EXERCISES: &[Exercise] = &[
         number: "02",
         package: "lesson-02-chat-loop",
         dir: "lessons/02-chat-loop",
-        // The starter has these already: dialing, listening, answering one caller and switching the phone off (so a second caller is refused),
-        // ending quietly (common::parse_args).
+        // The starter has these already: dialing, listening, answering one caller and
+        // switching the phone off (so a second caller is refused), ending quietly
+        // (common::parse_args).
         starter_may_pass: &[
             "nobody_listening_is_a_refused_call",
             "a_busy_port_is_explained",
@@ -115,6 +117,23 @@ pub const EXERCISES: &[Exercise] = &[
         dir: "lessons/04-reconnect-loop",
         // The experiment `trap` is no part of the exercise.
         starter_may_pass: &["the_trap_address_already_in_use_and_its_fix"],
+    },
+    Exercise {
+        number: "05",
+        package: "lesson-05-send-file",
+        dir: "lessons/05-send-file",
+        // The starter has dialing, listening, opening the file, making the folder and
+        // cleaning up at the start already. The experiment `naive` is no part of the
+        // exercise.
+        starter_may_pass: &[
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "a_closed_stdout_ends_the_server_quietly",
+            "a_missing_file_is_one_error_line",
+            "a_folder_that_cannot_be_made_is_one_error_line",
+            "a_part_left_by_a_stopped_server_is_removed_at_the_next_start",
+            "the_naive_experiment_shows_a_big_file_arrives_in_pieces",
+        ],
     },
 ];
 
@@ -345,7 +364,7 @@ mod tests {
             assert!(exercise.dir.contains(exercise.number));
         }
         assert_eq!(find("3").unwrap().number, "03");
-        assert!(find("05").is_err());
+        assert!(find("99").is_err());
         assert_eq!(find("1").unwrap().package, "lesson-01-phone-metaphor");
         assert_eq!(find("03").unwrap().package, "lesson-03-timestamp");
         assert_eq!(find("lesson-04-reconnect-loop").unwrap().number, "04");
