@@ -18,6 +18,8 @@
 //!   as a reader types it (`NAME=VALUE` words before `cargo` set the environment). A `server`
 //!   without `--addr` gets a free port (`--addr 127.0.0.1:0`); a `client` without `--addr`
 //!   calls the last server started. The server's real port is shown as the `port` below.
+//!   A second `$` in the same terminal waits until the first program has ended, as a shell
+//!   does, and its transcript follows the first one's.
 //! - `caller $ ANY SHELL COMMAND`: any other command runs in bash, in the workspace's folder
 //!   (`python3 lessons/02-chat-loop/python/server.py`, `printf 'hi\n' > /dev/tcp/...`).
 //!   In it, `{8001}` is a port: the last server's real port when 8001 is the script's `port`,
@@ -26,6 +28,8 @@
 //!   HOST:PORT` line from any program makes that program the last server started.
 //! - `client < TEXT`: wait until the program shows a prompt (its output ends with `> `),
 //!   then type TEXT and Enter. The transcript shows TEXT after the prompt, as a terminal does.
+//!   `client << TEXT` types at once, without waiting for a prompt: for a program that shows
+//!   none (`nc`, lesson 06's client); wait with `?` for what must come first.
 //! - `server ? TEXT`: wait until the program prints TEXT (after what the last `?` in that
 //!   terminal found, and after the last line typed there). `client ?>`: wait for a new
 //!   prompt without typing (before a `^C`, so that the program is really waiting).
@@ -44,6 +48,13 @@
 //!   each other for ever, where a Ctrl-C in one would make the other print a race).
 //! - `listens {8002}`: wait until a program listens on that port (for one that prints no
 //!   `listening on` line, like `socat`; Linux only).
+//! - `connected {8061} 2`: wait until at least 2 calls to that port are through (for a caller
+//!   that prints nothing when its call goes through, like `nc`; Linux only). A call that is
+//!   through may still wait in the server's queue: the server has not picked it up yet.
+//! - `scratch`: the programs started from now on run in a new empty folder (removed at the
+//!   end), so that the files they make never land in the repository. The transcript does not
+//!   show it: a reader runs the same commands in the workspace's folder. Lesson programs and
+//!   `cargo run` in a shell command are still built from the workspace.
 //! - `varies`: the experiment's outcome is random (which trials glue, which rounds lose a
 //!   message). The kept transcript is one real run: the check runs the script (so every
 //!   wait, `?`, must still be met) but does not compare the output. A bless keeps the run
@@ -63,7 +74,8 @@
 //!
 //! Ports, times and timestamps change from run to run: the comparison ignores every run of
 //! digits, dots, colons and dashes that holds four digits or more (`127.0.0.1:41234`,
-//! `1795675552.119620`, `2026-11-26 14:45:52`). Everything else must match to the letter.
+//! `1795675552.119620`, `2026-11-26 14:45:52`), and the number of a speed (`1 MB/s`).
+//! Everything else must match to the letter.
 //!
 //! The scripts use bash, `/dev/tcp` and Linux's answers, so the check runs on Linux.
 
@@ -124,6 +136,8 @@ struct Run {
     /// and the free port found for it.
     free_ports: Vec<(String, String)>,
     varies: bool,
+    /// The folder the programs run in after a `scratch` step (removed when the run ends).
+    scratch: Option<tempfile::TempDir>,
 }
 
 /// A script's transcripts: each terminal's name and text, and whether the outcome varies.
@@ -172,7 +186,23 @@ impl Run {
         if who == "listens" {
             // A program that prints no `listening on` line (socat): wait for its port.
             let port = self.with_ports(rest.trim(), true);
-            wait_for_listener(&port, at);
+            wait_for_sockets(&port, LISTEN, 1, at);
+            return;
+        }
+        if who == "connected" {
+            // A caller that prints nothing when its call goes through (nc): count the calls.
+            let (port, count) = rest.trim().split_once(' ').unwrap_or((rest.trim(), "1"));
+            let port = self.with_ports(port, true);
+            let count = count
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{at}: `connected {{PORT}} N` takes a number"));
+            wait_for_sockets(&port, ESTABLISHED, count, at);
+            return;
+        }
+        if who == "scratch" {
+            let folder = tempfile::tempdir().expect("a scratch folder in the system's temp folder");
+            self.scratch = Some(folder);
             return;
         }
         if who == "varies" {
@@ -193,6 +223,7 @@ impl Run {
         match action {
             "$" => self.open(who, text, at),
             "<" => self.terminal(who, at).type_line(text, at),
+            "<<" => self.terminal(who, at).type_now(text, at),
             "?" => self.terminal(who, at).wait_for_text(text, at),
             "?>" => self.terminal(who, at).wait_for_prompt(at),
             "..." => self.terminal(who, at).elide.push(text.to_string()),
@@ -203,7 +234,7 @@ impl Run {
                 terminal.parts.push((part.to_string(), from.to_string()));
             }
             "^C" => self.terminal(who, at).interrupt(at),
-            _ => panic!("{at}: unknown step {action:?} (use $, <, ?, @, ^C or ^D)"),
+            _ => panic!("{at}: unknown step {action:?} (use $, <, <<, ?, ?>, ..., @, ^C or ^D)"),
         }
     }
 
@@ -217,8 +248,16 @@ impl Run {
     /// Starts `command`: a lesson program (`[VAR=value ...] cargo run -p PKG --bin NAME [--
     /// ARGS]`) or any other command, in bash.
     fn open(&mut self, name: &str, command: &str, at: &str) {
+        // A terminal runs one command at a time: the next is typed when the last has ended.
+        if let Some(last) = self.terminals.iter().rfind(|t| t.name == name) {
+            last.wait(at, "the command before to end", |s| s.ended);
+        }
         self.find_server();
         let (shown, runs) = self.shell_command(command);
+        let folder = self
+            .scratch
+            .as_ref()
+            .map_or_else(|| workspace().to_path_buf(), |d| d.path().to_path_buf());
         let mut words = runs.split_whitespace().peekable();
         let mut env = Vec::new();
         while let Some((key, value)) = words.peek().and_then(|w| w.split_once('=')) {
@@ -241,9 +280,18 @@ impl Run {
             _ => {
                 // Any other command, or a lesson program in a pipe: bash runs it, and cargo
                 // keeps its compiling lines to itself.
-                let runs = runs.replace("cargo run ", "cargo run --quiet ");
+                // (From a scratch folder, cargo must be told where the workspace is.)
+                let quiet = match &self.scratch {
+                    None => "cargo run --quiet ".to_string(),
+                    Some(_) => format!(
+                        "cargo run --quiet --manifest-path {} ",
+                        workspace().join("Cargo.toml").display()
+                    ),
+                };
+                let runs = runs.replace("cargo run ", &quiet);
+                let args = ["-c".into(), runs];
                 let terminal =
-                    Terminal::start(name, Path::new("bash"), &["-c".into(), runs], &[], &shown);
+                    Terminal::start(name, Path::new("bash"), &args, &[], &shown, &folder);
                 self.terminals.push(terminal);
                 return;
             }
@@ -254,7 +302,8 @@ impl Run {
             ("client", Some(addr)) if !has_addr => args.extend(["--addr".into(), addr.clone()]),
             _ => {}
         }
-        let terminal = Terminal::start(name, &fresh_program(package, program), &args, &env, &shown);
+        let program_path = fresh_program(package, program);
+        let terminal = Terminal::start(name, &program_path, &args, &env, &shown, &folder);
         if program == "server" && !has_addr {
             // (or for its end: a server given a wrong option stops at once)
             terminal.wait(at, "the `listening on` line", |s| {
@@ -388,26 +437,36 @@ impl Run {
     }
 }
 
-/// Waits until something listens on loopback port `port` (Linux: `/proc/net/tcp`).
-fn wait_for_listener(port: &str, at: &str) {
+/// A socket's state in `/proc/net/tcp`: a call that is through.
+const ESTABLISHED: &str = "01";
+/// A socket's state in `/proc/net/tcp`: listening.
+const LISTEN: &str = "0A";
+
+/// Waits until at least `count` loopback sockets on local port `port` are in `state`
+/// (Linux: `/proc/net/tcp`).
+fn wait_for_sockets(port: &str, state: &str, count: usize, at: &str) {
     let hex = format!(
         ":{:04X} ",
-        port.parse::<u16>().expect("`listens` takes a port")
+        port.parse::<u16>()
+            .unwrap_or_else(|_| panic!("{at}: {port:?} is not a port"))
     );
     let deadline = Instant::now() + TIMEOUT;
     while Instant::now() < deadline {
         let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-        // Local address and port, then the remote one, then the state: 0A is LISTEN.
-        let listening = table.lines().any(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            fields.len() > 3 && format!("{} ", &fields[1][8..]) == hex && fields[3] == "0A"
-        });
-        if listening {
+        // Local address and port, then the remote one, then the state.
+        let found = table
+            .lines()
+            .filter(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                fields.len() > 3 && format!("{} ", &fields[1][8..]) == hex && fields[3] == state
+            })
+            .count();
+        if found >= count {
             return;
         }
         thread::sleep(std::time::Duration::from_millis(10));
     }
-    panic!("{at}: nothing listened on port {port} within {TIMEOUT:?}");
+    panic!("{at}: port {port} never had {count} socket(s) in state {state} within {TIMEOUT:?}");
 }
 
 /// The workspace's folder: where every command runs.
@@ -443,6 +502,7 @@ impl Terminal {
         args: &[String],
         env: &[(String, String)],
         shown: &str,
+        folder: &Path,
     ) -> Self {
         // A terminal shows stdout and stderr together, in the order they were written.
         let mut command = Command::new("sh");
@@ -450,7 +510,7 @@ impl Terminal {
             .args(["-c", "exec \"$0\" \"$@\" 2>&1"])
             .arg(program)
             .args(args)
-            .current_dir(workspace())
+            .current_dir(folder)
             // Python buffers its output when it goes to a pipe; a terminal shows it at once.
             .env("PYTHONUNBUFFERED", "1")
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -514,6 +574,11 @@ impl Terminal {
     /// Waits for a new prompt, then types `text` and Enter.
     fn type_line(&mut self, text: &str, at: &str) {
         self.wait_for_prompt(at);
+        self.type_now(text, at);
+    }
+
+    /// Types `text` and Enter at once (a program that shows no prompt).
+    fn type_now(&mut self, text: &str, at: &str) {
         let mut screen = self.screen.0.lock().unwrap();
         screen.bytes.extend(format!("{text}\n").as_bytes());
         screen.typed_at = screen.bytes.len();
@@ -680,7 +745,8 @@ fn contains(screen: &Screen, text: &str) -> bool {
 }
 
 /// The text with every run of digits, `.`, `:` and `-` that holds four digits or more
-/// replaced by `#`: ports, times and timestamps, which change from run to run.
+/// replaced by `#`: ports, times and timestamps, which change from run to run. A speed
+/// (`1 MB/s`) changes too, however few its digits: its number becomes `#` as well.
 pub fn mask(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
@@ -701,13 +767,33 @@ pub fn mask(text: &str) -> String {
         }
     }
     flush(&mut run, &mut out);
-    out
+    let mut masked = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(at) = rest.find(" MB/s") {
+        let before =
+            rest[..at].trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '#');
+        masked.push_str(before);
+        if before.len() < at {
+            masked.push('#');
+        }
+        masked.push_str(" MB/s");
+        rest = &rest[at + " MB/s".len()..];
+    }
+    masked.push_str(rest);
+    masked
 }
 
 /// Runs every script in `dir` and compares each terminal with its kept transcript
 /// (`NAME/TERMINAL.txt`), or rewrites them when `bless` is true. Returns one line per
-/// difference or missing file.
+/// difference or missing file. Only the scripts named in `TRANSCRIPTS_ONLY` run, when it is
+/// set: see [`check_scripts`].
 pub fn check_dir(dir: &Path, bless: bool) -> Vec<String> {
+    check_scripts(dir, bless, std::env::var(ONLY_ENV).ok().as_deref())
+}
+
+/// [`check_dir`], for the scripts whose file names contain one of the words in `only`
+/// (every script when it is `None`).
+pub fn check_scripts(dir: &Path, bless: bool, only: Option<&str>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut scripts: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", dir.display()))
@@ -715,11 +801,11 @@ pub fn check_dir(dir: &Path, bless: bool) -> Vec<String> {
         .filter(|path| path.extension().is_some_and(|e| e == "script"))
         .collect();
     scripts.sort();
-    let only = std::env::var(ONLY_ENV).ok();
-    if let Some(only) = &only {
+    if let Some(only) = only {
+        // The script's own name, not its folder's (a worktree called `05-x` would match all).
         let wanted = |p: &PathBuf| {
-            only.split_whitespace()
-                .any(|w| p.to_string_lossy().contains(w))
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            only.split_whitespace().any(|w| name.contains(w))
         };
         scripts.retain(wanted);
     }
