@@ -445,23 +445,12 @@ const LISTEN: &str = "0A";
 /// Waits until at least `count` loopback sockets on local port `port` are in `state`
 /// (Linux: `/proc/net/tcp`).
 fn wait_for_sockets(port: &str, state: &str, count: usize, at: &str) {
-    let hex = format!(
-        ":{:04X} ",
-        port.parse::<u16>()
-            .unwrap_or_else(|_| panic!("{at}: {port:?} is not a port"))
-    );
+    let port: u16 = port
+        .parse()
+        .unwrap_or_else(|_| panic!("{at}: {port:?} is not a port"));
     let deadline = Instant::now() + TIMEOUT;
     while Instant::now() < deadline {
-        let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-        // Local address and port, then the remote one, then the state.
-        let found = table
-            .lines()
-            .filter(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                fields.len() > 3 && format!("{} ", &fields[1][8..]) == hex && fields[3] == state
-            })
-            .count();
-        if found >= count {
+        if count_sockets(port, state) >= count {
             return;
         }
         thread::sleep(std::time::Duration::from_millis(10));
@@ -469,7 +458,21 @@ fn wait_for_sockets(port: &str, state: &str, count: usize, at: &str) {
     panic!("{at}: port {port} never had {count} socket(s) in state {state} within {TIMEOUT:?}");
 }
 
-/// The workspace's folder: where every command runs.
+/// How many IPv4 sockets on local port `port` are in `state` (Linux: `/proc/net/tcp`).
+fn count_sockets(port: u16, state: &str) -> usize {
+    let local = format!(":{port:04X}");
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    // Local address and port, then the remote one, then the state.
+    table
+        .lines()
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() > 3 && fields[1].ends_with(&local) && fields[3] == state
+        })
+        .count()
+}
+
+/// The workspace's folder: where every command runs (unless a script asks for `scratch`).
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -921,6 +924,52 @@ mod tests {
         let text = &out.terminals[0].1;
         assert!(text.ends_with("ready\n^Ccaught\n"), "{text:?}");
         assert!(out.varies);
+    }
+
+    #[test]
+    fn a_program_without_a_prompt_is_typed_into_at_once() {
+        let out = script("t $ read a; echo \"got $a\"\nt << 你好\n");
+        assert_eq!(
+            out.terminals[0].1,
+            "$ read a; echo \"got $a\"\n你好\ngot 你好\n"
+        );
+    }
+
+    #[test]
+    fn a_second_command_waits_for_the_first_and_scratch_keeps_files_out_of_the_workspace() {
+        let out = script(
+            "scratch\nt $ sleep 0.2; echo one > t56-scratch.txt\nt $ cat t56-scratch.txt; pwd\n",
+        );
+        let text = &out.terminals[0].1;
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[..3],
+            [
+                "$ sleep 0.2; echo one > t56-scratch.txt",
+                "$ cat t56-scratch.txt; pwd",
+                "one"
+            ],
+            "{text}"
+        );
+        assert_ne!(Path::new(lines[3]), workspace(), "{text}");
+        assert!(!workspace().join("t56-scratch.txt").exists());
+        assert!(
+            !Path::new(lines[3]).exists(),
+            "the scratch folder is removed at the end"
+        );
+    }
+
+    #[test]
+    #[cfg_attr(not(target_os = "linux"), ignore = "counts sockets in /proc/net/tcp")]
+    fn sockets_are_counted_by_port_and_state() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(count_sockets(port, LISTEN), 1);
+        assert_eq!(count_sockets(port, ESTABLISHED), 0);
+        // Through, but not picked up yet: it waits in the queue, and counts.
+        let _call = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        wait_for_sockets(&port.to_string(), ESTABLISHED, 1, "the test");
+        assert_eq!(count_sockets(port, ESTABLISHED), 1);
     }
 
     #[test]
