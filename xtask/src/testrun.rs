@@ -8,6 +8,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -151,17 +152,6 @@ struct Metadata {
 #[derive(Debug, Deserialize)]
 struct Package {
     name: String,
-}
-
-/// `cargo test --no-run --package <package>` in `workspace`: every test executable it
-/// built, or the first error cargo reported.
-pub fn build_tests(
-    workspace: &Path,
-    target_dir: &Path,
-    package: &str,
-    limit: Duration,
-) -> Result<Vec<TestExe>, String> {
-    Cargo::new(workspace, target_dir, limit).build_tests(package)
 }
 
 /// Cargo, run in `workspace` with its builds in `target_dir`, stopped after `limit`.
@@ -312,26 +302,8 @@ pub fn list_tests(exe: &TestExe, limit: Duration) -> Result<Vec<String>, String>
         .collect())
 }
 
-/// The outcome of one test.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Pass,
-    /// Failed, with one line that says why.
-    Fail(String),
-}
-
-impl Outcome {
-    pub fn passed(&self) -> bool {
-        *self == Outcome::Pass
-    }
-
-    pub fn reason(&self) -> &str {
-        match self {
-            Outcome::Pass => "",
-            Outcome::Fail(reason) => reason,
-        }
-    }
-}
+/// The outcome of one test: `Err` with one line that says why it failed.
+pub type Outcome = Result<(), String>;
 
 /// Runs the one test `name` of `exe`, with `env` set, killed after `limit`.
 pub fn run_test(
@@ -350,19 +322,19 @@ pub fn run_test(
         .envs(env.iter().copied());
     let ran = match run(command, limit) {
         Ok(ran) => ran,
-        Err(err) => return (Outcome::Fail(format!("could not run the test: {err}")), 0.0),
+        Err(err) => return (Err(format!("could not run the test: {err}")), 0.0),
     };
     let secs = limit.as_secs();
     let outcome = if ran.status.is_none() {
         let why =
             format!("took longer than {secs}s and was stopped: a program may be waiting forever");
-        Outcome::Fail(why)
+        Err(why)
     } else if ran.success() && ran.stdout.contains("test result: ok. 1 passed") {
-        Outcome::Pass
+        Ok(())
     } else if ran.success() {
-        Outcome::Fail(format!("no test named `{name}` ran"))
+        Err(format!("no test named `{name}` ran"))
     } else {
-        Outcome::Fail(failure_reason(&ran.stdout))
+        Err(failure_reason(&ran.stdout))
     };
     (outcome, ran.seconds)
 }
@@ -431,19 +403,19 @@ pub fn shorten_to(line: &str, max: usize) -> String {
 }
 
 /// Runs `jobs` on up to `threads` threads; the results come back in the order of `jobs`.
-pub fn in_parallel<J, R>(jobs: Vec<J>, threads: usize, work: impl Fn(J) -> R + Sync) -> Vec<R>
-where
-    J: Send,
-    R: Send,
-{
-    let total = jobs.len();
-    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>());
-    let results = std::sync::Mutex::new(Vec::with_capacity(total));
+pub fn in_parallel<J: Send, R: Send>(
+    jobs: Vec<J>,
+    threads: usize,
+    work: impl Fn(J) -> R + Sync,
+) -> Vec<R> {
+    let queue = Mutex::new(jobs.into_iter().enumerate());
+    let results = Mutex::new(Vec::new());
     thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             scope.spawn(|| {
                 loop {
-                    let next = queue.lock().unwrap().pop();
+                    // The queue's lock is let go before the work starts.
+                    let next = queue.lock().unwrap().next();
                     let Some((index, job)) = next else { return };
                     let result = work(job);
                     results.lock().unwrap().push((index, result));

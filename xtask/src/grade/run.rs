@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::build::Programs;
 use super::checks::Check;
-use crate::testrun::{self, Outcome};
+use crate::testrun;
 
 /// The variable `test-support` reads (`test_support::PROGRAMS_ENV`): with it,
 /// `Lesson::program(name)` runs `<folder>/<package>/<name>`.
@@ -45,7 +45,7 @@ pub fn every_check(
         .collect();
     testrun::in_parallel(all, jobs, |(s, check)| {
         let (outcome, seconds) = match programs[s].of(&check.lesson.package) {
-            Err(reason) => (Outcome::Fail(reason), 0.0),
+            Err(reason) => (Err(reason), 0.0),
             Ok(folder) => {
                 testrun::run_test(&check.exe, &check.test, &[(PROGRAMS_ENV, folder)], limit)
             }
@@ -54,11 +54,8 @@ pub fn every_check(
             submission: s,
             lesson: check.lesson.number.clone(),
             check: check.test.clone(),
-            passed: outcome.passed(),
-            reason: match outcome {
-                Outcome::Pass => None,
-                Outcome::Fail(reason) => Some(reason),
-            },
+            passed: outcome.is_ok(),
+            reason: outcome.err(),
             seconds: (seconds * 100.0).round() / 100.0,
         }
     })
