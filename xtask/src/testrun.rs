@@ -214,18 +214,7 @@ impl<'a> Cargo<'a> {
     /// Runs `cargo <args>` with JSON messages: every artifact that is an executable.
     fn executables(&self, args: &[&str]) -> Result<Vec<Artifact>, String> {
         let stdout = self.run(&[args, &["--message-format=json-render-diagnostics"]].concat())?;
-        let artifacts = stdout
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok());
-        let is_program = |a: &Artifact| a.reason == "compiler-artifact" && a.executable.is_some();
-        Ok(artifacts.filter(is_program).collect())
-    }
-
-    /// `cargo build --package <package> --bins`: every program it built, as (name, path).
-    pub fn build_programs(&self, package: &str) -> Result<Vec<(String, PathBuf)>, String> {
-        let built = self.executables(&["build", "--package", package, "--bins"])?;
-        let program = |a: Artifact| (a.target.name, a.executable.unwrap_or_default());
-        Ok(built.into_iter().map(program).collect())
+        Ok(executables_in(&stdout))
     }
 
     /// The names of the packages of the workspace itself (`cargo metadata --no-deps`).
@@ -235,27 +224,55 @@ impl<'a> Cargo<'a> {
             serde_json::from_str(&stdout).map_err(|err| format!("cargo metadata: {err}"))?;
         Ok(metadata.packages.into_iter().map(|p| p.name).collect())
     }
+}
 
-    /// Removes what the target folder holds of the workspace's own packages (not of their
-    /// dependencies), so that the next build compiles them from this workspace's sources.
-    ///
-    /// Cargo names a workspace's own packages by their path *inside* the workspace, and
-    /// trusts file times: two students' checkouts in one target folder look like the same
-    /// package, and a checkout whose files are older than the last build would count as
-    /// built already, with another student's programs. Cleaning first makes that
-    /// impossible; the dependencies (clap, chrono, ...) stay built.
-    pub fn clean_own_packages(&self) -> Result<(), String> {
-        let names = self.packages()?;
-        let mut args = vec!["clean"];
-        for name in &names {
-            args.extend(["--package", name]);
-        }
-        if names.is_empty() {
-            Ok(())
-        } else {
-            self.run(&args).map(drop)
-        }
+/// Every artifact that is an executable, in cargo's JSON messages.
+fn executables_in(stdout: &str) -> Vec<Artifact> {
+    let artifacts = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok());
+    let is_program = |a: &Artifact| a.reason == "compiler-artifact" && a.executable.is_some();
+    artifacts.filter(is_program).collect()
+}
+
+/// Builds the programs of the package at `manifest` (an untrusted checkout) apart from us:
+/// run from `outside` (so the checkout's `.cargo/config.toml` and toolchain file are not
+/// read), into `target_dir`, with an environment that names nothing of ours. Every program
+/// it built, as (name, path).
+pub fn build_apart(
+    manifest: &Path,
+    target_dir: &Path,
+    outside: &Path,
+    limit: Duration,
+) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut command = tools::cargo();
+    command.env_clear().current_dir(outside);
+    for name in [
+        "PATH",
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "RUSTUP_TOOLCHAIN",
+        "LANG",
+    ] {
+        command.envs(std::env::var_os(name).map(|value| (name, value)));
     }
+    command
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(manifest)
+        .args(["--bins", "--message-format=json-render-diagnostics"]);
+    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
+    if !ran.success() {
+        return Err(failure_of_cargo(&ran, limit));
+    }
+    let program = |a: Artifact| (a.target.name, a.executable.unwrap_or_default());
+    Ok(executables_in(&ran.stdout)
+        .into_iter()
+        .map(program)
+        .collect())
 }
 
 /// One line that says why cargo failed: its first `error`, or the time limit.

@@ -1,12 +1,12 @@
-//! Step 4: the report, in the format asked for. A new format is a variant of [`Format`] and
-//! a function here that turns the graded checks into text.
+//! Step 4: the report. [`assemble`] turns what ran into the data model ([`model::Report`]);
+//! [`Format::write`] prints it as text, CSV or JSON.
 
 use std::fmt::Write;
 
-use serde::Serialize;
-
+use super::checks::Check;
+use super::model::{self, CheckStatus, Report, SubmissionStatus};
 use super::run::Graded;
-use super::submissions::Submission;
+use super::submissions::{Kind, Submission};
 
 /// How `grade` prints its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -15,84 +15,211 @@ pub enum Format {
     Text,
     /// One row per submission and check, for a spreadsheet.
     Csv,
-    /// Every submission with its checks, for a program.
+    /// `grade.json`: every submission with its checks, for a program.
     Json,
 }
 
 impl Format {
-    pub fn write(self, submissions: &[Submission], graded: &[Graded]) -> String {
+    pub fn write(self, report: &Report) -> String {
         match self {
-            Format::Text => text(submissions, graded),
-            Format::Csv => csv(submissions, graded),
-            Format::Json => json(submissions, graded),
+            Format::Text => text(report),
+            Format::Csv => csv(report),
+            Format::Json => {
+                serde_json::to_string_pretty(report).expect("a report is plain data") + "\n"
+            }
         }
     }
 }
 
-/// (passed, total) of submission `s`, in `lesson` or in all lessons.
-fn score(graded: &[Graded], s: usize, lesson: Option<&str>) -> (usize, usize) {
-    let rows = graded
-        .iter()
-        .filter(|g| g.submission == s && lesson.is_none_or(|l| g.lesson == l));
-    rows.fold((0, 0), |(passed, total), g| {
-        (passed + usize::from(g.passed), total + 1)
-    })
+/// The report of a grading run: one entry per submission, exercises and experiments apart.
+pub fn assemble(
+    submissions: &[Submission],
+    checks: &[Check],
+    graded: &[Graded],
+    protections: Vec<String>,
+) -> Report {
+    let root = crate::tools::workspace_root();
+    Report {
+        schema: model::SCHEMA.into(),
+        tool_version: format!(
+            "xtask {} ({})",
+            env!("CARGO_PKG_VERSION"),
+            commit_of(&root).unwrap_or_else(|| "no commit".into())
+        ),
+        contract_version: env!("CARGO_PKG_VERSION").into(),
+        graded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        protections,
+        calibration: None,
+        submissions: submissions
+            .iter()
+            .enumerate()
+            .map(|(s, submission)| one(s, submission, checks, graded))
+            .collect(),
+    }
+}
+
+fn one(
+    s: usize,
+    submission: &Submission,
+    checks: &[Check],
+    graded: &[Graded],
+) -> model::Submission {
+    let (mut exercise, mut experiments) = (Vec::new(), Vec::new());
+    for g in graded.iter().filter(|g| g.submission == s) {
+        let check = &checks[g.check];
+        let points = u32::from(g.status.earns_points());
+        let row = model::Check {
+            id: check.id.clone(),
+            lesson: check.lesson.number.clone(),
+            status: g.status,
+            points,
+            max_points: 1,
+            reason: g.reason.clone(),
+            output: g.output.clone(),
+            seconds: g.seconds,
+        };
+        if check.experiment {
+            experiments.push(row)
+        } else {
+            exercise.push(row)
+        }
+    }
+    let (status, reason) = match &submission.kind {
+        Kind::Unusable(reason) => (SubmissionStatus::BuildFailed, Some(reason.clone())),
+        _ if exercise.iter().any(|c| c.status == CheckStatus::Error) => (
+            SubmissionStatus::GraderError,
+            Some("a check could not run: see its reason".into()),
+        ),
+        _ => (SubmissionStatus::Graded, None),
+    };
+    model::Submission {
+        id: submission.id.clone(),
+        path: submission.path.clone(),
+        kind: if submission.kind == Kind::Checkout {
+            model::Kind::Checkout
+        } else {
+            model::Kind::Programs
+        },
+        commit: (submission.kind == Kind::Checkout)
+            .then(|| commit_of(&submission.path))
+            .flatten(),
+        status,
+        reason,
+        score: exercise.iter().map(|c| c.points).sum(),
+        max_score: exercise.iter().map(|c| c.max_points).sum(),
+        tampered: Vec::new(),
+        checks: exercise,
+        experiments,
+    }
+}
+
+/// `git rev-parse HEAD` in `dir`, when it is a git checkout.
+fn commit_of(dir: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn status_word(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Pass => "pass",
+        CheckStatus::Fail => "FAIL",
+        CheckStatus::Timeout => "TIMEOUT",
+        CheckStatus::Flaky => "flaky",
+        CheckStatus::Error => "ERROR",
+        CheckStatus::Skipped => "skipped",
+    }
 }
 
 /// The scorecard: every check of one submission; for a class, one row per submission
-/// first, then what failed.
-fn text(submissions: &[Submission], graded: &[Graded]) -> String {
-    let mut out = String::new();
-    if submissions.len() > 1 {
-        out = class_table(submissions, graded);
-    }
-    let width = graded.iter().map(|g| g.check.len()).fold(5, usize::max);
-    for (s, submission) in submissions.iter().enumerate() {
-        let rows: Vec<&Graded> = graded
-            .iter()
-            .filter(|g| g.submission == s && (submissions.len() == 1 || !g.passed))
-            .collect();
-        if submissions.len() > 1 && rows.is_empty() {
-            continue;
+/// first, then what did not pass.
+fn text(report: &Report) -> String {
+    let class = report.submissions.len() > 1;
+    let mut out = if class {
+        class_table(report)
+    } else {
+        String::new()
+    };
+    let all = report
+        .submissions
+        .iter()
+        .flat_map(|s| s.checks.iter().chain(&s.experiments));
+    let width = all.map(|c| c.id.len()).fold(5, usize::max);
+    for submission in &report.submissions {
+        let kind = if submission.kind == model::Kind::Checkout {
+            "checkout"
+        } else {
+            "programs"
+        };
+        let _ = writeln!(
+            out,
+            "{} ({kind}, {})",
+            submission.id,
+            submission.path.display()
+        );
+        if let Some(reason) = &submission.reason {
+            let _ = writeln!(out, "  {reason}");
         }
-        let (name, kind) = (&submission.name, submission.kind.name());
-        let _ = writeln!(out, "{name} ({kind}, {})", submission.path.display());
-        let _ = writeln!(out, "  lesson  {:<width$}  result  reason", "check");
-        for row in rows {
-            let result = if row.passed { "pass" } else { "FAIL" };
-            let (lesson, check) = (&row.lesson, &row.check);
-            let reason = row.reason.as_deref().unwrap_or("");
-            let line = format!("  {lesson:<6}  {check:<width$}  {result:<6}  {reason}");
-            let _ = writeln!(out, "{}", line.trim_end());
+        for (title, checks) in [
+            ("check", &submission.checks),
+            ("experiment", &submission.experiments),
+        ] {
+            let rows: Vec<_> = checks
+                .iter()
+                .filter(|c| !class || c.status != CheckStatus::Pass)
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "  {title:<width$}  result   reason");
+            for c in rows {
+                let line = format!(
+                    "  {:<width$}  {:<7}  {}",
+                    c.id,
+                    status_word(c.status),
+                    c.reason.as_deref().unwrap_or("")
+                );
+                let _ = writeln!(out, "{}", line.trim_end());
+            }
         }
-        let (passed, total) = score(graded, s, None);
-        let _ = writeln!(out, "  total: {passed} of {total} checks passed\n");
+        let (score, max) = (submission.score, submission.max_score);
+        let _ = writeln!(out, "  total: {score} of {max} exercise checks passed\n");
     }
     out
 }
 
 /// One row per submission, one column per lesson, then the total; an empty line after.
-fn class_table(submissions: &[Submission], graded: &[Graded]) -> String {
+fn class_table(report: &Report) -> String {
     let mut lessons: Vec<&str> = Vec::new();
-    for g in graded {
-        if !lessons.contains(&g.lesson.as_str()) {
-            lessons.push(&g.lesson);
+    for check in report.submissions.iter().flat_map(|s| &s.checks) {
+        if !lessons.contains(&check.lesson.as_str()) {
+            lessons.push(&check.lesson);
         }
     }
-    let width = submissions
+    let width = report
+        .submissions
         .iter()
-        .map(|s| s.name.len())
+        .map(|s| s.id.len())
         .fold(10, usize::max);
     let mut out = format!("{:<width$}", "submission");
     for lesson in &lessons {
         let _ = write!(out, "  {lesson:>7}");
     }
     out.push_str("    total\n");
-    for (s, submission) in submissions.iter().enumerate() {
-        let _ = write!(out, "{:<width$}", submission.name);
+    for submission in &report.submissions {
+        let _ = write!(out, "{:<width$}", submission.id);
         for lesson in lessons.iter().map(|l| Some(*l)).chain([None]) {
-            let (passed, total) = score(graded, s, lesson);
-            let _ = write!(out, "  {:>7}", format!("{passed}/{total}"));
+            let checks = submission
+                .checks
+                .iter()
+                .filter(|c| lesson.is_none_or(|l| c.lesson == l));
+            let (points, max) = checks.fold((0, 0), |(p, m), c| (p + c.points, m + c.max_points));
+            let _ = write!(out, "  {:>7}", format!("{points}/{max}"));
         }
         out.push('\n');
     }
@@ -101,27 +228,29 @@ fn class_table(submissions: &[Submission], graded: &[Graded]) -> String {
 }
 
 /// One row per submission and check: `submission,path,lesson,check,result,reason,seconds`.
-fn csv(submissions: &[Submission], graded: &[Graded]) -> String {
+fn csv(report: &Report) -> String {
     let mut out = String::from("submission,path,lesson,check,result,reason,seconds\n");
-    for row in graded {
-        let submission = &submissions[row.submission];
-        let (path, seconds) = (
-            submission.path.display().to_string(),
-            format!("{:.2}", row.seconds),
-        );
-        let result = if row.passed { "pass" } else { "fail" };
-        let reason = row.reason.as_deref().unwrap_or("");
-        let fields: [&str; 7] = [
-            &submission.name,
-            &path,
-            &row.lesson,
-            &row.check,
-            result,
-            reason,
-            &seconds,
-        ];
-        out.push_str(&fields.map(csv_field).join(","));
-        out.push('\n');
+    for submission in &report.submissions {
+        let path = submission.path.display().to_string();
+        for c in submission.checks.iter().chain(&submission.experiments) {
+            let status = serde_json::to_value(c.status).expect("a status is a word");
+            let (result, seconds) = (
+                status.as_str().unwrap_or_default().to_string(),
+                format!("{:.2}", c.seconds),
+            );
+            let reason = c.reason.as_deref().unwrap_or("");
+            let fields: [&str; 7] = [
+                &submission.id,
+                &path,
+                &c.lesson,
+                &c.id,
+                &result,
+                reason,
+                &seconds,
+            ];
+            out.push_str(&fields.map(csv_field).join(","));
+            out.push('\n');
+        }
     }
     out
 }
@@ -129,8 +258,7 @@ fn csv(submissions: &[Submission], graded: &[Graded]) -> String {
 /// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. A field
 /// that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) gets a leading `'`.
 fn csv_field(field: &str) -> String {
-    let formula = field.starts_with(['=', '+', '-', '@']);
-    let field = if formula {
+    let field = if field.starts_with(['=', '+', '-', '@']) {
         format!("'{field}")
     } else {
         field.to_string()
@@ -141,117 +269,16 @@ fn csv_field(field: &str) -> String {
     format!("\"{}\"", field.replace('"', "\"\""))
 }
 
-/// The JSON report: every submission with its checks.
-#[derive(Debug, Serialize)]
-struct JsonReport<'a> {
-    submissions: Vec<JsonSubmission<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-struct JsonSubmission<'a> {
-    #[serde(flatten)]
-    submission: &'a Submission,
-    passed: usize,
-    total: usize,
-    checks: Vec<&'a Graded>,
-}
-
-fn json(submissions: &[Submission], graded: &[Graded]) -> String {
-    let submissions = submissions.iter().enumerate().map(|(s, submission)| {
-        let (passed, total) = score(graded, s, None);
-        let checks = graded.iter().filter(|g| g.submission == s).collect();
-        JsonSubmission {
-            submission,
-            passed,
-            total,
-            checks,
-        }
-    });
-    let report = JsonReport {
-        submissions: submissions.collect(),
-    };
-    serde_json::to_string_pretty(&report).expect("a report is plain data") + "\n"
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grade::submissions::Kind;
 
     #[test]
     fn csv_fields_are_escaped() {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a, b"), "\"a, b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field("=cmd()"), "'=cmd()");
         assert_eq!(csv_field("-1,5"), "\"'-1,5\"");
-    }
-
-    fn sample() -> (Vec<Submission>, Vec<Graded>) {
-        let submissions = vec![
-            Submission {
-                name: "alice".into(),
-                path: "/class/alice".into(),
-                kind: Kind::Checkout,
-            },
-            Submission {
-                name: "bob \"b\"".into(),
-                path: "/class/bob".into(),
-                kind: Kind::Programs,
-            },
-        ];
-        let row = |submission, check: &str, reason: Option<&str>| Graded {
-            submission,
-            lesson: "01".into(),
-            check: check.into(),
-            passed: reason.is_none(),
-            reason: reason.map(str::to_string),
-            seconds: 0.5,
-        };
-        let graded = vec![
-            row(0, "one_call", None),
-            row(0, "help", None),
-            row(
-                1,
-                "one_call",
-                Some("waited for \"listening on \", after 10s"),
-            ),
-            row(1, "help", None),
-        ];
-        (submissions, graded)
-    }
-
-    #[test]
-    fn the_reports_say_the_same_thing_three_ways() {
-        let (submissions, graded) = sample();
-        let table = text(&submissions, &graded);
-        assert!(table.contains("alice           2/2      2/2"), "{table}");
-        assert!(table.contains("bob \"b\"         1/2      1/2"), "{table}");
-        assert!(
-            table.contains("FAIL    waited for \"listening on \", after 10s"),
-            "{table}"
-        );
-        assert!(
-            !table.contains("alice (checkout"),
-            "a class table lists only failures:\n{table}"
-        );
-
-        let csv = csv(&submissions, &graded);
-        assert_eq!(csv.lines().count(), 5);
-        assert!(csv.contains("\"bob \"\"b\"\"\",/class/bob,01,one_call,fail,\"waited for \"\"listening on \"\", after 10s\",0.50"), "{csv}");
-
-        let report: serde_json::Value = serde_json::from_str(&json(&submissions, &graded)).unwrap();
-        let bob = &report["submissions"][1];
-        assert_eq!(bob["name"], "bob \"b\"");
-        assert_eq!(bob["passed"], 1);
-        let reason = &bob["checks"][0]["reason"];
-        assert_eq!(reason, "waited for \"listening on \", after 10s");
-        assert_eq!(bob["checks"][1]["reason"], serde_json::Value::Null);
-
-        // One submission: every check, passed or not.
-        let one = text(&submissions[..1], &graded[..2]);
-        assert!(one.contains("  01      one_call  pass"), "{one}");
-        assert!(one.contains("total: 2 of 2 checks passed"), "{one}");
     }
 }

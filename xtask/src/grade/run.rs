@@ -1,62 +1,206 @@
 //! Step 3: every check of every submission, in parallel. Each check is one test, run in a
-//! process of its own with a time limit; a submission that does not build, hangs or floods
-//! its output fails that check with the reason, and the rest of the run goes on.
+//! process group of its own with a time limit, with a cleared environment, a fresh `HOME`,
+//! and the test executable's SHA-256 checked first. A failed check is run once more: one
+//! that passes then is `flaky`. A submission that does not build, hangs or floods its
+//! output fails that check with the reason, and the rest of the run goes on.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
-use serde::Serialize;
+use anyhow::bail;
 
 use super::build::Programs;
-use super::checks::Check;
-use crate::testrun;
+use super::checks::{Check, sha256_of};
+use super::model::CheckStatus;
+use crate::testrun::{self, Ran};
 
 /// The variable `test-support` reads (`test_support::PROGRAMS_ENV`): with it,
 /// `Lesson::program(name)` runs `<folder>/<package>/<name>`.
 const PROGRAMS_ENV: &str = "SOCKETS_BY_PHONE_PROGRAMS";
 
-/// One graded check, as the reports show it.
-#[derive(Debug, Serialize)]
+/// The variables a test executable keeps; `test_support::GRADED_ENV` passes them on to
+/// the programs (with `HOME`, which we make fresh for each run).
+const KEPT_ENV: [&str; 3] = ["PATH", "LANG", "TZ"];
+
+/// How much of a check's output the report keeps: its last lines.
+const OUTPUT_KEPT: usize = 4096;
+
+/// One graded check.
+#[derive(Debug)]
 pub struct Graded {
-    /// The index of the submission.
-    #[serde(skip)]
+    /// The index of the submission and of the check.
     pub submission: usize,
-    pub lesson: String,
-    pub check: String,
-    pub passed: bool,
-    /// Why the check failed; `None` when it passed.
+    pub check: usize,
+    pub status: CheckStatus,
+    /// Why the check did not pass; `None` when it passed.
     pub reason: Option<String>,
-    /// Rounded to hundredths.
+    /// The end of what the test printed.
+    pub output: String,
     pub seconds: f64,
 }
 
-/// Runs every check against every submission's programs, `jobs` at a time.
+/// How the checks run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    pub jobs: usize,
+    pub limit: Duration,
+    /// Where fresh `HOME` folders are made (outside the grader's tree).
+    pub work: &'a Path,
+    /// Run each test executable in a network namespace of its own (`unshare`).
+    pub no_network: bool,
+}
+
+/// Runs every check against every submission's programs. An error is the grader's own
+/// fault (a test executable that changed since it was built), never a grade.
 pub fn every_check(
     programs: &[Programs],
     checks: &[Check],
-    jobs: usize,
-    limit: Duration,
-) -> Vec<Graded> {
-    let (count, submissions, secs) = (checks.len(), programs.len(), limit.as_secs_f64());
+    options: Options,
+) -> anyhow::Result<Vec<Graded>> {
+    let (count, submissions, secs) = (checks.len(), programs.len(), options.limit.as_secs_f64());
+    let jobs = options.jobs;
     eprintln!(
         "grade: {count} check(s) x {submissions} submission(s), {jobs} at a time, {secs}s each at most"
     );
-    let all: Vec<(usize, &Check)> = (0..submissions)
-        .flat_map(|s| checks.iter().map(move |check| (s, check)))
+    let all: Vec<(usize, usize)> = (0..submissions)
+        .flat_map(|s| (0..count).map(move |c| (s, c)))
         .collect();
-    testrun::in_parallel(all, jobs, |(s, check)| {
-        let (outcome, seconds) = match programs[s].of(&check.lesson.package) {
-            Err(reason) => (Err(reason), 0.0),
-            Ok(folder) => {
-                testrun::run_test(&check.exe, &check.test, &[(PROGRAMS_ENV, folder)], limit)
+    let graded = testrun::in_parallel(all, jobs, |(s, c)| {
+        grade_one(&programs[s], &checks[c], options).map(|(status, reason, output, seconds)| {
+            Graded {
+                submission: s,
+                check: c,
+                status,
+                reason,
+                output,
+                seconds,
             }
-        };
-        Graded {
-            submission: s,
-            lesson: check.lesson.number.clone(),
-            check: check.test.clone(),
-            passed: outcome.is_ok(),
-            reason: outcome.err(),
-            seconds: (seconds * 100.0).round() / 100.0,
+        })
+    });
+    graded.into_iter().collect()
+}
+
+type Outcome = (CheckStatus, Option<String>, String, f64);
+
+/// One check against one submission: run, and run again after a failure.
+fn grade_one(programs: &Programs, check: &Check, options: Options) -> anyhow::Result<Outcome> {
+    let folder = match programs.of(&check.lesson.package) {
+        Ok(folder) => folder,
+        Err(reason) => return Ok((CheckStatus::Fail, Some(reason), String::new(), 0.0)),
+    };
+    let first = run_once(check, folder, options)?;
+    if first.0 != CheckStatus::Fail {
+        return Ok(first);
+    }
+    let second = run_once(check, folder, options)?;
+    if second.0 == CheckStatus::Pass {
+        let why = format!("failed once, then passed: {}", first.1.unwrap_or_default());
+        return Ok((CheckStatus::Flaky, Some(why), first.2, first.3 + second.3));
+    }
+    Ok(first)
+}
+
+/// Runs the test of `check` once, with the programs in `folder`.
+fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<Outcome> {
+    let exe = &check.exe;
+    if sha256_of(&exe.path)? != check.sha256 {
+        bail!(
+            "the test executable {} changed after the grader built it (a submission's build \
+             script may have written it): no grade is given; grade in a container or as a \
+             throwaway user (see the instructors' chapter)",
+            exe.path.display()
+        );
+    }
+    let home = tempfile::tempdir_in(options.work)?;
+    let mut command = if options.no_network {
+        let mut unshare = Command::new("unshare");
+        unshare
+            .args(["-rn", "sh", "-c", r#"ip link set lo up && exec "$@""#, "sh"])
+            .arg(&exe.path);
+        unshare
+    } else {
+        Command::new(&exe.path)
+    };
+    command.env_clear().current_dir(&exe.dir);
+    for name in KEPT_ENV {
+        command.envs(std::env::var_os(name).map(|value| (name, value)));
+    }
+    command
+        .args([
+            check.test.as_str(),
+            "--exact",
+            "--test-threads=1",
+            "--color=never",
+        ])
+        .env("RUST_BACKTRACE", "0")
+        .env("HOME", home.path())
+        .env(PROGRAMS_ENV, folder);
+    let ran = match testrun::run(command, options.limit) {
+        Ok(ran) => ran,
+        Err(err) => {
+            let why = format!(
+                "the grader could not run the test executable {}: {err}",
+                exe.path.display()
+            );
+            return Ok((CheckStatus::Error, Some(why), String::new(), 0.0));
         }
-    })
+    };
+    let (status, reason) = verdict(&ran, &check.test, options.limit);
+    Ok((
+        status,
+        reason,
+        tail(&ran.stdout),
+        (ran.seconds * 100.0).round() / 100.0,
+    ))
+}
+
+/// What one run of one test says: its status and, unless it passed, why.
+pub fn verdict(ran: &Ran, test: &str, limit: Duration) -> (CheckStatus, Option<String>) {
+    let secs = limit.as_secs();
+    let out = &ran.stdout;
+    if ran.status.is_none() {
+        let why =
+            format!("took longer than {secs}s and was stopped: a program may be waiting forever");
+        return (CheckStatus::Timeout, Some(why));
+    }
+    if ran.success() && out.contains("test result: ok. 1 passed") {
+        return (CheckStatus::Pass, None);
+    }
+    if ran.success() {
+        let why =
+            format!("the check ran no test (`{test}` passed nothing): it does not count as passed");
+        return (CheckStatus::Fail, Some(why));
+    }
+    // A fault of the grader's own test support is no failure of the student.
+    if out.contains("PoisonError") {
+        let why = format!(
+            "the grader's test support failed, not the program: {}",
+            testrun::failure_reason(out)
+        );
+        return (CheckStatus::Error, Some(why));
+    }
+    if !out.contains("panicked at") && ran.status.and_then(|s| s.code()).is_none() {
+        return (
+            CheckStatus::Error,
+            Some("the test executable crashed: a fault of the grader".into()),
+        );
+    }
+    let mut why = testrun::failure_reason(out);
+    if out.len() >= testrun::KEEP || out.contains(FLOODED) {
+        why = format!("flooded output: {why}");
+    }
+    (CheckStatus::Fail, Some(why))
+}
+
+/// What test-support says when a program printed more than it keeps.
+const FLOODED: &str = "flooded output";
+
+/// The last lines of `output`, at most [`OUTPUT_KEPT`] bytes.
+fn tail(output: &str) -> String {
+    let mut start = output.len().saturating_sub(OUTPUT_KEPT);
+    while !output.is_char_boundary(start) {
+        start += 1;
+    }
+    output[start..].to_string()
 }
