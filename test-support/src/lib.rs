@@ -298,7 +298,11 @@ impl Lesson {
                 .output()
         });
         let mut line = accept(&listener);
-        assert_eq!(read_some(&mut line), typed.as_bytes());
+        assert_eq!(
+            read_some(&mut line),
+            typed.as_bytes(),
+            "the client should send the line the user typed, in one write"
+        );
         line.write_all(reply).unwrap();
         drop(line);
         let output = client.join().unwrap().unwrap();

@@ -372,6 +372,13 @@ pub fn failure_reason(output: &str) -> String {
         }
         .into();
     };
+    // A bare `assert_eq!` says only "assertion `left == right` failed": add both sides.
+    let mut message = message.to_string();
+    if message.ends_with("`left == right` failed") {
+        let sides: Vec<&str> = lines.clone().map(str::trim).take(2).collect();
+        message = format!("{message} ({})", sides.join(", "));
+    }
+    let message = message.as_str();
     // assert_cmd quotes the program's stderr after `stderr=` with \' for '.
     let unquote = |line: &str| {
         line.trim()
@@ -383,20 +390,22 @@ pub fn failure_reason(output: &str) -> String {
         .take_while(|l| !l.starts_with("failures:"))
         .map(unquote)
         .collect();
-    let why = rest.iter().enumerate().find_map(|(at, line)| {
-        if is_panic(line) {
-            // The program's own panic: its message is on the next line.
-            let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
-            let todo = panic.starts_with("not yet implemented");
-            Some(if todo {
-                panic.clone()
-            } else {
-                format!("panicked: {panic}")
-            })
+    // The program's own panic first (its message is on the next line), even after an
+    // earlier `error:` line of it; else its first `error:` line.
+    let panic = rest.iter().position(|line| is_panic(line)).and_then(|at| {
+        let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
+        let todo = panic.starts_with("not yet implemented");
+        Some(if todo {
+            panic.clone()
         } else {
-            (line.starts_with("error:") && !message.contains(line.as_str())).then(|| line.clone())
-        }
+            format!("panicked: {panic}")
+        })
     });
+    let error = || {
+        let error = |line: &&String| line.starts_with("error:") && !message.contains(line.as_str());
+        rest.iter().find(error).cloned()
+    };
+    let why = panic.or_else(error);
     let Some(why) = why else {
         return shorten(message);
     };
@@ -489,6 +498,21 @@ mod tests {
             "waited for \"x\" [the program: panicked: called `Option::unwrap()` on a `None` value]"
         );
         assert_eq!(shorten(&"长".repeat(300)).chars().count(), 203);
+        // The program's panic shows even after an earlier `error:` line of it.
+        let output = "thread 'five' panicked at tests/behaviour.rs:3:5:\nwaited for \"x\"\n\
+                      --- stderr ---\nerror: first\nthread 'main' (7) panicked at src/bin/server.rs:9:5:\n\
+                      index out of bounds\n";
+        assert_eq!(
+            failure_reason(output),
+            "waited for \"x\" [the program: panicked: index out of bounds]"
+        );
+        // A bare assert_eq! shows both sides.
+        let output = "thread 'six' panicked at tests/behaviour.rs:3:5:\n\
+                      assertion `left == right` failed\n  left: 1\n right: 2\n";
+        assert_eq!(
+            failure_reason(output),
+            "assertion `left == right` failed (left: 1, right: 2)"
+        );
     }
 
     #[cfg(unix)]

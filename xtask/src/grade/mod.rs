@@ -18,11 +18,13 @@
 //! that failed).
 
 mod build;
+mod calibrate;
 mod checks;
 pub mod model;
 mod report;
 mod run;
 mod submissions;
+mod tamper;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -56,6 +58,17 @@ pub struct Args {
     /// Run each test in a network namespace of its own with only loopback (Linux `unshare`).
     #[arg(long)]
     no_network: bool,
+    /// The handout that tamper evidence compares checkouts with: a commit of this
+    /// repository (default: this tree as it is).
+    #[arg(long, value_name = "REV")]
+    handout: Option<String>,
+    /// Grade the generated starter and the solution beside the submissions, as a check of
+    /// the grader itself (the default for more than one submission).
+    #[arg(long, conflicts_with = "no_calibration")]
+    calibration: bool,
+    /// Do not grade the starter and the solution (faster).
+    #[arg(long)]
+    no_calibration: bool,
     /// List the checks' ids and exit.
     #[arg(long)]
     list: bool,
@@ -112,10 +125,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let protections = protections(args.no_network)?;
-    // 1. The submissions the PATHs name.
-    let submissions = submissions::find(&args.paths);
-    // 2. Each submission's programs, in a work folder outside the grader's tree.
+    // 1. The submissions the PATHs name; and the starter and the solution, to calibrate.
     let work = tempfile::Builder::new().prefix("xtask-grade-").tempdir()?;
+    let mut submissions = submissions::find(&args.paths);
+    let calibrating = !args.no_calibration && (args.calibration || submissions.len() > 1);
+    if calibrating {
+        submissions.extend(calibrate::submissions(&root, work.path())?);
+    }
+    // 2. Each submission's programs, in a work folder outside the grader's tree.
     let mut packages: Vec<&str> = checks.iter().map(|c| c.lesson.package.as_str()).collect();
     packages.dedup();
     let programs = build::each(&submissions, &packages, work.path())?;
@@ -127,8 +144,25 @@ fn run(args: Args) -> anyhow::Result<()> {
         no_network: args.no_network,
     };
     let graded = run::every_check(&programs, &checks, options)?;
-    // 4. The report.
-    let report = report::assemble(&submissions, &checks, &graded, protections);
+    // 4. Tamper evidence: what each checkout changed of the handout, reported, not punished.
+    let handout = tamper::Handout {
+        root: &root,
+        rev: args.handout.as_deref(),
+    };
+    let tampered = submissions.iter().map(|s| match s.kind {
+        submissions::Kind::Checkout => tamper::of_checkout(&s.path, &handout),
+        _ => Vec::new(),
+    });
+    // 5. The report.
+    let mut report = report::assemble(&submissions, &checks, &graded, protections);
+    for (submission, tampered) in report.submissions.iter_mut().zip(tampered) {
+        submission.tampered = tampered;
+    }
+    if calibrating {
+        let solution = report.submissions.pop().expect("the solution was graded");
+        let starter = report.submissions.pop().expect("the starter was graded");
+        report.calibration = Some(calibrate::verdict(&starter, &solution));
+    }
     print!("{}", args.format.write(&report));
     Ok(())
 }

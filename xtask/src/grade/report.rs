@@ -165,6 +165,17 @@ fn text(report: &Report) -> String {
         if let Some(reason) = &submission.reason {
             let _ = writeln!(out, "  {reason}");
         }
+        for t in &submission.tampered {
+            let sha = t
+                .sha256
+                .as_deref()
+                .map_or(String::new(), |sha| format!(" sha256 {sha}"));
+            let _ = writeln!(
+                out,
+                "  changed from the handout ({}): {:?} {}{sha}",
+                t.what, t.change, t.path
+            );
+        }
         for (title, checks) in [
             ("check", &submission.checks),
             ("experiment", &submission.experiments),
@@ -190,6 +201,19 @@ fn text(report: &Report) -> String {
         let (score, max) = (submission.score, submission.max_score);
         let _ = writeln!(out, "  total: {score} of {max} exercise checks passed\n");
     }
+    match &report.calibration {
+        Some(c) if c.ok => {
+            out.push_str("calibration: ok (the starter fails, the solution passes, here)\n")
+        }
+        Some(c) => {
+            out.push_str("calibration: NOT OK, the grader itself is not to be trusted here:\n");
+            c.problems
+                .iter()
+                .for_each(|p| out.push_str(&format!("  {p}\n")));
+        }
+        None => {}
+    }
+    let _ = writeln!(out, "protections: {}", report.protections.join("; "));
     out
 }
 
