@@ -673,6 +673,10 @@ fn collect(
             let (text, finished) = field(&mut captured);
             if text.len() < OUTPUT_LIMIT {
                 text.push_str(&String::from_utf8_lossy(&chunk));
+                if text.len() >= OUTPUT_LIMIT {
+                    // The grader looks for these words to name the reason.
+                    text.push_str("\n[flooded output: more than 1 MiB; the rest is dropped]\n");
+                }
             }
             *finished = done;
             changed.notify_all();
