@@ -78,9 +78,12 @@ fn checkout(
     work: &Path,
 ) -> Vec<(String, String)> {
     let mut broken = Vec::new();
+    // Cargo runs in the work folder: the checkout's path must not be relative.
+    let checkout =
+        std::path::absolute(&submission.path).unwrap_or_else(|_| submission.path.clone());
     for package in packages {
         let dir = package.strip_prefix("lesson-").unwrap_or(package);
-        let manifest = submission.path.join("lessons").join(dir).join("Cargo.toml");
+        let manifest = checkout.join("lessons").join(dir).join("Cargo.toml");
         let built = if manifest.is_file() {
             eprintln!("grade: building {package} of {}", submission.id);
             testrun::build_apart(&manifest, target, work, BUILD_LIMIT)

@@ -84,8 +84,13 @@ fn one(
             exercise.push(row)
         }
     }
+    let skipped = exercise.iter().find(|c| c.status == CheckStatus::Skipped);
     let (status, reason) = match &submission.kind {
         Kind::Unusable(reason) => (SubmissionStatus::BuildFailed, Some(reason.clone())),
+        _ if skipped.is_some() => (
+            SubmissionStatus::BuildFailed,
+            skipped.and_then(|c| c.reason.clone()),
+        ),
         _ if exercise.iter().any(|c| c.status == CheckStatus::Error) => (
             SubmissionStatus::GraderError,
             Some("a check could not run: see its reason".into()),
