@@ -67,16 +67,16 @@ fn one(
     let (mut exercise, mut experiments) = (Vec::new(), Vec::new());
     for g in graded.iter().filter(|g| g.submission == s) {
         let check = &checks[g.check];
-        let points = u32::from(g.status.earns_points());
+        let points = u32::from(g.attempt.status.earns_points());
         let row = model::Check {
             id: check.id.clone(),
             lesson: check.lesson.number.clone(),
-            status: g.status,
+            status: g.attempt.status,
             points,
             max_points: 1,
-            reason: g.reason.clone(),
-            output: g.output.clone(),
-            seconds: g.seconds,
+            reason: g.attempt.reason.clone(),
+            output: g.attempt.output.clone(),
+            seconds: g.attempt.seconds,
         };
         if check.experiment {
             experiments.push(row)

@@ -26,12 +26,17 @@ const KEPT_ENV: [&str; 3] = ["PATH", "LANG", "TZ"];
 /// How much of a check's output the report keeps: its last lines.
 const OUTPUT_KEPT: usize = 4096;
 
-/// One graded check.
+/// One graded check: the indexes of the submission and of the check, and how it went.
 #[derive(Debug)]
 pub struct Graded {
-    /// The index of the submission and of the check.
     pub submission: usize,
     pub check: usize,
+    pub attempt: Attempt,
+}
+
+/// How one check went (the first run, or the second of a flaky one).
+#[derive(Debug)]
+pub struct Attempt {
     pub status: CheckStatus,
     /// Why the check did not pass; `None` when it passed.
     pub reason: Option<String>,
@@ -67,42 +72,57 @@ pub fn every_check(
         .flat_map(|s| (0..count).map(move |c| (s, c)))
         .collect();
     let graded = testrun::in_parallel(all, jobs, |(s, c)| {
-        grade_one(&programs[s], &checks[c], options).map(|(status, reason, output, seconds)| {
-            Graded {
-                submission: s,
-                check: c,
-                status,
-                reason,
-                output,
-                seconds,
-            }
+        let attempt = grade_one(&programs[s], &checks[c], options)?;
+        Ok(Graded {
+            submission: s,
+            check: c,
+            attempt,
         })
     });
     graded.into_iter().collect()
 }
 
-type Outcome = (CheckStatus, Option<String>, String, f64);
+impl Attempt {
+    fn new(status: CheckStatus, reason: Option<String>) -> Attempt {
+        let (output, seconds) = (String::new(), 0.0);
+        Attempt {
+            status,
+            reason,
+            output,
+            seconds,
+        }
+    }
+}
 
 /// One check against one submission: run, and run again after a failure.
-fn grade_one(programs: &Programs, check: &Check, options: Options) -> anyhow::Result<Outcome> {
+fn grade_one(programs: &Programs, check: &Check, options: Options) -> anyhow::Result<Attempt> {
     let folder = match programs.of(&check.lesson.package) {
         Ok(folder) => folder,
-        Err(reason) => return Ok((CheckStatus::Skipped, Some(reason), String::new(), 0.0)),
+        Err(reason) => return Ok(Attempt::new(CheckStatus::Skipped, Some(reason))),
     };
     let first = run_once(check, folder, options)?;
-    if first.0 != CheckStatus::Fail {
+    if first.status != CheckStatus::Fail {
         return Ok(first);
     }
     let second = run_once(check, folder, options)?;
-    if second.0 == CheckStatus::Pass {
-        let why = format!("failed once, then passed: {}", first.1.unwrap_or_default());
-        return Ok((CheckStatus::Flaky, Some(why), first.2, first.3 + second.3));
+    if second.status == CheckStatus::Pass {
+        let why = format!(
+            "failed once, then passed: {}",
+            first.reason.unwrap_or_default()
+        );
+        let seconds = first.seconds + second.seconds;
+        return Ok(Attempt {
+            status: CheckStatus::Flaky,
+            reason: Some(why),
+            seconds,
+            ..first
+        });
     }
     Ok(first)
 }
 
 /// Runs the test of `check` once, with the programs in `folder`.
-fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<Outcome> {
+fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<Attempt> {
     let exe = &check.exe;
     if sha256_of(&exe.path)? != check.sha256 {
         bail!(
@@ -143,16 +163,16 @@ fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<Ou
                 "the grader could not run the test executable {}: {err}",
                 exe.path.display()
             );
-            return Ok((CheckStatus::Error, Some(why), String::new(), 0.0));
+            return Ok(Attempt::new(CheckStatus::Error, Some(why)));
         }
     };
     let (status, reason) = verdict(&ran, &check.test, options.limit);
-    Ok((
+    Ok(Attempt {
         status,
         reason,
-        tail(&ran.stdout),
-        (ran.seconds * 100.0).round() / 100.0,
-    ))
+        output: tail(&ran.stdout),
+        seconds: (ran.seconds * 100.0).round() / 100.0,
+    })
 }
 
 /// What one run of one test says: its status and, unless it passed, why.
