@@ -45,6 +45,9 @@ fn grade_misuse_exits_2_and_help_lists_the_options() {
         "--timeout",
         "--jobs",
         "--list",
+        "--no-network",
+        "--handout",
+        "--no-calibration",
         "PATH",
     ] {
         assert!(help.contains(option), "{option} is not in:\n{help}");
