@@ -124,6 +124,13 @@ fn grade_one(programs: &Programs, check: &Check, options: Options) -> anyhow::Re
 /// Runs the test of `check` once, with the programs in `folder`.
 fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<Attempt> {
     let exe = &check.exe;
+    if !exe.path.is_file() {
+        let why = format!(
+            "the grader's test executable {} is missing: a fault of the grader, not of the program",
+            exe.path.display()
+        );
+        return Ok(Attempt::new(CheckStatus::Error, Some(why)));
+    }
     if sha256_of(&exe.path)? != check.sha256 {
         bail!(
             "the test executable {} changed after the grader built it (a submission's build \
@@ -223,4 +230,55 @@ fn tail(output: &str) -> String {
         start += 1;
     }
     output[start..].to_string()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::ExitStatus;
+
+    use super::*;
+
+    fn ran(code: Option<i32>, stdout: &str) -> Ran {
+        Ran {
+            status: code.map(|code| ExitStatus::from_raw(code << 8)),
+            stdout: stdout.into(),
+            stderr: String::new(),
+            seconds: 0.1,
+        }
+    }
+
+    /// Each way a run can end has its status; none that ran nothing is a pass, and a fault
+    /// of the test support is the grader's, not the student's.
+    #[test]
+    fn each_ending_has_its_status() {
+        let limit = Duration::from_secs(5);
+        let status = |ran: Ran| verdict(&ran, "t", limit).0;
+        assert_eq!(
+            status(ran(Some(0), "test result: ok. 1 passed; 0 failed")),
+            CheckStatus::Pass
+        );
+        let nothing = verdict(
+            &ran(
+                Some(0),
+                "test result: ok. 0 passed; 0 failed; 1 filtered out",
+            ),
+            "t",
+            limit,
+        );
+        assert_eq!(nothing.0, CheckStatus::Fail);
+        assert!(nothing.1.unwrap().contains("ran no test"));
+        assert_eq!(status(ran(None, "")), CheckStatus::Timeout);
+        let poisoned = "thread 't' panicked at test-support/src/lib.rs:9:9:\ncalled `Result::unwrap()` on an `Err` value: PoisonError { .. }\n";
+        assert_eq!(status(ran(Some(101), poisoned)), CheckStatus::Error);
+        let failed = "thread 't' panicked at tests/behaviour.rs:3:5:\nwaited for \"x\"\n";
+        assert_eq!(status(ran(Some(101), failed)), CheckStatus::Fail);
+        let flooded = format!("{failed}[flooded output: more than 1 MiB; the rest is dropped]\n");
+        assert!(
+            verdict(&ran(Some(101), &flooded), "t", limit)
+                .1
+                .unwrap()
+                .starts_with("flooded output: ")
+        );
+    }
 }
