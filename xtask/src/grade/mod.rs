@@ -17,11 +17,12 @@
 //! when the grader itself broke (a test executable that changed, a build of its own tests
 //! that failed).
 
+mod assemble;
 mod build;
 mod calibrate;
 mod checks;
+pub mod formats;
 pub mod model;
-mod report;
 mod run;
 mod submissions;
 mod tamper;
@@ -46,9 +47,23 @@ pub struct Args {
     /// shows the ids.
     #[arg(long = "check", value_name = "ID")]
     checks: Vec<String>,
-    /// How to print the results.
-    #[arg(long, value_enum, default_value = "text")]
-    format: report::Format,
+    /// A format of the report (repeat for more): text, json (grade.json), csv, gradescope,
+    /// classroom, junit, prairielearn, canvas.
+    #[arg(
+        long = "format",
+        value_name = "FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    formats: Vec<formats::Format>,
+    /// Write each format to its own file in DIR (grade.json, grades.csv, junit.xml, ...)
+    /// instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The roster for the canvas format: a CSV whose `submission` column names each
+    /// submission's folder; its other columns are copied through.
+    #[arg(long, value_name = "CSV")]
+    roster: Option<PathBuf>,
     /// Time limit of one check, in seconds.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
     timeout: Duration,
@@ -124,6 +139,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         checks.iter().for_each(|check| println!("{}", check.id));
         return Ok(());
     }
+    if args.formats.contains(&formats::Format::Canvas) && args.roster.is_none() {
+        return Err(Usage("--format canvas needs --roster FILE.csv".into()).into());
+    }
     let protections = protections(args.no_network)?;
     // 1. The submissions the PATHs name; and the starter and the solution, to calibrate.
     let work = tempfile::Builder::new().prefix("xtask-grade-").tempdir()?;
@@ -154,7 +172,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         _ => Vec::new(),
     });
     // 5. The report.
-    let mut report = report::assemble(&submissions, &checks, &graded, protections);
+    let mut report = assemble::assemble(&submissions, &checks, &graded, protections);
     for (submission, tampered) in report.submissions.iter_mut().zip(tampered) {
         submission.tampered = tampered;
     }
@@ -163,8 +181,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         let starter = report.submissions.pop().expect("the starter was graded");
         report.calibration = Some(calibrate::verdict(&starter, &solution));
     }
-    print!("{}", args.format.write(&report));
-    Ok(())
+    formats::write(
+        &report,
+        &args.formats,
+        args.out.as_deref(),
+        args.roster.as_deref(),
+    )
 }
 
 /// What protects the grader while submitted code runs, in words for the report; with
