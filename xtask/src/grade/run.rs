@@ -232,8 +232,9 @@ fn tail(output: &str) -> String {
     output[start..].to_string()
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
+    #![cfg(unix)]
     use std::os::unix::process::ExitStatusExt;
     use std::process::ExitStatus;
 
