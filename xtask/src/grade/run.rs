@@ -234,13 +234,12 @@ fn tail(output: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![cfg(unix)]
-    use std::os::unix::process::ExitStatusExt;
-    use std::process::ExitStatus;
-
     use super::*;
 
+    #[cfg(unix)]
     fn ran(code: Option<i32>, stdout: &str) -> Ran {
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::ExitStatus;
         Ran {
             status: code.map(|code| ExitStatus::from_raw(code << 8)),
             stdout: stdout.into(),
@@ -251,6 +250,7 @@ mod tests {
 
     /// Each way a run can end has its status; none that ran nothing is a pass, and a fault
     /// of the test support is the grader's, not the student's.
+    #[cfg(unix)]
     #[test]
     fn each_ending_has_its_status() {
         let limit = Duration::from_secs(5);
