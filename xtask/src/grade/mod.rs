@@ -133,14 +133,12 @@ pub fn main(args: Args) -> ExitCode {
 fn run(args: Args) -> anyhow::Result<()> {
     let root = tools::workspace_root();
     let target = target_dir(&root);
+    check_usage(&args, &root)?;
     // 0. The checks: this workspace's behavioural tests, built here, each with its SHA-256.
     let checks = checks::find(Cargo::new(&root, &target, build::BUILD_LIMIT), &args)?;
     if args.list {
         checks.iter().for_each(|check| println!("{}", check.id));
         return Ok(());
-    }
-    if args.formats.contains(&formats::Format::Canvas) && args.roster.is_none() {
-        return Err(Usage("--format canvas needs --roster FILE.csv".into()).into());
     }
     let protections = protections(args.no_network)?;
     // 1. The submissions the PATHs name; and the starter and the solution, to calibrate.
@@ -152,6 +150,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     // 2. Each submission's programs, in a work folder outside the grader's tree.
     let mut packages: Vec<&str> = checks.iter().map(|c| c.lesson.package.as_str()).collect();
+    packages.sort();
     packages.dedup();
     let programs = build::each(&submissions, &packages, work.path())?;
     // 3. Every check against every submission's programs.
@@ -187,6 +186,34 @@ fn run(args: Args) -> anyhow::Result<()> {
         args.out.as_deref(),
         args.roster.as_deref(),
     )
+}
+
+/// The mistakes of the command line that clap cannot see: canvas without a roster, a
+/// handout that names no commit.
+fn check_usage(args: &Args, root: &std::path::Path) -> anyhow::Result<()> {
+    if args.formats.contains(&formats::Format::Canvas) && args.roster.is_none() {
+        return Err(Usage("--format canvas needs --roster FILE.csv".into()).into());
+    }
+    if let Some(rev) = &args.handout {
+        let found = std::process::Command::new("git")
+            .args([
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ])
+            .current_dir(root)
+            .output()
+            .is_ok_and(|out| out.status.success());
+        if !found {
+            return Err(Usage(format!(
+                "--handout {rev}: no such commit in {}",
+                root.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// What protects the grader while submitted code runs, in words for the report; with
