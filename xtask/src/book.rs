@@ -273,24 +273,13 @@ fn load_page(chromium: &Path, page: &Path, profile: &Path) -> anyhow::Result<See
 /// check only checks that the page exists). `pages` are (path under the HTML folder, the page
 /// after its scripts ran); links to pages that are not in `pages` are not checked.
 pub fn broken_anchors(pages: &[(String, String)]) -> Vec<String> {
-    let ids = |dom: &str| -> Vec<String> {
-        let ids = dom
-            .split(" id=\"")
-            .skip(1)
-            .filter_map(|rest| rest.split_once('"'));
-        ids.map(|(id, _)| id.to_string()).collect()
-    };
-    let all_ids: Vec<(&str, Vec<String>)> = pages
+    let all_ids: Vec<(&str, Vec<&str>)> = pages
         .iter()
-        .map(|(page, dom)| (page.as_str(), ids(dom)))
+        .map(|(page, dom)| (page.as_str(), attributes(dom, "id")))
         .collect();
     let mut problems = Vec::new();
     for (page, dom) in pages.iter().filter(|(page, _)| page != "print.html") {
-        let hrefs = dom
-            .split(" href=\"")
-            .skip(1)
-            .filter_map(|rest| rest.split_once('"'));
-        for (href, _) in hrefs {
+        for href in attributes(dom, "href") {
             let Some((path, anchor)) = href.split_once('#') else {
                 continue;
             };
@@ -305,7 +294,7 @@ pub fn broken_anchors(pages: &[(String, String)]) -> Vec<String> {
             let Some((_, target_ids)) = all_ids.iter().find(|(page, _)| *page == target) else {
                 continue;
             };
-            if !target_ids.iter().any(|id| id == anchor) {
+            if !target_ids.contains(&anchor) {
                 problems.push(format!(
                     "{page}: the link {href} points to a heading that {target} does not have"
                 ));
@@ -315,6 +304,15 @@ pub fn broken_anchors(pages: &[(String, String)]) -> Vec<String> {
     problems.sort();
     problems.dedup();
     problems
+}
+
+/// The values of every `name="..."` attribute in `dom`.
+fn attributes<'a>(dom: &'a str, name: &str) -> Vec<&'a str> {
+    let start = format!(" {name}=\"");
+    let values = dom.split(&start).skip(1);
+    values
+        .filter_map(|rest| Some(rest.split_once('"')?.0))
+        .collect()
 }
 
 /// `path` (relative, as in a link) seen from the page `from`, e.g. `intro/a.html` and

@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     common::end_quietly_when_output_closes();
     let cli = Cli::parse();
     match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -64,16 +64,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(chore: Chore) -> anyhow::Result<()> {
-    match chore {
+/// Runs one chore: an error is exit 1; `grade` says its own exit status.
+fn run(chore: Chore) -> anyhow::Result<ExitCode> {
+    let done = match chore {
         Chore::Book(BookCommand::Serve { open }) => book::serve(open),
         Chore::Book(BookCommand::Build) => book::build(),
         Chore::Book(BookCommand::Check) => book::check(),
         Chore::Book(BookCommand::Tools) => book::install_tools(),
         Chore::Exercise(command) => exercise::run(command),
-        Chore::Grade(args) => grade::run(args),
+        Chore::Grade(args) => return Ok(grade::main(args)),
         Chore::Ci => ci(),
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 /// What CI runs, in one place. `.ci/run` calls this after installing what it needs.

@@ -8,6 +8,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -153,17 +154,6 @@ struct Package {
     name: String,
 }
 
-/// `cargo test --no-run --package <package>` in `workspace`: every test executable it
-/// built, or the first error cargo reported.
-pub fn build_tests(
-    workspace: &Path,
-    target_dir: &Path,
-    package: &str,
-    limit: Duration,
-) -> Result<Vec<TestExe>, String> {
-    Cargo::new(workspace, target_dir, limit).build_tests(package)
-}
-
 /// Cargo, run in `workspace` with its builds in `target_dir`, stopped after `limit`.
 #[derive(Debug, Clone, Copy)]
 pub struct Cargo<'a> {
@@ -224,18 +214,7 @@ impl<'a> Cargo<'a> {
     /// Runs `cargo <args>` with JSON messages: every artifact that is an executable.
     fn executables(&self, args: &[&str]) -> Result<Vec<Artifact>, String> {
         let stdout = self.run(&[args, &["--message-format=json-render-diagnostics"]].concat())?;
-        let artifacts = stdout
-            .lines()
-            .filter_map(|line| serde_json::from_str(line).ok());
-        let is_program = |a: &Artifact| a.reason == "compiler-artifact" && a.executable.is_some();
-        Ok(artifacts.filter(is_program).collect())
-    }
-
-    /// `cargo build --package <package> --bins`: every program it built, as (name, path).
-    pub fn build_programs(&self, package: &str) -> Result<Vec<(String, PathBuf)>, String> {
-        let built = self.executables(&["build", "--package", package, "--bins"])?;
-        let program = |a: Artifact| (a.target.name, a.executable.unwrap_or_default());
-        Ok(built.into_iter().map(program).collect())
+        Ok(executables_in(&stdout))
     }
 
     /// The names of the packages of the workspace itself (`cargo metadata --no-deps`).
@@ -245,27 +224,55 @@ impl<'a> Cargo<'a> {
             serde_json::from_str(&stdout).map_err(|err| format!("cargo metadata: {err}"))?;
         Ok(metadata.packages.into_iter().map(|p| p.name).collect())
     }
+}
 
-    /// Removes what the target folder holds of the workspace's own packages (not of their
-    /// dependencies), so that the next build compiles them from this workspace's sources.
-    ///
-    /// Cargo names a workspace's own packages by their path *inside* the workspace, and
-    /// trusts file times: two students' checkouts in one target folder look like the same
-    /// package, and a checkout whose files are older than the last build would count as
-    /// built already, with another student's programs. Cleaning first makes that
-    /// impossible; the dependencies (clap, chrono, ...) stay built.
-    pub fn clean_own_packages(&self) -> Result<(), String> {
-        let names = self.packages()?;
-        let mut args = vec!["clean"];
-        for name in &names {
-            args.extend(["--package", name]);
-        }
-        if names.is_empty() {
-            Ok(())
-        } else {
-            self.run(&args).map(drop)
-        }
+/// Every artifact that is an executable, in cargo's JSON messages.
+fn executables_in(stdout: &str) -> Vec<Artifact> {
+    let artifacts = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok());
+    let is_program = |a: &Artifact| a.reason == "compiler-artifact" && a.executable.is_some();
+    artifacts.filter(is_program).collect()
+}
+
+/// Builds the programs of the package at `manifest` (an untrusted checkout) apart from us:
+/// run from `outside` (so the checkout's `.cargo/config.toml` and toolchain file are not
+/// read), into `target_dir`, with an environment that names nothing of ours. Every program
+/// it built, as (name, path).
+pub fn build_apart(
+    manifest: &Path,
+    target_dir: &Path,
+    outside: &Path,
+    limit: Duration,
+) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut command = tools::cargo();
+    command.env_clear().current_dir(outside);
+    for name in [
+        "PATH",
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "RUSTUP_TOOLCHAIN",
+        "LANG",
+    ] {
+        command.envs(std::env::var_os(name).map(|value| (name, value)));
     }
+    command
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(manifest)
+        .args(["--bins", "--message-format=json-render-diagnostics"]);
+    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
+    if !ran.success() {
+        return Err(failure_of_cargo(&ran, limit));
+    }
+    let program = |a: Artifact| (a.target.name, a.executable.unwrap_or_default());
+    Ok(executables_in(&ran.stdout)
+        .into_iter()
+        .map(program)
+        .collect())
 }
 
 /// One line that says why cargo failed: its first `error`, or the time limit.
@@ -312,26 +319,8 @@ pub fn list_tests(exe: &TestExe, limit: Duration) -> Result<Vec<String>, String>
         .collect())
 }
 
-/// The outcome of one test.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Pass,
-    /// Failed, with one line that says why.
-    Fail(String),
-}
-
-impl Outcome {
-    pub fn passed(&self) -> bool {
-        *self == Outcome::Pass
-    }
-
-    pub fn reason(&self) -> &str {
-        match self {
-            Outcome::Pass => "",
-            Outcome::Fail(reason) => reason,
-        }
-    }
-}
+/// The outcome of one test: `Err` with one line that says why it failed.
+pub type Outcome = Result<(), String>;
 
 /// Runs the one test `name` of `exe`, with `env` set, killed after `limit`.
 pub fn run_test(
@@ -350,19 +339,19 @@ pub fn run_test(
         .envs(env.iter().copied());
     let ran = match run(command, limit) {
         Ok(ran) => ran,
-        Err(err) => return (Outcome::Fail(format!("could not run the test: {err}")), 0.0),
+        Err(err) => return (Err(format!("could not run the test: {err}")), 0.0),
     };
     let secs = limit.as_secs();
     let outcome = if ran.status.is_none() {
         let why =
             format!("took longer than {secs}s and was stopped: a program may be waiting forever");
-        Outcome::Fail(why)
+        Err(why)
     } else if ran.success() && ran.stdout.contains("test result: ok. 1 passed") {
-        Outcome::Pass
+        Ok(())
     } else if ran.success() {
-        Outcome::Fail(format!("no test named `{name}` ran"))
+        Err(format!("no test named `{name}` ran"))
     } else {
-        Outcome::Fail(failure_reason(&ran.stdout))
+        Err(failure_reason(&ran.stdout))
     };
     (outcome, ran.seconds)
 }
@@ -383,6 +372,13 @@ pub fn failure_reason(output: &str) -> String {
         }
         .into();
     };
+    // A bare `assert_eq!` says only "assertion `left == right` failed": add both sides.
+    let mut message = message.to_string();
+    if message.ends_with("`left == right` failed") {
+        let sides: Vec<&str> = lines.clone().map(str::trim).take(2).collect();
+        message = format!("{message} ({})", sides.join(", "));
+    }
+    let message = message.as_str();
     // assert_cmd quotes the program's stderr after `stderr=` with \' for '.
     let unquote = |line: &str| {
         line.trim()
@@ -394,20 +390,22 @@ pub fn failure_reason(output: &str) -> String {
         .take_while(|l| !l.starts_with("failures:"))
         .map(unquote)
         .collect();
-    let why = rest.iter().enumerate().find_map(|(at, line)| {
-        if is_panic(line) {
-            // The program's own panic: its message is on the next line.
-            let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
-            let todo = panic.starts_with("not yet implemented");
-            Some(if todo {
-                panic.clone()
-            } else {
-                format!("panicked: {panic}")
-            })
+    // The program's own panic first (its message is on the next line), even after an
+    // earlier `error:` line of it; else its first `error:` line.
+    let panic = rest.iter().position(|line| is_panic(line)).and_then(|at| {
+        let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
+        let todo = panic.starts_with("not yet implemented");
+        Some(if todo {
+            panic.clone()
         } else {
-            (line.starts_with("error:") && !message.contains(line.as_str())).then(|| line.clone())
-        }
+            format!("panicked: {panic}")
+        })
     });
+    let error = || {
+        let error = |line: &&String| line.starts_with("error:") && !message.contains(line.as_str());
+        rest.iter().find(error).cloned()
+    };
+    let why = panic.or_else(error);
     let Some(why) = why else {
         return shorten(message);
     };
@@ -431,19 +429,19 @@ pub fn shorten_to(line: &str, max: usize) -> String {
 }
 
 /// Runs `jobs` on up to `threads` threads; the results come back in the order of `jobs`.
-pub fn in_parallel<J, R>(jobs: Vec<J>, threads: usize, work: impl Fn(J) -> R + Sync) -> Vec<R>
-where
-    J: Send,
-    R: Send,
-{
-    let total = jobs.len();
-    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>());
-    let results = std::sync::Mutex::new(Vec::with_capacity(total));
+pub fn in_parallel<J: Send, R: Send>(
+    jobs: Vec<J>,
+    threads: usize,
+    work: impl Fn(J) -> R + Sync,
+) -> Vec<R> {
+    let queue = Mutex::new(jobs.into_iter().enumerate());
+    let results = Mutex::new(Vec::new());
     thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             scope.spawn(|| {
                 loop {
-                    let next = queue.lock().unwrap().pop();
+                    // The queue's lock is let go before the work starts.
+                    let next = queue.lock().unwrap().next();
                     let Some((index, job)) = next else { return };
                     let result = work(job);
                     results.lock().unwrap().push((index, result));
@@ -500,6 +498,21 @@ mod tests {
             "waited for \"x\" [the program: panicked: called `Option::unwrap()` on a `None` value]"
         );
         assert_eq!(shorten(&"长".repeat(300)).chars().count(), 203);
+        // The program's panic shows even after an earlier `error:` line of it.
+        let output = "thread 'five' panicked at tests/behaviour.rs:3:5:\nwaited for \"x\"\n\
+                      --- stderr ---\nerror: first\nthread 'main' (7) panicked at src/bin/server.rs:9:5:\n\
+                      index out of bounds\n";
+        assert_eq!(
+            failure_reason(output),
+            "waited for \"x\" [the program: panicked: index out of bounds]"
+        );
+        // A bare assert_eq! shows both sides.
+        let output = "thread 'six' panicked at tests/behaviour.rs:3:5:\n\
+                      assertion `left == right` failed\n  left: 1\n right: 2\n";
+        assert_eq!(
+            failure_reason(output),
+            "assertion `left == right` failed (left: 1, right: 2)"
+        );
     }
 
     #[cfg(unix)]

@@ -23,13 +23,16 @@ fn a_closed_stdout_ends_xtask_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// A misuse of `grade` is clap's message and exit status 2; `--help` lists every option.
+/// A misuse of `grade` is one `error:` line and exit status 2 (clap's, or grade's own for
+/// what clap cannot see); `--help` lists every option.
 #[test]
 fn grade_misuse_exits_2_and_help_lists_the_options() {
     for args in [
         &["grade"][..],
         &["grade", "--format", "xml", "x"],
         &["grade", "--jobs", "0", "x"],
+        &["grade", "--format", "canvas", "x"],
+        &["grade", "--handout", "no-such-commit", "x"],
     ] {
         let out = xtask(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -45,6 +48,9 @@ fn grade_misuse_exits_2_and_help_lists_the_options() {
         "--timeout",
         "--jobs",
         "--list",
+        "--no-network",
+        "--handout",
+        "--no-calibration",
         "PATH",
     ] {
         assert!(help.contains(option), "{option} is not in:\n{help}");

@@ -1,10 +1,14 @@
-//! `cargo xtask grade` from the outside: the real command, grading real implementations.
+//! `cargo xtask grade` from the outside: the real command, grading real implementations and
+//! the cheats a student might try, each a fixture. Every submission must score what its
+//! honest behaviour earns.
 //!
 //! These tests build and run lesson tests, so they take more than a few seconds each: they
 //! are `#[ignore]`d, and `cargo xtask ci` runs them with `cargo test -p xtask -- --ignored`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use serde_json::Value;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,142 +17,146 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    path.to_str().unwrap().to_string()
 }
 
-fn grade(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+/// `cargo xtask grade <args>`, run from a temporary folder.
+fn grade_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
         .arg("grade")
         .args(args)
+        .current_dir(std::env::temp_dir());
+    command
+}
+
+/// Runs grade with `--format json`; it must exit 0. The report, parsed.
+fn grade(args: &[&str]) -> Value {
+    let output: Output = grade_command(&[args, &["--format", "json"]].concat())
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "grade failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "grade failed:\n{stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
-/// One row of the CSV report.
-#[derive(Debug)]
-struct Row {
-    submission: String,
-    check: String,
-    result: String,
-    reason: String,
+fn submission<'a>(report: &'a Value, id: &str) -> &'a Value {
+    let all = report["submissions"].as_array().unwrap();
+    all.iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no submission {id}: {report:#}"))
 }
 
-/// Reads the CSV report (RFC 4180 quoting), skipping the header.
-fn rows(csv: &str) -> Vec<Row> {
-    let mut records = Vec::new();
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = csv.chars().peekable();
-    let mut quoted = false;
-    while let Some(ch) = chars.next() {
-        match (quoted, ch) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, ch) => field.push(ch),
-            (false, '"') => quoted = true,
-            (false, ',') => fields.push(std::mem::take(&mut field)),
-            (false, '\n') => {
-                fields.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut fields));
-            }
-            (false, ch) => field.push(ch),
-        }
-    }
-    assert_eq!(
-        records.first().map(|r| r.join(",")),
-        Some("submission,path,lesson,check,result,reason,seconds".to_string())
-    );
-    records
-        .into_iter()
-        .skip(1)
-        .map(|r| {
-            assert_eq!(r.len(), 7, "{r:?}");
-            Row {
-                submission: r[0].clone(),
-                check: r[3].clone(),
-                result: r[4].clone(),
-                reason: r[5].clone(),
-            }
-        })
-        .collect()
+/// The check `id` of a submission, among its exercise checks or its experiments.
+fn check<'a>(submission: &'a Value, id: &str) -> &'a Value {
+    let checks = submission["checks"].as_array().unwrap();
+    let experiments = submission["experiments"].as_array().unwrap();
+    checks
+        .iter()
+        .chain(experiments)
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {submission:#}"))
 }
 
-fn find<'a>(rows: &'a [Row], submission: &str, check: &str) -> &'a Row {
-    rows.iter()
-        .find(|r| r.submission == submission && r.check == check)
-        .unwrap_or_else(|| panic!("no row for {submission} {check}: {rows:#?}"))
+fn reason(check: &Value) -> &str {
+    check["reason"].as_str().unwrap_or_default()
 }
 
-/// A Python implementation of lesson 03, wrapped in two tiny scripts, passes the checks it
-/// keeps; the same program with the classic mistake (one recv taken as one message) fails
-/// the check that catches it, with the reason.
+/// A Python implementation of lesson 03, written from the contract appendix alone, gets
+/// full marks; the experiment `glued`, which the exercise does not ask for, is scored apart.
+/// The same program with the classic mistake (one recv taken as one message) fails the check
+/// that catches it, with the reason.
 #[test]
 #[ignore = "slow: runs the lesson 03 tests against Python programs; cargo xtask ci runs it"]
-fn grades_a_python_implementation_of_the_contract() {
-    let good = fixtures().join("python-programs");
-    let naive = fixtures().join("python-naive");
-    let out = grade(&[
+fn a_python_program_written_from_the_contract_gets_full_marks() {
+    let report = grade(&[
         "--lesson",
         "03",
-        "--format",
-        "csv",
-        good.to_str().unwrap(),
-        "--check",
-        "ten_thousand",
-        "--check",
-        "timestamps_become_times_in_utc",
-        "--check",
-        "a_line_that_is_not_a_timestamp",
-        "--check",
-        "help_describes",
-        "--check",
-        "glued",
-        naive.to_str().unwrap(),
+        &fixture("python-programs"),
+        &fixture("python-naive"),
     ]);
-    let rows = rows(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(rows.len(), 2 * 5, "{rows:#?}");
-    for check in [
-        "ten_thousand_timestamps_make_ten_thousand_lines",
-        "timestamps_become_times_in_utc",
-        "a_line_that_is_not_a_timestamp_is_an_error_and_serving_goes_on",
-        "help_describes_every_option",
-    ] {
-        let row = find(&rows, "python-programs", check);
-        assert_eq!(row.result, "pass", "{row:?}");
-    }
-    // The Python homework has no `glued` experiment: that check fails, and says why.
-    let glued = find(
-        &rows,
-        "python-programs",
-        "glued_shows_two_sends_in_one_read",
-    );
-    assert_eq!(glued.result, "fail");
-    assert!(glued.reason.contains("there is no program"), "{glued:?}");
+    let good = submission(&report, "python-programs");
+    assert!(good["max_score"].as_u64().unwrap() >= 25, "{good:#}");
+    assert_eq!(good["score"], good["max_score"], "{good:#}");
+    let glued = check(good, "l03.glued_shows_two_sends_in_one_read");
+    assert_eq!(glued["status"], "fail");
+    assert!(reason(glued).contains("there is no program"), "{glued:#}");
 
-    let glued_lines = find(
-        &rows,
-        "python-naive",
-        "ten_thousand_timestamps_make_ten_thousand_lines",
-    );
-    assert_eq!(glued_lines.result, "fail", "{glued_lines:?}");
+    let naive = submission(&report, "python-naive");
+    let lines = check(naive, "l03.ten_thousand_timestamps_make_ten_thousand_lines");
+    assert_eq!(lines["status"], "fail", "{lines:#}");
     assert!(
-        glued_lines.reason.contains("10,000 timestamps")
-            && glued_lines.reason.contains("error: not a timestamp"),
-        "{glued_lines:?}"
+        reason(lines).contains("10,000 timestamps")
+            && reason(lines).contains("error: not a timestamp"),
+        "{lines:#}"
     );
     assert_eq!(
-        find(&rows, "python-naive", "help_describes_every_option").result,
+        check(naive, "l03.help_describes_every_option")["status"],
         "pass"
+    );
+}
+
+/// A program that looks for the grader's tree (CARGO_* variables, its folder, its home) to
+/// run the reference server from there finds nothing, and scores what a program that ends
+/// at once scores: nothing.
+#[cfg(unix)]
+#[test]
+#[ignore = "slow: runs lesson 03 tests; cargo xtask ci runs it"]
+fn a_program_that_looks_for_the_grader_earns_only_its_honest_score() {
+    let checks = [
+        "l03.timestamps_become_times_in_utc",
+        "l03.the_client_and_server_together",
+        "l03.help_describes_every_option",
+    ];
+    let mut args = vec!["--lesson".to_string(), "3".into()];
+    for id in checks {
+        args.extend(["--check".to_string(), id.to_string()]);
+    }
+    args.extend([fixture("snooping-programs"), fixture("quitting-programs")]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let report = grade(&args);
+    let snooping = submission(&report, "snooping-programs");
+    let quitting = submission(&report, "quitting-programs");
+    assert_eq!(snooping["score"], 0, "{snooping:#}");
+    assert_eq!(quitting["score"], 0, "{quitting:#}");
+    let utc = check(snooping, checks[0]);
+    assert!(
+        reason(utc).contains("found no reference program"),
+        "{utc:#}"
+    );
+    assert_eq!(check(quitting, checks[0])["status"], "fail");
+}
+
+/// A check id that names nothing is a mistake of the command line (exit 2), never a check
+/// that quietly passes.
+#[test]
+#[ignore = "slow: builds the lesson 03 tests; cargo xtask ci runs it"]
+fn an_unknown_check_id_is_a_bad_command_line() {
+    let output = grade_command(&[
+        "--lesson",
+        "3",
+        "--check",
+        "utc",
+        &fixture("python-programs"),
+    ])
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no check has the id `utc`"), "{stderr}");
+    let listed = grade_command(&["--lesson", "3", "--list"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed
+            .lines()
+            .any(|id| id == "l03.timestamps_become_times_in_utc"),
+        "{listed}"
     );
 }
 
@@ -187,12 +195,13 @@ fn write_script(path: &Path, text: &str) {
     }
 }
 
-/// A class folder: a good checkout, one that is still the starter, one that does not
-/// build, and programs that hang and flood. Every submission gets its rows, each failure
-/// its reason, within the time limit; nothing stops the run.
+/// A class folder: a good checkout, one that is still the starter, one that does not build,
+/// one whose tests were edited and deleted, and programs that hang and flood. Every
+/// submission gets its checks, each failure its reason, within the time limit; nothing stops
+/// the run, and edited tests change nothing.
 #[cfg(unix)]
 #[test]
-#[ignore = "slow: builds three checkouts; cargo xtask ci runs it"]
+#[ignore = "slow: builds four checkouts; cargo xtask ci runs it"]
 fn grades_a_class_of_checkouts_and_survives_the_broken_ones() {
     let class = std::env::temp_dir().join(format!("xtask-grade-class-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&class);
@@ -202,23 +211,17 @@ fn grades_a_class_of_checkouts_and_survives_the_broken_ones() {
 
     // Bob handed in the starter: it compiles, and its parts say todo!().
     checkout(&class.join("bob"));
-    // `cargo xtask exercise show 03` prints each starter file after a line
-    // `// ---- <path> (starter) ----`.
-    let shown = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let shown = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["exercise", "show", "03"])
         .output()
         .unwrap();
     assert!(shown.status.success(), "{shown:?}");
     let shown = String::from_utf8(shown.stdout).unwrap();
-    let mut files = 0;
     for part in shown.split("// ---- ").skip(1) {
         let (header, text) = part.split_once('\n').unwrap();
         let path = header.trim_end_matches(" (starter) ----");
-        assert!(path.starts_with(lesson), "{header}");
         std::fs::write(class.join("bob").join(path), text).unwrap();
-        files += 1;
     }
-    assert_eq!(files, 3, "{shown}");
 
     // Carol's server does not compile.
     checkout(&class.join("carol"));
@@ -236,55 +239,156 @@ fn grades_a_class_of_checkouts_and_survives_the_broken_ones() {
         "#!/bin/sh\nwhile :; do echo flood flood flood flood; done\n",
     );
 
+    // Erin handed in the starter too, with its tests edited to pass and one test file deleted.
+    checkout(&class.join("erin"));
+    for part in shown.split("// ---- ").skip(1) {
+        let (header, text) = part.split_once('\n').unwrap();
+        let path = header.trim_end_matches(" (starter) ----");
+        std::fs::write(class.join("erin").join(path), text).unwrap();
+    }
+    let tests = class.join("erin").join(lesson).join("tests");
+    std::fs::write(
+        tests.join("behaviour.rs"),
+        "#[test]\nfn timestamps_become_times_in_utc() {}\n",
+    )
+    .unwrap();
+    std::fs::remove_file(tests.join("relay.rs")).unwrap();
+
     let started = std::time::Instant::now();
-    let out = grade(&[
+    let report = grade(&[
         "--lesson",
         "3",
         "--timeout",
         "5",
-        "--format",
-        "csv",
         "--check",
-        "timestamps_become_times_in_utc",
+        "l03.timestamps_become_times_in_utc",
         "--check",
-        "nobody_listening",
+        "l03.nobody_listening_is_a_refused_call",
         "--check",
-        "help_describes",
+        "l03.help_describes_every_option",
         class.to_str().unwrap(),
     ]);
     let seconds = started.elapsed().as_secs();
     std::fs::remove_dir_all(&class).unwrap();
-    let rows = rows(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(rows.len(), 4 * 3, "{rows:#?}");
-
-    for row in rows.iter().filter(|r| r.submission == "alice") {
-        assert_eq!(row.result, "pass", "{row:?}");
-    }
-
-    let bob = find(&rows, "bob", "timestamps_become_times_in_utc");
-    assert_eq!(bob.result, "fail");
-    assert!(
-        bob.reason.contains("not yet implemented"),
-        "the reason shows the starter's todo!(): {bob:?}"
-    );
     assert_eq!(
-        find(&rows, "bob", "help_describes_every_option").result,
-        "pass"
+        report["submissions"].as_array().unwrap().len(),
+        5,
+        "{report:#}"
     );
 
-    for row in rows.iter().filter(|r| r.submission == "carol") {
-        assert_eq!(row.result, "fail");
+    let alice = submission(&report, "alice");
+    assert_eq!(
+        (alice["score"].as_u64(), alice["max_score"].as_u64()),
+        (Some(3), Some(3)),
+        "{alice:#}"
+    );
+
+    for id in ["bob", "erin"] {
+        let starter = submission(&report, id);
+        let utc = check(starter, "l03.timestamps_become_times_in_utc");
+        assert_eq!(utc["status"], "fail", "{starter:#}");
         assert!(
-            row.reason
-                .starts_with("does not build: error[E0308]: mismatched types"),
-            "{row:?}"
+            reason(utc).contains("not yet implemented"),
+            "the reason shows the starter's todo!(): {utc:#}"
+        );
+        assert_eq!(
+            check(starter, "l03.help_describes_every_option")["status"],
+            "pass"
+        );
+    }
+    // Erin's edited tests were never built or run: she scores what bob scores.
+    assert_eq!(
+        submission(&report, "erin")["score"],
+        submission(&report, "bob")["score"]
+    );
+
+    let carol = submission(&report, "carol");
+    assert_eq!(carol["status"], "build_failed");
+    for c in carol["checks"].as_array().unwrap() {
+        assert_eq!(c["status"], "skipped");
+        assert!(
+            reason(c).starts_with("does not build: error[E0308]: mismatched types"),
+            "{c:#}"
         );
     }
 
-    let hang = find(&rows, "dave", "timestamps_become_times_in_utc");
-    assert!(hang.reason.contains("took longer than 5s"), "{hang:?}");
-    let flood = find(&rows, "dave", "nobody_listening_is_a_refused_call");
-    assert_eq!(flood.result, "fail", "{flood:?}");
-    // Two 5-second limits ran in parallel with the rest: the run stayed bounded.
-    assert!(seconds < 240, "the class took {seconds}s");
+    let dave = submission(&report, "dave");
+    let hang = check(dave, "l03.timestamps_become_times_in_utc");
+    assert_eq!(hang["status"], "timeout", "{hang:#}");
+    assert!(reason(hang).contains("took longer than 5s"), "{hang:#}");
+    // The client floods its output and never ends: stopped at the time limit too.
+    let flood = check(dave, "l03.nobody_listening_is_a_refused_call");
+    assert_ne!(flood["status"], "pass", "{flood:#}");
+    assert_eq!(dave["score"], 0);
+    assert!(seconds < 600, "the class took {seconds}s");
+}
+
+/// A build script in a student's lesson crate runs while the grader builds the checkout.
+/// This one finds the grader's target folder and replaces the compiled tests with a fake
+/// that passes everything. The grader notices (SHA-256) and gives no grade: exit 3.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "slow: builds the lesson 03 tests in a target folder of its own; cargo xtask ci runs it"]
+fn a_build_script_that_replaces_the_tests_breaks_grading_instead_of_passing() {
+    let dir = std::env::temp_dir().join(format!("xtask-grade-attack-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mallory = dir.join("mallory");
+    checkout(&mallory);
+    let crate_dir = mallory.join("lessons/03-timestamp");
+    std::fs::copy(
+        fixture("build-script-attack/build.rs"),
+        crate_dir.join("build.rs"),
+    )
+    .unwrap();
+
+    // The grader's own target folder is a scratch one here, so the attack harms nothing else.
+    let output = grade_command(&[
+        "--lesson",
+        "3",
+        "--check",
+        "l03.timestamps_become_times_in_utc",
+        mallory.to_str().unwrap(),
+    ])
+    .env("CARGO_TARGET_DIR", dir.join("grader-target"))
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("changed after the grader built it"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("pass"), "no grade is given: {stdout}");
+}
+
+/// With `--no-network`, each test runs in a network namespace of its own with loopback up:
+/// the checks still pass, and the report says which protections were in force.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "slow: runs lesson 03 tests; cargo xtask ci runs it"]
+fn no_network_keeps_loopback_and_is_reported() {
+    let works = Command::new("unshare").args(["-rn", "true"]).status();
+    if !works.is_ok_and(|status| status.success()) {
+        eprintln!("skipped: `unshare -rn` does not work here");
+        return;
+    }
+    let report = grade(&[
+        "--lesson",
+        "3",
+        "--no-network",
+        "--check",
+        "l03.timestamps_become_times_in_utc",
+        "--check",
+        "l03.ipv6_loopback_works_too",
+        &fixture("python-programs"),
+    ]);
+    let good = submission(&report, "python-programs");
+    assert_eq!(good["score"], 2, "{good:#}");
+    let protections = report["protections"].to_string();
+    assert!(
+        protections.contains("no network but loopback"),
+        "{protections}"
+    );
 }

@@ -456,7 +456,7 @@ fn a_host_name_that_is_found_works() {
 #[cfg(unix)]
 #[test]
 fn running_out_of_file_descriptors_says_how_to_raise_the_limit() {
-    let output = std::process::Command::new("bash")
+    let output = test_support::sandbox(&mut std::process::Command::new("bash"))
         .args([
             "-c",
             r#"ulimit -n 64 && exec "$0" --backlog 200 --callers 200 --wait 0.5"#,

@@ -18,7 +18,7 @@ use anyhow::{Context, bail};
 use super::markers::{BEGIN, starter_of};
 use super::starter::{StarterFile, stale_copies, starter_files};
 use super::{EXERCISES, Exercise};
-use crate::testrun::{self, Outcome};
+use crate::testrun::{self, Cargo, Outcome};
 
 /// How long one test may take before it counts as a hang.
 const TEST_LIMIT: Duration = Duration::from_secs(60);
@@ -115,7 +115,7 @@ fn prove(
         problems.push(format!("the starter of {number} does not compile: {err}"));
         Vec::new()
     });
-    let no_such_test = Outcome::Fail("the solution has no such test".into());
+    let no_such_test = Err("the solution has no such test".into());
     let rows: Vec<Row> = starter
         .into_iter()
         .map(|starter| {
@@ -133,7 +133,7 @@ fn prove(
 fn run(scratch: &Path, exercise: &Exercise, behavioural_only: bool) -> anyhow::Result<Vec<Ran>> {
     // Beside the scratch copy, which each check empties: the builds of the last check stay.
     let target = scratch.with_file_name("target");
-    let exes = testrun::build_tests(scratch, &target, exercise.package, BUILD_LIMIT);
+    let exes = Cargo::new(scratch, &target, BUILD_LIMIT).build_tests(exercise.package);
     let mut jobs = Vec::new();
     for exe in exes.map_err(anyhow::Error::msg)? {
         if exe.behavioural || !behavioural_only {
@@ -179,7 +179,7 @@ fn each_part_alone(
             }) else {
                 continue;
             };
-            let failed = ran.iter().filter(|r| !r.outcome.passed()).count();
+            let failed = ran.iter().filter(|r| r.outcome.is_err()).count();
             println!("  {place}: caught by {failed} of {} tests", ran.len());
             if failed == 0 {
                 problems.push(format!(
@@ -199,11 +199,11 @@ fn verdicts(exercise: &Exercise, rows: &[Row]) -> Vec<String> {
     let mut problems = Vec::new();
     for (_, starter, solution) in rows {
         let name = &starter.name;
-        if let Outcome::Fail(reason) = solution {
+        if let Err(reason) = solution {
             problems.push(format!("the solution of {number} fails {name}: {reason}"));
         }
         let may_pass = exercise.may_pass(&starter.test);
-        if starter.behavioural && starter.outcome.passed() && !may_pass {
+        if starter.behavioural && starter.outcome.is_ok() && !may_pass {
             problems.push(format!(
                 "the starter of {number} passes {name}: a test the starter passes proves \
                  nothing about the missing parts (make it fail without them, or list it in \
@@ -226,14 +226,14 @@ fn print_table(rows: &[Row]) {
         .map(|(_, ran, _)| ran.name.len())
         .max()
         .unwrap_or(4);
-    let show = |o: &Outcome| if o.passed() { "pass" } else { "FAIL" };
+    let show = |o: &Outcome| if o.is_ok() { "pass" } else { "FAIL" };
     println!(
         "\n{:<4} {:<width$} {:<9} {:<9} what a student with the starter sees",
         "ex", "test", "solution", "starter"
     );
     for (exercise, starter, solution) in rows {
         let (name, solution, outcome) = (&starter.name, show(solution), show(&starter.outcome));
-        let reason = starter.outcome.reason();
+        let reason = starter.outcome.as_ref().err().map_or("", String::as_str);
         println!("{exercise:<4} {name:<width$} {solution:<9} {outcome:<9} {reason}");
     }
 }
@@ -249,7 +249,7 @@ fn report(problems: &[String], rows: &[Row], exercises: usize) -> anyhow::Result
     let behavioural = rows.iter().filter(|(_, ran, _)| ran.behavioural);
     let failing = behavioural
         .clone()
-        .filter(|(_, ran, _)| !ran.outcome.passed());
+        .filter(|(_, ran, _)| ran.outcome.is_err());
     let (tests, failing, behavioural) = (rows.len(), failing.count(), behavioural.count());
     let given = behavioural - failing;
     println!(
@@ -270,11 +270,7 @@ mod tests {
             name: format!("behaviour::{test}"),
             test: test.to_string(),
             behavioural,
-            outcome: if passed {
-                Outcome::Pass
-            } else {
-                Outcome::Fail("no".into())
-            },
+            outcome: if passed { Ok(()) } else { Err("no".into()) },
         }
     }
 
@@ -284,28 +280,16 @@ mod tests {
         let exercise = EXERCISES.iter().find(|e| e.number == "03").unwrap();
         let given = exercise.starter_may_pass[0];
         let rows: Vec<Row> = vec![
-            ("03", ran(given, true, true), Outcome::Pass),
+            ("03", ran(given, true, true), Ok(())),
             (
                 "03",
                 ran(crate::exercise::EVERY_STARTER_HAS[0], true, true),
-                Outcome::Pass,
+                Ok(()),
             ),
-            ("03", ran("caught", true, false), Outcome::Pass),
-            (
-                "03",
-                ran("unit_test_on_a_given_part", false, true),
-                Outcome::Pass,
-            ),
-            (
-                "03",
-                ran("passes_without_the_parts", true, true),
-                Outcome::Pass,
-            ),
-            (
-                "03",
-                ran("broken", true, false),
-                Outcome::Fail("boom".into()),
-            ),
+            ("03", ran("caught", true, false), Ok(())),
+            ("03", ran("unit_test_on_a_given_part", false, true), Ok(())),
+            ("03", ran("passes_without_the_parts", true, true), Ok(())),
+            ("03", ran("broken", true, false), Err("boom".into())),
         ];
         let problems = verdicts(exercise, &rows);
         let others = exercise.starter_may_pass.len() - 1;

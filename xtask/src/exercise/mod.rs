@@ -26,9 +26,10 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-pub use check::target_dir;
+pub use check::{copy_workspace, target_dir};
 use markers::BEGIN;
-use starter::{StarterFile, is_started, starter_files};
+pub use starter::starter_files;
+use starter::{StarterFile, is_started};
 
 use crate::tools;
 

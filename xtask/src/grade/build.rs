@@ -1,66 +1,65 @@
-//! Step 2: each submission's programs. A folder of programs is used as it is; a checkout is
-//! built, one lesson at a time, into a target folder of ours, and each lesson's programs are
-//! copied away right after its build, because every lesson names its programs `server` and
-//! `client` and the next build would overwrite them.
+//! Step 2: each submission's programs, in a work folder of ours outside the grader's tree
+//! (a temporary folder), so that no path a program sees leads back to the grader.
+//!
+//! A folder of programs is copied there as it is. A checkout is never built as a whole: only
+//! its lesson crates, each with `cargo build --manifest-path <checkout>/lessons/NN-x/Cargo.toml
+//! --bins`, run from the work folder (the checkout's `.cargo/config.toml` is not read), into
+//! a target folder of the submission's own. Its tests, test support and xtask are never
+//! built or run. Each lesson's programs are copied away right after its build, because every
+//! lesson names its programs `server` and `client`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::checks::Check;
 use super::submissions::{Kind, Submission};
-use crate::testrun::Cargo;
+use crate::testrun;
 
 /// How long one build may take.
 pub const BUILD_LIMIT: Duration = Duration::from_secs(600);
-
-/// The packages that did not build, with the reason.
-type Broken = Vec<(String, String)>;
 
 /// Where one submission's programs are, or why there are none.
 #[derive(Debug)]
 pub struct Programs {
     /// The folder laid out as `<package>/<program>`, or why the submission has none.
     folder: Result<PathBuf, String>,
-    broken: Broken,
+    /// The packages that did not build, with the reason.
+    broken: Vec<(String, String)>,
 }
 
 impl Programs {
     /// The folder that holds the programs of `package`, or why they are missing.
     pub fn of(&self, package: &str) -> Result<&Path, String> {
         let folder = self.folder.as_deref().map_err(String::clone)?;
-        match self.broken.iter().find(|(broken, _)| broken == package) {
-            Some((_, reason)) => Err(format!("does not build: {reason}")),
-            None => Ok(folder),
+        if let Some((_, reason)) = self.broken.iter().find(|(broken, _)| broken == package) {
+            return Err(reason.clone());
         }
+        if !folder.join(package).is_dir() {
+            return Err(format!(
+                "the submission has no programs for {package} (no {package}/ folder)"
+            ));
+        }
+        Ok(folder)
     }
 }
 
-/// The programs of every submission; for a checkout, those of the lessons that `checks`
-/// test, built under `work`.
+/// The programs of every submission, for the lessons `packages`, under `work`.
 pub fn each(
     submissions: &[Submission],
-    checks: &[Check],
+    packages: &[&str],
     work: &Path,
 ) -> anyhow::Result<Vec<Programs>> {
-    let mut packages: Vec<&str> = checks.iter().map(|c| c.lesson.package.as_str()).collect();
-    packages.dedup();
     let mut all = Vec::new();
     for (index, submission) in submissions.iter().enumerate() {
-        let path = &submission.path;
+        let folder = work.join("programs").join(index.to_string());
         let (folder, broken) = match &submission.kind {
             Kind::Unusable(reason) => (Err(reason.clone()), Vec::new()),
             Kind::Programs => (
-                Ok(path.canonicalize().unwrap_or_else(|_| path.clone())),
+                copy_folder(&submission.path, &folder).map(|()| folder),
                 Vec::new(),
             ),
             Kind::Checkout => {
-                let folder = work
-                    .join("programs")
-                    .join(format!("{index}-{}", slug(&submission.name)));
-                if folder.exists() {
-                    std::fs::remove_dir_all(&folder)?;
-                }
-                let broken = checkout(submission, &packages, &work.join("builds"), &folder);
+                let target = work.join("targets").join(index.to_string());
+                let broken = checkout(submission, packages, &target, &folder, work);
                 (Ok(folder), broken)
             }
         };
@@ -69,17 +68,30 @@ pub fn each(
     Ok(all)
 }
 
-/// Builds each of `packages` in a checkout, copying the programs into `programs`: the
+/// Builds each of `packages` of a checkout apart, copying the programs into `programs`: the
 /// packages that did not build, with the reason.
-fn checkout(submission: &Submission, packages: &[&str], builds: &Path, programs: &Path) -> Broken {
-    let cargo = Cargo::new(&submission.path, builds, BUILD_LIMIT);
-    let cleaned = cargo.clean_own_packages();
+fn checkout(
+    submission: &Submission,
+    packages: &[&str],
+    target: &Path,
+    programs: &Path,
+    work: &Path,
+) -> Vec<(String, String)> {
     let mut broken = Vec::new();
+    // Cargo runs in the work folder: the checkout's path must not be relative.
+    let checkout =
+        std::path::absolute(&submission.path).unwrap_or_else(|_| submission.path.clone());
     for package in packages {
-        let built = cleaned.clone().and_then(|()| {
-            eprintln!("grade: building {package} of {}", submission.name);
-            copy_programs(cargo.build_programs(package)?, programs, package)
-        });
+        let dir = package.strip_prefix("lesson-").unwrap_or(package);
+        let manifest = checkout.join("lessons").join(dir).join("Cargo.toml");
+        let built = if manifest.is_file() {
+            eprintln!("grade: building {package} of {}", submission.id);
+            testrun::build_apart(&manifest, target, work, BUILD_LIMIT)
+                .map_err(|reason| format!("does not build: {reason}"))
+                .and_then(|built| copy_programs(built, programs, package))
+        } else {
+            Err(format!("the checkout has no lessons/{dir}/Cargo.toml"))
+        };
         if let Err(reason) = built {
             broken.push((package.to_string(), reason));
         }
@@ -94,7 +106,7 @@ fn copy_programs(
     package: &str,
 ) -> Result<(), String> {
     if built.is_empty() {
-        return Err(format!("the package {package} has no programs"));
+        return Err(format!("the lesson has no programs: {package} built none"));
     }
     let folder = programs.join(package);
     std::fs::create_dir_all(&folder).map_err(|err| err.to_string())?;
@@ -105,10 +117,20 @@ fn copy_programs(
     Ok(())
 }
 
-/// A name that is safe as a folder name.
-fn slug(name: &str) -> String {
-    let safe = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
-    name.chars()
-        .map(|c| if safe(c) { c } else { '_' })
-        .collect()
+/// Copies the folder `from` (a folder of programs) to `to`, keeping what is executable.
+fn copy_folder(from: &Path, to: &Path) -> Result<(), String> {
+    for entry in walkdir::WalkDir::new(from)
+        .follow_links(true)
+        .into_iter()
+        .flatten()
+    {
+        let dest = to.join(entry.path().strip_prefix(from).unwrap_or(entry.path()));
+        let copied = if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest)
+        } else {
+            std::fs::copy(entry.path(), &dest).map(drop)
+        };
+        copied.map_err(|err| format!("could not copy {}: {err}", entry.path().display()))?;
+    }
+    Ok(())
 }

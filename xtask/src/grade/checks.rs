@@ -1,11 +1,27 @@
-//! Step 0: the checks, this workspace's behavioural tests, built here. So a student who
-//! edited their tests cannot change their grade.
+//! Step 0: the checks, this workspace's behavioural tests, built here from the grader's own
+//! tree into its own target folder. So a student who edited their tests cannot change their
+//! grade. Each check has an exact id, `l03.timestamps_become_times_in_utc`, and each test
+//! executable its SHA-256, taken right after the build and checked before every run.
 
-use anyhow::{anyhow, bail};
+use std::path::Path;
 
-use super::Args;
+use anyhow::anyhow;
+use sha2::{Digest, Sha256};
+
+use super::{Args, Usage};
 use crate::testrun::{self, Cargo, TestExe};
-use crate::tools;
+
+/// The checks of the lessons' experiments (`backlog`, `glued`, `trap`, `naive`): programs
+/// the exercises do not ask for, so these are scored apart, in `experiments`. A test here
+/// checks that every test which runs one of those programs is listed.
+pub const EXPERIMENTS: [&str; 6] = [
+    "l01.backlog_queues_n_plus_one_callers_on_linux",
+    "l01.running_out_of_file_descriptors_says_how_to_raise_the_limit",
+    "l03.glued_shows_two_sends_in_one_read",
+    "l04.the_trap_address_already_in_use_and_its_fix",
+    "l04.the_trap_runs",
+    "l05.the_naive_experiment_shows_a_big_file_arrives_in_pieces",
+];
 
 /// One lesson of this workspace: `03`, `lesson-03-timestamp`.
 #[derive(Debug, Clone)]
@@ -17,9 +33,15 @@ pub struct Lesson {
 /// One check: one behavioural test of one lesson.
 #[derive(Debug, Clone)]
 pub struct Check {
+    /// `l03.timestamps_become_times_in_utc`.
+    pub id: String,
     pub lesson: Lesson,
     pub exe: TestExe,
+    /// The SHA-256 of `exe` right after the grader built it.
+    pub sha256: String,
     pub test: String,
+    /// A check of an experiment (see [`EXPERIMENTS`]), not of the exercise.
+    pub experiment: bool,
 }
 
 /// The lessons of the workspace in order: its packages named `lesson-NN-...`.
@@ -37,8 +59,9 @@ pub fn lessons(cargo: Cargo) -> anyhow::Result<Vec<Lesson>> {
     Ok(lessons)
 }
 
-/// The checks that `args` asks for: of the lessons it names (every lesson when none) and
-/// with a name that contains one of its `--check` texts (every check when none).
+/// The checks that `args` asks for: of the lessons it names (every lesson when none), and
+/// with `--check`, those whose id is one of them, or starts with one that ends in `.`
+/// (`l03.`). A lesson or a check that names nothing is a mistake of the command line.
 pub fn find(cargo: Cargo, args: &Args) -> anyhow::Result<Vec<Check>> {
     let wanted: Vec<String> = args.lessons.iter().map(|n| format!("{n:02}")).collect();
     let mut lessons = lessons(cargo)?;
@@ -46,21 +69,37 @@ pub fn find(cargo: Cargo, args: &Args) -> anyhow::Result<Vec<Check>> {
         .iter()
         .find(|n| !lessons.iter().any(|l| l.number == **n))
     {
-        let lessons = tools::workspace_root().join("lessons");
-        bail!("there is no lesson {missing} in {}", lessons.display());
+        return Err(Usage(format!("there is no lesson {missing}")).into());
     }
     lessons.retain(|l| wanted.is_empty() || wanted.contains(&l.number));
     let mut checks = Vec::new();
     for lesson in lessons {
         let found = of_lesson(cargo, &lesson, args)?;
         if found.is_empty() {
-            let package = &lesson.package;
-            eprintln!("grade: {package} has no behavioural tests yet; skipped");
+            eprintln!(
+                "grade: {} has no behavioural tests yet; skipped",
+                lesson.package
+            );
         }
         checks.extend(found);
     }
+    let chosen = |id: &str, pick: &String| {
+        id == pick || (pick.ends_with('.') && id.starts_with(pick.as_str()))
+    };
+    if let Some(unknown) = args
+        .checks
+        .iter()
+        .find(|pick| !checks.iter().any(|c| chosen(&c.id, pick)))
+    {
+        let hint = "`cargo xtask grade --list` shows the ids";
+        return Err(Usage(format!(
+            "no check has the id `{unknown}` (or starts with it and a dot): {hint}"
+        ))
+        .into());
+    }
+    checks.retain(|c| args.checks.is_empty() || args.checks.iter().any(|pick| chosen(&c.id, pick)));
     if checks.is_empty() {
-        bail!("no checks to run: no lesson has behavioural tests that match");
+        return Err(Usage("no checks to run: no lesson has behavioural tests".into()).into());
     }
     Ok(checks)
 }
@@ -70,25 +109,80 @@ fn of_lesson(cargo: Cargo, lesson: &Lesson, args: &Args) -> anyhow::Result<Vec<C
     let exes = cargo
         .build_tests(&lesson.package)
         .map_err(|err| anyhow!("the tests of {} do not build: {err}", lesson.package))?;
-    let names = &args.checks;
-    let wanted = |test: &String| names.is_empty() || names.iter().any(|n| test.contains(n));
     let mut checks = Vec::new();
     for exe in exes.into_iter().filter(|exe| exe.behavioural) {
+        let sha256 = sha256_of(&exe.path)?;
         let tests = testrun::list_tests(&exe, args.timeout).map_err(|err| anyhow!(err))?;
-        let check = |test| Check {
-            lesson: lesson.clone(),
-            exe: exe.clone(),
-            test,
-        };
-        checks.extend(tests.into_iter().filter(wanted).map(check));
+        checks.extend(tests.into_iter().map(|test| {
+            let id = format!("l{}.{test}", lesson.number);
+            Check {
+                experiment: EXPERIMENTS.contains(&id.as_str()),
+                id,
+                lesson: lesson.clone(),
+                exe: exe.clone(),
+                sha256: sha256.clone(),
+                test,
+            }
+        }));
     }
     Ok(checks)
+}
+
+/// The SHA-256 of a file, in hex.
+pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
+    let bytes =
+        std::fs::read(path).map_err(|err| anyhow!("could not read {}: {err}", path.display()))?;
+    Ok(format!("{:x}", Sha256::digest(bytes)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::grade::build::BUILD_LIMIT;
+
+    /// Every test that runs an experiment's program is in [`EXPERIMENTS`], and every id
+    /// there names a test: a renamed test cannot quietly become part of the score.
+    #[test]
+    fn the_experiments_are_exactly_the_tests_of_experiment_programs() {
+        let root = crate::tools::workspace_root();
+        let mut found = Vec::new();
+        for file in crate::tools::files_under(&root.join("lessons"), "rs") {
+            let path = file.to_string_lossy().replace('\\', "/");
+            let Some(number) = path
+                .split("/lessons/")
+                .nth(1)
+                .filter(|p| p.contains("/tests/"))
+            else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&file).unwrap();
+            for test in text.split("#[test]").skip(1) {
+                // The test function alone: up to its closing brace in the first column.
+                let test = test.split("\n}\n").next().unwrap_or(test);
+                let name = test
+                    .split("fn ")
+                    .nth(1)
+                    .and_then(|rest| rest.split('(').next());
+                // Tests that start the program themselves; the shared `assert_*` helpers of
+                // test-support pass over a missing experiment under grading.
+                let flat: String = test.split_whitespace().collect();
+                let runs = ["backlog", "glued", "trap", "naive"].iter().any(|program| {
+                    let started = ["program", "command", "spawn", "start"]
+                        .iter()
+                        .any(|how| flat.contains(&format!("{how}(\"{program}\"")));
+                    let helper = ["=", ";", "{"]
+                        .iter()
+                        .any(|before| flat.contains(&format!("{before}{program}(")));
+                    started || helper
+                });
+                if runs {
+                    found.push(format!("l{}.{}", &number[..2], name.unwrap()));
+                }
+            }
+        }
+        found.sort();
+        assert_eq!(found, EXPERIMENTS);
+    }
 
     #[test]
     fn the_lessons_are_found_with_their_packages() {

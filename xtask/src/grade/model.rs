@@ -3,8 +3,6 @@
 //! The pipeline (`mod.rs`) fills a [`Report`]; every output format (`formats/`) reads one and
 //! writes its own file. This is the superset: each platform's format takes what it needs.
 
-#![allow(dead_code)] // the pipeline fills it next (issue 13)
-
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};

@@ -1,65 +1,285 @@
 //! Step 3: every check of every submission, in parallel. Each check is one test, run in a
-//! process of its own with a time limit; a submission that does not build, hangs or floods
-//! its output fails that check with the reason, and the rest of the run goes on.
+//! process group of its own with a time limit, with a cleared environment, a fresh `HOME`,
+//! and the test executable's SHA-256 checked first. A failed check is run once more: one
+//! that passes then is `flaky`. A submission that does not build, hangs or floods its
+//! output fails that check with the reason, and the rest of the run goes on.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
-use serde::Serialize;
+use anyhow::bail;
 
 use super::build::Programs;
-use super::checks::Check;
-use crate::testrun::{self, Outcome};
+use super::checks::{Check, sha256_of};
+use super::model::CheckStatus;
+use crate::testrun::{self, Ran};
 
 /// The variable `test-support` reads (`test_support::PROGRAMS_ENV`): with it,
 /// `Lesson::program(name)` runs `<folder>/<package>/<name>`.
 const PROGRAMS_ENV: &str = "SOCKETS_BY_PHONE_PROGRAMS";
 
-/// One graded check, as the reports show it.
-#[derive(Debug, Serialize)]
+/// The variables a test executable keeps; `test_support::GRADED_ENV` passes them on to
+/// the programs (with `HOME`, which we make fresh for each run).
+const KEPT_ENV: [&str; 3] = ["PATH", "LANG", "TZ"];
+
+/// How much of a check's output the report keeps: its last lines.
+const OUTPUT_KEPT: usize = 4096;
+
+/// One graded check: the indexes of the submission and of the check, and how it went.
+#[derive(Debug)]
 pub struct Graded {
-    /// The index of the submission.
-    #[serde(skip)]
     pub submission: usize,
-    pub lesson: String,
-    pub check: String,
-    pub passed: bool,
-    /// Why the check failed; `None` when it passed.
+    pub check: usize,
+    pub attempt: Attempt,
+}
+
+/// How one check went (the first run, or the second of a flaky one).
+#[derive(Debug)]
+pub struct Attempt {
+    pub status: CheckStatus,
+    /// Why the check did not pass; `None` when it passed.
     pub reason: Option<String>,
-    /// Rounded to hundredths.
+    /// The end of what the test printed.
+    pub output: String,
     pub seconds: f64,
 }
 
-/// Runs every check against every submission's programs, `jobs` at a time.
+/// How the checks run.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    pub jobs: usize,
+    pub limit: Duration,
+    /// Where fresh `HOME` folders are made (outside the grader's tree).
+    pub work: &'a Path,
+    /// Run each test executable in a network namespace of its own (`unshare`).
+    pub no_network: bool,
+}
+
+/// Runs every check against every submission's programs. An error is the grader's own
+/// fault (a test executable that changed since it was built), never a grade.
 pub fn every_check(
     programs: &[Programs],
     checks: &[Check],
-    jobs: usize,
-    limit: Duration,
-) -> Vec<Graded> {
-    let (count, submissions, secs) = (checks.len(), programs.len(), limit.as_secs_f64());
+    options: Options,
+) -> anyhow::Result<Vec<Graded>> {
+    let (count, submissions, secs) = (checks.len(), programs.len(), options.limit.as_secs_f64());
+    let jobs = options.jobs;
     eprintln!(
         "grade: {count} check(s) x {submissions} submission(s), {jobs} at a time, {secs}s each at most"
     );
-    let all: Vec<(usize, &Check)> = (0..submissions)
-        .flat_map(|s| checks.iter().map(move |check| (s, check)))
+    let all: Vec<(usize, usize)> = (0..submissions)
+        .flat_map(|s| (0..count).map(move |c| (s, c)))
         .collect();
-    testrun::in_parallel(all, jobs, |(s, check)| {
-        let (outcome, seconds) = match programs[s].of(&check.lesson.package) {
-            Err(reason) => (Outcome::Fail(reason), 0.0),
-            Ok(folder) => {
-                testrun::run_test(&check.exe, &check.test, &[(PROGRAMS_ENV, folder)], limit)
-            }
-        };
-        Graded {
+    let graded = testrun::in_parallel(all, jobs, |(s, c)| {
+        let attempt = grade_one(&programs[s], &checks[c], options)?;
+        Ok(Graded {
             submission: s,
-            lesson: check.lesson.number.clone(),
-            check: check.test.clone(),
-            passed: outcome.passed(),
-            reason: match outcome {
-                Outcome::Pass => None,
-                Outcome::Fail(reason) => Some(reason),
-            },
-            seconds: (seconds * 100.0).round() / 100.0,
+            check: c,
+            attempt,
+        })
+    });
+    graded.into_iter().collect()
+}
+
+impl Attempt {
+    fn new(status: CheckStatus, reason: Option<String>) -> Attempt {
+        let (output, seconds) = (String::new(), 0.0);
+        Attempt {
+            status,
+            reason,
+            output,
+            seconds,
         }
+    }
+}
+
+/// One check against one submission: run, and run again after a failure.
+fn grade_one(programs: &Programs, check: &Check, options: Options) -> anyhow::Result<Attempt> {
+    let folder = match programs.of(&check.lesson.package) {
+        Ok(folder) => folder,
+        Err(reason) => return Ok(Attempt::new(CheckStatus::Skipped, Some(reason))),
+    };
+    let first = run_once(check, folder, options)?;
+    if first.status != CheckStatus::Fail {
+        return Ok(first);
+    }
+    let second = run_once(check, folder, options)?;
+    if second.status == CheckStatus::Pass {
+        let why = format!(
+            "failed once, then passed: {}",
+            first.reason.unwrap_or_default()
+        );
+        let seconds = first.seconds + second.seconds;
+        return Ok(Attempt {
+            status: CheckStatus::Flaky,
+            reason: Some(why),
+            seconds,
+            ..first
+        });
+    }
+    Ok(first)
+}
+
+/// Runs the test of `check` once, with the programs in `folder`.
+fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<Attempt> {
+    let exe = &check.exe;
+    if !exe.path.is_file() {
+        let why = format!(
+            "the grader's test executable {} is missing: a fault of the grader, not of the program",
+            exe.path.display()
+        );
+        return Ok(Attempt::new(CheckStatus::Error, Some(why)));
+    }
+    if sha256_of(&exe.path)? != check.sha256 {
+        bail!(
+            "the test executable {} changed after the grader built it (a submission's build \
+             script may have written it): no grade is given; grade in a container or as a \
+             throwaway user (see the instructors' chapter)",
+            exe.path.display()
+        );
+    }
+    let home = tempfile::tempdir_in(options.work)?;
+    let mut command = if options.no_network {
+        let mut unshare = Command::new("unshare");
+        unshare
+            .args(["-rn", "sh", "-c", r#"ip link set lo up && exec "$@""#, "sh"])
+            .arg(&exe.path);
+        unshare
+    } else {
+        Command::new(&exe.path)
+    };
+    command.env_clear().current_dir(&exe.dir);
+    for name in KEPT_ENV {
+        command.envs(std::env::var_os(name).map(|value| (name, value)));
+    }
+    command
+        .args([
+            check.test.as_str(),
+            "--exact",
+            "--test-threads=1",
+            "--color=never",
+        ])
+        .env("RUST_BACKTRACE", "0")
+        .env("HOME", home.path())
+        .env(PROGRAMS_ENV, folder);
+    let ran = match testrun::run(command, options.limit) {
+        Ok(ran) => ran,
+        Err(err) => {
+            let why = format!(
+                "the grader could not run the test executable {}: {err}",
+                exe.path.display()
+            );
+            return Ok(Attempt::new(CheckStatus::Error, Some(why)));
+        }
+    };
+    let (status, reason) = verdict(&ran, &check.test, options.limit);
+    Ok(Attempt {
+        status,
+        reason,
+        output: tail(&ran.stdout),
+        seconds: (ran.seconds * 100.0).round() / 100.0,
     })
+}
+
+/// What one run of one test says: its status and, unless it passed, why.
+pub fn verdict(ran: &Ran, test: &str, limit: Duration) -> (CheckStatus, Option<String>) {
+    let secs = limit.as_secs();
+    let out = &ran.stdout;
+    if ran.status.is_none() {
+        let why =
+            format!("took longer than {secs}s and was stopped: a program may be waiting forever");
+        return (CheckStatus::Timeout, Some(why));
+    }
+    if ran.success() && out.contains("test result: ok. 1 passed") {
+        return (CheckStatus::Pass, None);
+    }
+    if ran.success() {
+        let why =
+            format!("the check ran no test (`{test}` passed nothing): it does not count as passed");
+        return (CheckStatus::Fail, Some(why));
+    }
+    // A fault of the grader's own test support is no failure of the student.
+    if out.contains("PoisonError") {
+        let why = format!(
+            "the grader's test support failed, not the program: {}",
+            testrun::failure_reason(out)
+        );
+        return (CheckStatus::Error, Some(why));
+    }
+    if !out.contains("panicked at") && ran.status.and_then(|s| s.code()).is_none() {
+        return (
+            CheckStatus::Error,
+            Some("the test executable crashed: a fault of the grader".into()),
+        );
+    }
+    let mut why = testrun::failure_reason(out);
+    if out.len() >= testrun::KEEP || out.contains(FLOODED) {
+        why = format!("flooded output: {why}");
+    }
+    (CheckStatus::Fail, Some(why))
+}
+
+/// What test-support says when a program printed more than it keeps.
+const FLOODED: &str = "flooded output";
+
+/// The last lines of `output`, at most [`OUTPUT_KEPT`] bytes.
+fn tail(output: &str) -> String {
+    let mut start = output.len().saturating_sub(OUTPUT_KEPT);
+    while !output.is_char_boundary(start) {
+        start += 1;
+    }
+    output[start..].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn ran(code: Option<i32>, stdout: &str) -> Ran {
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::ExitStatus;
+        Ran {
+            status: code.map(|code| ExitStatus::from_raw(code << 8)),
+            stdout: stdout.into(),
+            stderr: String::new(),
+            seconds: 0.1,
+        }
+    }
+
+    /// Each way a run can end has its status; none that ran nothing is a pass, and a fault
+    /// of the test support is the grader's, not the student's.
+    #[cfg(unix)]
+    #[test]
+    fn each_ending_has_its_status() {
+        let limit = Duration::from_secs(5);
+        let status = |ran: Ran| verdict(&ran, "t", limit).0;
+        assert_eq!(
+            status(ran(Some(0), "test result: ok. 1 passed; 0 failed")),
+            CheckStatus::Pass
+        );
+        let nothing = verdict(
+            &ran(
+                Some(0),
+                "test result: ok. 0 passed; 0 failed; 1 filtered out",
+            ),
+            "t",
+            limit,
+        );
+        assert_eq!(nothing.0, CheckStatus::Fail);
+        assert!(nothing.1.unwrap().contains("ran no test"));
+        assert_eq!(status(ran(None, "")), CheckStatus::Timeout);
+        let poisoned = "thread 't' panicked at test-support/src/lib.rs:9:9:\ncalled `Result::unwrap()` on an `Err` value: PoisonError { .. }\n";
+        assert_eq!(status(ran(Some(101), poisoned)), CheckStatus::Error);
+        let failed = "thread 't' panicked at tests/behaviour.rs:3:5:\nwaited for \"x\"\n";
+        assert_eq!(status(ran(Some(101), failed)), CheckStatus::Fail);
+        let flooded = format!("{failed}[flooded output: more than 1 MiB; the rest is dropped]\n");
+        assert!(
+            verdict(&ran(Some(101), &flooded), "t", limit)
+                .1
+                .unwrap()
+                .starts_with("flooded output: ")
+        );
+    }
 }

@@ -2,20 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 /// One student's work.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Submission {
-    /// The folder's name; two submissions with one name get a number each (`alice#3`).
-    pub name: String,
+    /// The folder's own name (a link's, not its target's); two submissions with one name
+    /// get a number each (`alice#3`).
+    pub id: String,
     pub path: PathBuf,
-    #[serde(serialize_with = "kind_name")]
     pub kind: Kind,
-}
-
-fn kind_name<S: serde::Serializer>(kind: &Kind, to: S) -> Result<S::Ok, S::Error> {
-    to.serialize_str(kind.name())
 }
 
 /// What a PATH turned out to be.
@@ -30,14 +24,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Kind::Checkout => "checkout",
-            Kind::Programs => "programs",
-            Kind::Unusable(_) => "unusable",
-        }
-    }
-
     fn of(path: &Path) -> Kind {
         if !path.is_dir() {
             return Kind::Unusable(format!("{} is not a folder", path.display()));
@@ -71,10 +57,10 @@ pub fn find(paths: &[PathBuf]) -> Vec<Submission> {
         }
     }
     // Two submissions with one name (`a/alice`, `b/alice`) get a number each.
-    let names: Vec<String> = found.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = found.iter().map(|s| s.id.clone()).collect();
     for (index, submission) in found.iter_mut().enumerate() {
-        if names.iter().filter(|n| **n == submission.name).count() > 1 {
-            submission.name = format!("{}#{}", submission.name, index + 1);
+        if names.iter().filter(|n| **n == submission.id).count() > 1 {
+            submission.id = format!("{}#{}", submission.id, index + 1);
         }
     }
     found
@@ -82,7 +68,7 @@ pub fn find(paths: &[PathBuf]) -> Vec<Submission> {
 
 fn submission(path: PathBuf) -> Submission {
     Submission {
-        name: name_of(&path),
+        id: name_of(&path),
         kind: Kind::of(&path),
         path,
     }
@@ -105,8 +91,14 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The folder's own name, also for `.` and `..`.
+/// The folder's own name (a link's own), also for `.` and `..`.
 fn name_of(path: &Path) -> String {
+    if let Some(name) = path
+        .file_name()
+        .filter(|name| *name != "." && *name != "..")
+    {
+        return name.to_string_lossy().into_owned();
+    }
     let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     path.file_name().map_or_else(
         || path.display().to_string(),
@@ -132,18 +124,18 @@ mod tests {
         std::fs::write(class.join("alice/Cargo.toml"), "[workspace]\n").unwrap();
         let found = find(&[class.clone(), class.join("bob"), dir.join("missing")]);
         std::fs::remove_dir_all(&dir).unwrap();
-        let kinds: Vec<(&str, &str)> = found
+        let kinds: Vec<(&str, String)> = found
             .iter()
-            .map(|s| (s.name.as_str(), s.kind.name()))
+            .map(|s| (s.id.as_str(), format!("{:?}", s.kind)))
             .collect();
         assert_eq!(
             kinds,
             [
-                ("alice", "checkout"),
-                ("bob#2", "programs"),
-                ("carol", "unusable"),
-                ("bob#4", "programs"),
-                ("missing", "unusable")
+                ("alice", "Checkout".into()),
+                ("bob#2", "Programs".into()),
+                ("carol", format!("{:?}", found[2].kind)),
+                ("bob#4", "Programs".into()),
+                ("missing", format!("{:?}", found[4].kind))
             ]
         );
     }

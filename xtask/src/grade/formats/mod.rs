@@ -15,8 +15,6 @@
 //! | `prairielearn` | `prairielearn/results.json` (one per submission)| PrairieLearn             |
 //! | `canvas`       | `canvas.csv` (needs a roster)                   | Canvas's gradebook       |
 
-#![allow(dead_code)] // the pipeline calls `write` next (issue 13)
-
 mod canvas;
 mod classroom;
 mod csv;
