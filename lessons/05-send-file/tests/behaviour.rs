@@ -613,17 +613,6 @@ fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
 }
 
 #[test]
-fn a_part_left_by_a_stopped_server_is_removed_at_the_next_start() {
-    let scratch = Scratch::new();
-    let partial = scratch.received().join(".partial");
-    std::fs::create_dir_all(&partial).unwrap();
-    std::fs::write(partial.join("3.part"), "half a file").unwrap();
-    let server = scratch.server(&[]);
-    server.wait_for_stderr("note: removed 1 unfinished .part file left in ");
-    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
-}
-
-#[test]
 fn a_missing_file_is_one_error_line() {
     let scratch = Scratch::new();
     let server = scratch.server(&[]);
@@ -657,6 +646,118 @@ fn a_folder_that_cannot_be_made_is_one_error_line() {
         .code(1)
         .stdout("")
         .stderr(error_line("cannot create the folder"));
+}
+
+// ---- the .partial folder: only this server's own work ----
+
+/// The pid of a process that has ended: a `.part` named after it was left by a stopped
+/// server.
+fn a_pid_that_has_ended() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[cfg(unix)]
+#[test]
+fn a_partial_folder_that_is_a_link_is_refused_and_nothing_it_points_to_is_removed() {
+    let scratch = Scratch::new();
+    let elsewhere = scratch.root.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("thesis.part"), "keep").unwrap();
+    std::fs::create_dir_all(scratch.received()).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, scratch.received().join(".partial")).unwrap();
+    lesson!()
+        .command("server")
+        .args(["--addr", "127.0.0.1:0", "--dir", &scratch.received_arg()])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "is a link, not a folder: remove it, or choose another --dir",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(elsewhere.join("thesis.part")).unwrap(),
+        "keep"
+    );
+}
+
+#[test]
+fn a_partial_that_is_a_file_is_refused() {
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.received()).unwrap();
+    std::fs::write(scratch.received().join(".partial"), "a file").unwrap();
+    lesson!()
+        .command("server")
+        .args(["--addr", "127.0.0.1:0", "--dir", &scratch.received_arg()])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "is not a folder: remove it, or choose another --dir",
+        ));
+}
+
+#[test]
+fn two_servers_on_one_folder_leave_each_others_parts_alone() {
+    let scratch = Scratch::new();
+    let first = scratch.server(&[]);
+    let body = seeded_bytes(200_000, 11);
+    let (mut line, answer) = ask(first.addr(), b"slow.bin", body.len() as u64);
+    assert_eq!(answer, "GO");
+    line.write_all(&body[..100_000]).unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while scratch.saved_and_partial().1.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no .part file in received/.partial"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // A second server starts on the same folder, and refuses a call of its own.
+    let second = scratch.server(&[]);
+    let (_refused, answer) = ask(second.addr(), b"../x", 4);
+    assert!(answer.starts_with("ERR BAD_NAME "), "{answer}");
+    second.wait_for("refused ");
+    assert_eq!(
+        scratch.saved_and_partial().1.len(),
+        1,
+        "the first server's .part is gone"
+    );
+    // The first server's call goes on to the end.
+    line.write_all(&body[100_000..]).unwrap();
+    line.write_all(&sha256(&body)).unwrap();
+    assert_eq!(reply(&mut line), format!("OK {}", hex(&sha256(&body))));
+    assert_eq!(
+        std::fs::read(scratch.received().join("slow.bin")).unwrap(),
+        body
+    );
+    assert_eq!(second.kill().stderr, "");
+}
+
+#[test]
+fn a_part_left_by_a_stopped_server_is_removed_at_the_next_start() {
+    let scratch = Scratch::new();
+    let partial = scratch.received().join(".partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    let stopped = format!("{}-3.part", a_pid_that_has_ended());
+    std::fs::write(partial.join(&stopped), "half a file").unwrap();
+    // Not ours to remove: a running server's part (this test's own pid is alive), and
+    // files of another naming.
+    let running = format!("{}-1.part", std::process::id());
+    for keep in [running.as_str(), "thesis.part", "notes.txt"] {
+        std::fs::write(partial.join(keep), "keep").unwrap();
+    }
+    let server = scratch.server(&[]);
+    if std::path::Path::new("/proc/self").exists() {
+        server.wait_for_stderr("note: removed 1 unfinished .part file left in ");
+        let mut kept = vec![running, "notes.txt".to_string(), "thesis.part".to_string()];
+        kept.sort();
+        assert_eq!(scratch.saved_and_partial(), (vec![], kept));
+    } else {
+        server.wait_for_stderr("note: kept 2 .part files in ");
+    }
 }
 
 // ---- the experiment ----

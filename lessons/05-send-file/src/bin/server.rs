@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Parser;
 use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, VERSION, hex};
 use sha2::{Digest, Sha256};
@@ -95,19 +95,15 @@ fn serve(args: Args) -> anyhow::Result<()> {
     // Files in progress go to DIR/.partial/. A name that starts with a dot is a fine file
     // name, but ".partial" is a folder, so no file can ever be saved under it.
     let partial = args.dir.join(".partial");
-    fs::create_dir_all(&partial).with_context(|| {
-        format!(
-            "cannot create the folder {}: check --dir",
-            partial.display()
-        )
-    })?;
+    make_partial_folder(&partial)?;
     remove_leftovers(&partial)?;
     common::announce_listening(phone.local_addr()?)?;
     // ANCHOR_END: listen
 
     // ANCHOR: callers
     // One caller after another, as in lesson 04. While a file arrives, the next callers wait
-    // in the queue. Call numbers name the `.part` files: 1.part, 2.part, ...
+    // in the queue. Our process id and the call number name the `.part` files (4242-1.part,
+    // 4242-2.part, ...): two servers that share a folder never pick the same name.
     for number in 1u64.. {
         let (line, caller) = match phone.accept() {
             Ok(call) => call,
@@ -122,11 +118,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
             }
         };
         println!("picked up a call from {caller}");
-        let part = partial.join(format!("{number}.part"));
+        let part = partial.join(format!("{}-{number}.part", std::process::id()));
         let outcome = serve_one_caller(&line, caller, &args, &part);
-        // Whatever happened, no `.part` file outlives the call. (On success it is gone
-        // already; this removal then finds nothing, which is fine.)
-        let _ = fs::remove_file(&part);
         if let Err(refusal) = outcome {
             println!("refused {caller}: ERR {} {}", refusal.code, refusal.words);
             // The caller may be gone already; then nobody hears this line, and that is fine.
@@ -170,14 +163,41 @@ fn serve_one_caller(
         return Err(refuse("EXISTS", "a file with this name is there already"));
     }
     // create_new: fail if the file is there, never truncate anything.
-    let mut file = OpenOptions::new().write(true).create_new(true).open(part)?;
+    let file = OpenOptions::new().write(true).create_new(true).open(part)?;
+    // From here on the `.part` file is ours. Whatever goes wrong, it goes before we answer;
+    // a file we did not make (another server's, say) we never remove.
+    let saved = receive_and_save(line, args, file, part, &target, header.size);
+    if saved.is_err() {
+        let _ = fs::remove_file(part);
+    }
+    let digest = saved?;
+    println!(
+        "saved {:?} in {} ({} bytes, sha256 {})",
+        header.name,
+        args.dir.display(),
+        header.size,
+        hex(&digest)
+    );
+    Ok(())
+}
+
+/// Says `GO`, receives the body into `file` and checks its digest, then gives the file its
+/// name and answers `OK`. Returns the digest.
+fn receive_and_save(
+    line: &TcpStream,
+    args: &Args,
+    mut file: File,
+    part: &Path,
+    target: &Path,
+    size: u64,
+) -> Result<[u8; 32], Refusal> {
     line.set_write_timeout(Some(Duration::from_secs_f64(args.idle)))?;
     say(line, "GO\n")?;
 
     // 3. The body, at most --idle seconds between two pieces, then the caller's digest.
     line.set_read_timeout(Some(Duration::from_secs_f64(args.idle)))?;
     let mut body_reader = line;
-    let digest = receive_body(&mut body_reader, &mut file, header.size)?;
+    let digest = receive_body(&mut body_reader, &mut file, size)?;
     let mut theirs = [0u8; 32];
     body_reader.read_exact(&mut theirs)?;
     if theirs != digest {
@@ -188,16 +208,9 @@ fn serve_one_caller(
     }
 
     // 4. The file appears under its name in one step, and only if the name is still free.
-    save(file, part, &target)?;
+    save(file, part, target)?;
     say(line, &format!("OK {}\n", hex(&digest)))?;
-    println!(
-        "saved {:?} in {} ({} bytes, sha256 {})",
-        header.name,
-        args.dir.display(),
-        header.size,
-        hex(&digest)
-    );
-    Ok(())
+    Ok(digest)
 }
 // ANCHOR_END: serve_one
 
@@ -370,15 +383,48 @@ impl Read for Deadline<'_> {
 }
 // ANCHOR_END: deadline
 
-/// Removes the `.part` files of an earlier run that was stopped in the middle of a call.
+/// Makes DIR and DIR/.partial, and makes sure `.partial` is a real folder. We remove files
+/// in it, so it must not be a link that leads to someone else's files.
+fn make_partial_folder(partial: &Path) -> anyhow::Result<()> {
+    let shown = partial.display();
+    // symlink_metadata looks at the link itself; metadata would follow it.
+    match fs::symlink_metadata(partial) {
+        Ok(found) if found.file_type().is_symlink() => {
+            bail!("{shown} is a link, not a folder: remove it, or choose another --dir")
+        }
+        Ok(found) if !found.is_dir() => {
+            bail!("{shown} is not a folder: remove it, or choose another --dir")
+        }
+        Ok(_) => Ok(()),
+        Err(_) => fs::create_dir_all(partial)
+            .with_context(|| format!("cannot create the folder {shown}: check --dir")),
+    }
+}
+
+/// Removes the `.part` files left by a server that was stopped during a call. Several
+/// servers may share a folder, so we remove only files named like ours, `<pid>-<call>.part`,
+/// whose process is gone: on Linux, a running process `<pid>` has a folder `/proc/<pid>`.
+/// Elsewhere we cannot tell, so we keep them all and say so.
 fn remove_leftovers(partial: &Path) -> anyhow::Result<()> {
-    let mut removed = 0;
+    let proc_exists = Path::new("/proc/self").exists();
+    let (mut removed, mut kept) = (0, 0);
     let entries = fs::read_dir(partial)
         .with_context(|| format!("cannot read the folder {}: check --dir", partial.display()))?;
     for entry in entries.flatten() {
-        if entry.path().extension() == Some(OsStr::new("part"))
-            && fs::remove_file(entry.path()).is_ok()
-        {
+        // file_type does not follow links: a link or a folder is never "a .part file".
+        let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
+        let Some(pid) = part_owner(&entry.file_name()) else {
+            continue;
+        };
+        if !is_file {
+            continue;
+        }
+        // Our own pid cannot be another running server: an earlier process had it.
+        let stopped = pid == std::process::id()
+            || (proc_exists && !Path::new("/proc").join(pid.to_string()).exists());
+        if !proc_exists {
+            kept += 1;
+        } else if stopped && fs::remove_file(entry.path()).is_ok() {
             removed += 1;
         }
     }
@@ -389,5 +435,22 @@ fn remove_leftovers(partial: &Path) -> anyhow::Result<()> {
             partial.display()
         );
     }
+    if kept > 0 {
+        eprintln!(
+            "note: kept {} in {}: this system cannot tell whether the servers that wrote them still run; remove them by hand when no server uses --dir",
+            common::count(kept, ".part file"),
+            partial.display()
+        );
+    }
     Ok(())
+}
+
+/// The process id in a name like `4242-7.part`, or `None` for any other name.
+fn part_owner(name: &OsStr) -> Option<u32> {
+    let (pid, call) = name.to_str()?.strip_suffix(".part")?.split_once('-')?;
+    let all_digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(pid) || !all_digits(call) {
+        return None;
+    }
+    pid.parse().ok()
 }
