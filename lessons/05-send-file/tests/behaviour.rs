@@ -593,6 +593,39 @@ fn a_stalled_body_is_dropped_after_the_idle_time_and_leaves_nothing() {
 }
 
 #[test]
+fn a_body_that_trickles_is_dropped_when_it_falls_below_the_slowest_rate() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&["--idle", "0.3"]);
+    let (line, answer) = ask(server.addr(), b"trickle.bin", 1 << 20);
+    assert_eq!(answer, "GO");
+    // One byte every 50 ms: never silent for --idle, but far below 16 KiB/s.
+    let mut writer = line.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        for _ in 0..100 {
+            if writer.write_all(b"x").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let started = Instant::now();
+    let mut line = line;
+    assert_eq!(
+        reply(&mut line),
+        "ERR TIMEOUT the body came slower than 16 KiB/s on average; hanging up"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    drop(line);
+    trickle.join().unwrap();
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+    // The next caller is served.
+    assert_eq!(
+        upload(server.addr(), "next.txt", b"next"),
+        format!("OK {}", hex(&sha256(b"next")))
+    );
+}
+
+#[test]
 fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
     let scratch = Scratch::new();
     let server = scratch.server(&[]);

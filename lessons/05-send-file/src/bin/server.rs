@@ -42,6 +42,12 @@ struct Args {
     idle: f64,
 }
 
+/// The slowest average speed of a body, in bytes per second, once the first `--idle`
+/// seconds are over. Callers wait in a queue behind the one we serve, so a caller who sends
+/// one byte a second (never silent long enough for `--idle`) must not hold the line for
+/// weeks. 16 KiB/s is slow even for a phone line; a 1 GiB file may take up to 18 hours.
+const SLOWEST_BODY: u64 = 16 * 1024;
+
 /// After an `ERR`, how long we keep reading (and dropping) what the caller still sends, so
 /// that our last line is not destroyed by a reset. See [`hang_up_gracefully`].
 const DRAIN_TIME: Duration = Duration::from_millis(500);
@@ -67,6 +73,10 @@ impl From<io::Error> for Refusal {
     fn from(err: io::Error) -> Refusal {
         match err.kind() {
             // A read waited longer than its timeout (Unix says "would block").
+            // An error we made ourselves (see Steady) carries its own words.
+            io::ErrorKind::TimedOut if err.get_ref().is_some() => {
+                refuse("TIMEOUT", err.to_string())
+            }
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 refuse("TIMEOUT", "nothing arrived in time; hanging up")
             }
@@ -194,9 +204,10 @@ fn receive_and_save(
     line.set_write_timeout(Some(Duration::from_secs_f64(args.idle)))?;
     say(line, "GO\n")?;
 
-    // 3. The body, at most --idle seconds between two pieces, then the caller's digest.
+    // 3. The body, at most --idle seconds between two pieces and never slower than
+    //    SLOWEST_BODY on average, then the caller's digest.
     line.set_read_timeout(Some(Duration::from_secs_f64(args.idle)))?;
-    let mut body_reader = line;
+    let mut body_reader = Steady::new(line, Duration::from_secs_f64(args.idle));
     let digest = receive_body(&mut body_reader, &mut file, size)?;
     let mut theirs = [0u8; 32];
     body_reader.read_exact(&mut theirs)?;
@@ -382,6 +393,48 @@ impl Read for Deadline<'_> {
     }
 }
 // ANCHOR_END: deadline
+
+// ANCHOR: steady
+/// Reads the body, and gives up on a caller whose average speed since `GO` falls below
+/// SLOWEST_BODY once the first `grace` seconds (`--idle`) are over. The read timeout alone
+/// catches a caller who goes silent, not one who sends a byte now and then.
+struct Steady<'a> {
+    line: &'a TcpStream,
+    started: Instant,
+    grace: Duration,
+    received: u64,
+}
+
+impl<'a> Steady<'a> {
+    fn new(line: &'a TcpStream, grace: Duration) -> Self {
+        let started = Instant::now();
+        Steady {
+            line,
+            started,
+            grace,
+            received: 0,
+        }
+    }
+}
+
+impl Read for Steady<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let mut line = self.line;
+        let got = line.read(buffer)?;
+        self.received += got as u64;
+        let seconds = self.started.elapsed().as_secs_f64();
+        let expected = SLOWEST_BODY as f64 * seconds;
+        if seconds > self.grace.as_secs_f64() && (self.received as f64) < expected {
+            let words = format!(
+                "the body came slower than {} KiB/s on average; hanging up",
+                SLOWEST_BODY / 1024
+            );
+            return Err(io::Error::new(io::ErrorKind::TimedOut, words));
+        }
+        Ok(got)
+    }
+}
+// ANCHOR_END: steady
 
 /// Makes DIR and DIR/.partial, and makes sure `.partial` is a real folder. We remove files
 /// in it, so it must not be a link that leads to someone else's files.
