@@ -869,5 +869,119 @@ fn the_rust_client_talks_to_the_python_receiver() {
         std::fs::read(scratch.received().join("给Python.bin")).unwrap(),
         body
     );
-    assert_eq!(names_in(&scratch.received(), false), ["给Python.bin"]);
+    assert_eq!(
+        scratch.saved_and_partial(),
+        (vec!["给Python.bin".to_string()], vec![])
+    );
+}
+
+/// Starts `python/recv_file.py` on port 0, saving into `received`; returns it and its address.
+fn python_receiver(scratch: &Scratch) -> (Running, SocketAddr) {
+    let receiver = python(RECV_FILE_PY, &["0", &scratch.received_arg()]);
+    let out = receiver.wait_for("listening on ");
+    let addr = out
+        .lines()
+        .find_map(|line| line.strip_prefix("listening on "))
+        .expect("the Python receiver says where it listens")
+        .parse()
+        .unwrap();
+    (receiver, addr)
+}
+
+/// The Python receiver ended with status 1 and no traceback.
+#[track_caller]
+fn assert_python_refused(receiver: Running) {
+    let out = receiver.finish();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(!out.stderr.contains("Traceback"), "{}", out.stderr);
+}
+
+#[test]
+fn the_python_receiver_keeps_its_part_in_partial_and_answers_short() {
+    if !has_python() {
+        eprintln!("skipped: no python3");
+        return;
+    }
+    let scratch = Scratch::new();
+    let (receiver, addr) = python_receiver(&scratch);
+    let (mut line, answer) = ask(addr, b"short.bin", 200_000);
+    assert_eq!(answer, "GO");
+    line.write_all(&seeded_bytes(100_000, 12)).unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while scratch.saved_and_partial().1.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no .part file in received/.partial"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(scratch.saved_and_partial().0, Vec::<String>::new());
+    line.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(reply(&mut line), "ERR SHORT got 100000 of 200000 bytes");
+    assert_python_refused(receiver);
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn the_python_receiver_answers_checksum_and_exits_1() {
+    if !has_python() {
+        eprintln!("skipped: no python3");
+        return;
+    }
+    let scratch = Scratch::new();
+    let (receiver, addr) = python_receiver(&scratch);
+    let (mut line, answer) = ask(addr, b"bent.bin", 5);
+    assert_eq!(answer, "GO");
+    line.write_all(b"hello").unwrap();
+    line.write_all(&sha256(b"HELLO")).unwrap();
+    assert_eq!(
+        reply(&mut line),
+        "ERR CHECKSUM the SHA-256 of the body does not match; nothing saved"
+    );
+    assert_python_refused(receiver);
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn the_python_receiver_refuses_bad_names_like_the_rust_server() {
+    if !has_python() {
+        eprintln!("skipped: no python3");
+        return;
+    }
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.received().join(".partial")).unwrap();
+    let before = scratch.snapshot();
+    let long = "a".repeat(256);
+    let raw: [&[u8]; 5] = [
+        b"x\0y",
+        b"\x1b[2J",
+        long.as_bytes(),
+        b"\xff\xfe.txt",
+        b"../x",
+    ];
+    for name in raw {
+        let (receiver, addr) = python_receiver(&scratch);
+        let (_line, answer) = ask(addr, name, 4);
+        assert!(
+            answer.starts_with("ERR BAD_NAME "),
+            "the name {:?} got {answer:?}",
+            String::from_utf8_lossy(name)
+        );
+        assert_python_refused(receiver);
+        assert_eq!(scratch.snapshot(), before);
+    }
+    // The Rust client, as a student tries it.
+    let file = scratch.file("x", b"data");
+    let (receiver, addr) = python_receiver(&scratch);
+    lesson!()
+        .command("client")
+        .arg(&file)
+        .args(["--addr", &addr.to_string(), "--name", "x\ny"])
+        .assert()
+        .code(1)
+        .stderr(error_line(
+            "the server refused the file: ERR BAD_NAME a name may not contain control characters (NUL, line breaks, escapes): choose another name with --name",
+        ));
+    assert_python_refused(receiver);
+    assert_eq!(scratch.snapshot(), before);
 }
