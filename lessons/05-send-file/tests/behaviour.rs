@@ -219,7 +219,10 @@ fn help_describes_every_option() {
                 "--version",
             ],
         ),
-        ("client", &["FILE", "--addr", "--name", "--progress"]),
+        (
+            "client",
+            &["FILE", "--addr", "--name", "--answer-timeout", "--progress"],
+        ),
         ("naive", &["--bytes", "--runs"]),
     ]);
 }
@@ -233,6 +236,11 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
         ("server", &["--header-timeout", "0"], "--header-timeout"),
         ("server", &["--idle", "nan"], "--idle"),
         ("client", &[], "FILE"),
+        (
+            "client",
+            &["x", "--answer-timeout", "0"],
+            "--answer-timeout",
+        ),
         ("naive", &["--runs", "0"], "--runs"),
     ]);
 }
@@ -984,4 +992,25 @@ fn the_python_receiver_refuses_bad_names_like_the_rust_server() {
         ));
     assert_python_refused(receiver);
     assert_eq!(scratch.snapshot(), before);
+}
+
+#[test]
+fn a_server_that_never_answers_is_given_up_after_the_answer_timeout() {
+    let scratch = Scratch::new();
+    let file = scratch.file("hi.txt", b"hi");
+    // A listener that never speaks (a lesson 06 server would be silent too): the call is
+    // put through by the system, and nobody says GO.
+    let (_listener, addr) = test_support::listen();
+    let started = Instant::now();
+    let expected =
+        format!("no answer from {addr} in 0.3 s: is it an SBPF/1 file server (lesson 05)?");
+    lesson!()
+        .command("client")
+        .arg(&file)
+        .args(["--addr", &addr.to_string(), "--answer-timeout", "0.3"])
+        .timeout(TIMEOUT)
+        .assert()
+        .code(1)
+        .stderr(error_line(Box::leak(expected.into_boxed_str())));
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
