@@ -568,6 +568,30 @@ fn an_existing_name_gets_exists_and_the_original_stays() {
 }
 
 #[test]
+fn a_name_taken_during_the_body_gets_exists_and_the_first_file_stays() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let (mut line, answer) = ask(server.addr(), b"race.txt", 5);
+    assert_eq!(answer, "GO");
+    // Someone else saves a file under the same name while our body is on its way.
+    std::fs::write(scratch.received().join("race.txt"), "first").unwrap();
+    line.write_all(b"later").unwrap();
+    line.write_all(&sha256(b"later")).unwrap();
+    assert_eq!(
+        reply(&mut line),
+        "ERR EXISTS a file with this name is there already"
+    );
+    assert_eq!(
+        std::fs::read_to_string(scratch.received().join("race.txt")).unwrap(),
+        "first"
+    );
+    assert_eq!(
+        scratch.saved_and_partial(),
+        (vec!["race.txt".to_string()], vec![])
+    );
+}
+
+#[test]
 fn a_silent_caller_is_dropped_after_the_header_timeout_and_the_next_is_served() {
     let scratch = Scratch::new();
     let server = scratch.server(&["--header-timeout", "0.3"]);

@@ -338,7 +338,8 @@ fn save(file: File, part: &Path, target: &Path) -> Result<(), Refusal> {
     match fs::hard_link(part, target) {
         Ok(()) => {}
         Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-            return Err(refuse("EXISTS", "a file with this name appeared meanwhile"));
+            // Someone saved a file under this name while our body came.
+            return Err(refuse("EXISTS", "a file with this name is there already"));
         }
         Err(err) => return Err(err.into()),
     }
