@@ -548,6 +548,35 @@ fn every_bad_name_gets_bad_name_and_nothing_changes() {
 }
 
 #[test]
+fn look_alike_and_option_like_names_get_bad_name_with_the_reason() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let before = scratch.snapshot();
+    let invisible = "a name may not contain invisible format characters (like U+200B or U+202E)";
+    let cases = [
+        ("\u{200B}report.txt", invisible),    // a zero-width space in front
+        ("report\u{202E}txt.exe", invisible), // right-to-left: shows as "reportexe.txt"
+        ("\u{FEFF}x", invisible),
+        (
+            "-rf",
+            "a name may not start with - (programs read it as an option)",
+        ),
+        (" report.txt", "a name may not start or end with a space"),
+        ("report.txt ", "a name may not start or end with a space"),
+    ];
+    for (name, why) in cases {
+        let (_line, answer) = ask(server.addr(), name.as_bytes(), 4);
+        assert_eq!(answer, format!("ERR BAD_NAME {why}"), "the name {name:?}");
+        assert_eq!(scratch.snapshot(), before, "the name {name:?}");
+    }
+    // A space inside a name, and a dash inside, are fine.
+    assert_eq!(
+        upload(server.addr(), "my report-1.txt", b"ok"),
+        format!("OK {}", hex(&sha256(b"ok")))
+    );
+}
+
+#[test]
 fn an_existing_name_gets_exists_and_the_original_stays() {
     let scratch = Scratch::new();
     std::fs::create_dir_all(scratch.received()).unwrap();

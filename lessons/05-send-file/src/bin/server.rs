@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, VERSION, hex};
+use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, VERSION, hex, is_format_character};
 use sha2::{Digest, Sha256};
 
 /// Lesson 05: receive files, one per call, into a folder.
@@ -281,6 +281,15 @@ fn check_name(name: &str) -> Result<(), Refusal> {
         "a name may not contain / or \\"
     } else if name.chars().any(char::is_control) {
         "a name may not contain control characters (NUL, line breaks, escapes)"
+    } else if name.chars().any(is_format_character) {
+        // Invisible characters make look-alikes: "\u{200B}report.txt" is not "report.txt".
+        "a name may not contain invisible format characters (like U+200B or U+202E)"
+    } else if name.starts_with('-') {
+        // `rm -rf` saved as a file: `rm *` in that folder would read it as an option.
+        "a name may not start with - (programs read it as an option)"
+    } else if name.starts_with(' ') || name.ends_with(' ') {
+        // "report.txt " and "report.txt" look the same in a list of files.
+        "a name may not start or end with a space"
     } else if Path::new(name).file_name() != Some(OsStr::new(name)) {
         // The last safety net: Rust itself must see one plain file name. (Remember that
         // dir.join("/etc/x") is "/etc/x": an absolute path replaces the folder.)
