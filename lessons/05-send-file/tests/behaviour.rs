@@ -1013,12 +1013,15 @@ fn the_python_receiver_refuses_bad_names_like_the_rust_server() {
     std::fs::create_dir_all(scratch.received().join(".partial")).unwrap();
     let before = scratch.snapshot();
     let long = "a".repeat(256);
-    let raw: [&[u8]; 5] = [
+    let raw: [&[u8]; 8] = [
         b"x\0y",
         b"\x1b[2J",
         long.as_bytes(),
         b"\xff\xfe.txt",
         b"../x",
+        "\u{200B}x".as_bytes(),
+        b"-rf",
+        b"x ",
     ];
     for name in raw {
         let (receiver, addr) = python_receiver(&scratch);
