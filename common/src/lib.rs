@@ -163,6 +163,16 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
     }
 }
 
+/// Parses a number of bytes: a whole number from 0 to the largest `u64`.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "expected a whole number of bytes from 0 to {}, like 1048576",
+            u64::MAX
+        )
+    })
+}
+
 /// `1 timestamp`, `3 timestamps`: a count with its noun, singular or plural.
 pub fn count(n: u64, noun: &str) -> String {
     if n == 1 {

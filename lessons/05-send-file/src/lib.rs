@@ -68,9 +68,17 @@ pub fn hex(digest: &[u8]) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// A number of bytes per second, in MB/s (millions of bytes, like network speeds).
-pub fn megabytes_per_second(bytes: u64, seconds: f64) -> String {
-    format!("{:.0} MB/s", bytes as f64 / seconds.max(1e-9) / 1e6)
+/// A number of bytes per second, in MB/s (millions of bytes, like network speeds), KB/s
+/// (thousands) or bytes/s, whichever shows at least one digit that is not 0.
+pub fn speed(bytes: u64, seconds: f64) -> String {
+    let per_second = bytes as f64 / seconds.max(1e-9);
+    if per_second >= 1e6 {
+        format!("{:.0} MB/s", per_second / 1e6)
+    } else if per_second >= 1e3 {
+        format!("{:.0} KB/s", per_second / 1e3)
+    } else {
+        format!("{per_second:.0} bytes/s")
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +93,14 @@ mod tests {
         for c in ['a', '报', ' ', '-', '\u{00E9}', '\u{0301}', '\u{1F600}'] {
             assert!(!is_format_character(c), "{c:?}");
         }
+    }
+
+    #[test]
+    fn a_speed_has_a_unit_that_shows_its_digits() {
+        assert_eq!(speed(268_435_456, 0.5), "537 MB/s");
+        assert_eq!(speed(2000, 0.069), "29 KB/s");
+        assert_eq!(speed(10, 1.0), "10 bytes/s");
+        assert_eq!(speed(0, 0.001), "0 bytes/s");
     }
 
     #[test]

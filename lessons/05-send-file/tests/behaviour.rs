@@ -707,6 +707,51 @@ fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
 }
 
 #[test]
+fn a_one_byte_file_is_one_byte_not_one_bytes() {
+    let scratch = Scratch::new();
+    let file = scratch.file("x", b"!");
+    let server = scratch.server(&[]);
+    client(&server, &file, &[])
+        .success()
+        .stdout(contains("may I send you \"x\", 1 byte?\n"))
+        .stdout(contains("sent 1 byte in "));
+    server.wait_for(" asks: may I send you \"x\", 1 byte?\n");
+    server.wait_for(" (1 byte, sha256 ");
+}
+
+#[test]
+fn a_name_over_255_bytes_is_refused_before_dialing() {
+    let scratch = Scratch::new();
+    let file = scratch.file("x", b"data");
+    let long = "报".repeat(100); // 100 characters, 300 bytes
+    // Nobody listens at this address: a client that dialed would say the call was refused.
+    lesson!()
+        .command("client")
+        .arg(&file)
+        .args(["--addr", &test_support::unused_addr().to_string(), "--name", &long])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "the name is 300 bytes of UTF-8; SBPF/1 allows at most 255: choose a shorter one with --name",
+        ));
+}
+
+#[test]
+fn a_bad_max_bytes_says_the_range() {
+    for bad in ["-1", "lots", "1e9"] {
+        lesson!()
+            .command("server")
+            .args(["--max-bytes", bad])
+            .assert()
+            .code(2)
+            .stderr(contains(
+                "expected a whole number of bytes from 0 to 18446744073709551615",
+            ));
+    }
+}
+
+#[test]
 fn a_missing_file_is_one_error_line() {
     let scratch = Scratch::new();
     let server = scratch.server(&[]);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use lesson_05_send_file::{CHUNK, MAGIC, REPLY_LIMIT, VERSION, hex, megabytes_per_second};
+use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, REPLY_LIMIT, VERSION, hex, speed};
 use sha2::{Digest, Sha256};
 
 /// Lesson 05: send one file to a server.
@@ -69,6 +69,14 @@ fn send(args: Args) -> anyhow::Result<()> {
             .map(str::to_string)
             .with_context(|| format!("{shown} has no UTF-8 file name: give one with --name"))?,
     };
+    // The header gives the name's length in 2 bytes, and the server takes at most 255:
+    // say so now, before we dial.
+    if name.len() > NAME_LIMIT {
+        bail!(
+            "the name is {} bytes of UTF-8; SBPF/1 allows at most {NAME_LIMIT}: choose a shorter one with --name",
+            name.len()
+        );
+    }
     // ANCHOR_END: open
 
     // ANCHOR: ask
@@ -82,8 +90,9 @@ fn send(args: Args) -> anyhow::Result<()> {
         seconds: args.answer_timeout,
     };
     println!(
-        "calling {}: may I send you {name:?}, {size} bytes?",
-        args.addr
+        "calling {}: may I send you {name:?}, {}?",
+        args.addr,
+        common::count(size, "byte")
     );
     send_header(&mut line, &name, size)?;
     let answer = read_reply(&line, &waiting)?;
@@ -126,8 +135,9 @@ fn send(args: Args) -> anyhow::Result<()> {
             let seconds = started.elapsed().as_secs_f64();
             println!("the server saved {name:?}, sha256 {ours}");
             println!(
-                "sent {size} bytes in {seconds:.3} s ({})",
-                megabytes_per_second(size, seconds)
+                "sent {} in {seconds:.3} s ({})",
+                common::count(size, "byte"),
+                speed(size, seconds)
             );
             Ok(())
         }

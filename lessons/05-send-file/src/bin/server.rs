@@ -32,7 +32,7 @@ struct Args {
     dir: PathBuf,
     /// The largest file the server takes, in bytes. A caller who announces a bigger one gets
     /// `ERR TOO_BIG` before sending anything. The default is 1 GiB.
-    #[arg(long, value_name = "N", default_value_t = 1 << 30, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value_t = 1 << 30, value_parser = common::parse_bytes, allow_negative_numbers = true)]
     max_bytes: u64,
     /// How long a caller may take to send the whole header, in seconds (fractions allowed).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
@@ -154,8 +154,9 @@ fn serve_one_caller(
     let header = read_header(&mut header_reader)?;
     // {:?} puts the name in quotes and shows hidden characters, like \n, visibly.
     println!(
-        "{caller} asks: may I send you {:?}, {} bytes?",
-        header.name, header.size
+        "{caller} asks: may I send you {:?}, {}?",
+        header.name,
+        common::count(header.size, "byte")
     );
 
     // 2. Answer before the body comes: a refusal sent now is read for sure. Sent after a
@@ -182,10 +183,10 @@ fn serve_one_caller(
     }
     let digest = saved?;
     println!(
-        "saved {:?} in {} ({} bytes, sha256 {})",
+        "saved {:?} in {} ({}, sha256 {})",
         header.name,
         args.dir.display(),
-        header.size,
+        common::count(header.size, "byte"),
         hex(&digest)
     );
     Ok(())
