@@ -42,10 +42,11 @@ struct Args {
     idle: f64,
 }
 
-/// The slowest average speed of a body, in bytes per second, once the first `--idle`
-/// seconds are over. Callers wait in a queue behind the one we serve, so a caller who sends
-/// one byte a second (never silent long enough for `--idle`) must not hold the line for
-/// weeks. 16 KiB/s is slow even for a phone line; a 1 GiB file may take up to 18 hours.
+/// The slowest average speed of a body, in bytes per second, once we have waited for it
+/// for more than `--idle` seconds in all. Callers wait in a queue behind the one we serve,
+/// so a caller who sends one byte a second (never silent long enough for `--idle`) must not
+/// hold the line for weeks. 16 KiB/s is slow even for a phone line; a 1 GiB file may take
+/// up to 18 hours.
 const SLOWEST_BODY: u64 = 16 * 1024;
 
 /// After an `ERR`, how long we keep reading (and dropping) what the caller still sends, so
@@ -406,24 +407,26 @@ impl Read for Deadline<'_> {
 // ANCHOR_END: deadline
 
 // ANCHOR: steady
-/// Reads the body, and gives up on a caller whose average speed since `GO` falls below
-/// SLOWEST_BODY once the first `grace` seconds (`--idle`) are over. The read timeout alone
-/// catches a caller who goes silent, not one who sends a byte now and then.
+/// Reads the body, and gives up on a caller who sends slower than SLOWEST_BODY on average,
+/// once we have waited for them for more than `grace` (`--idle`) in all. The read timeout
+/// alone catches a caller who goes silent, not one who sends a byte now and then. The clock
+/// runs only while a read waits for the caller: the time we spend hashing and writing (or
+/// waiting for a busy machine's CPU) is not the caller's fault.
 struct Steady<'a> {
     line: &'a TcpStream,
-    started: Instant,
     grace: Duration,
+    waited: Duration,
     received: u64,
 }
 
 impl<'a> Steady<'a> {
     fn new(line: &'a TcpStream, grace: Duration) -> Self {
-        let started = Instant::now();
+        let (waited, received) = (Duration::ZERO, 0);
         Steady {
             line,
-            started,
             grace,
-            received: 0,
+            waited,
+            received,
         }
     }
 }
@@ -431,11 +434,12 @@ impl<'a> Steady<'a> {
 impl Read for Steady<'_> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         let mut line = self.line;
+        let started = Instant::now();
         let got = line.read(buffer)?;
+        self.waited += started.elapsed();
         self.received += got as u64;
-        let seconds = self.started.elapsed().as_secs_f64();
-        let expected = SLOWEST_BODY as f64 * seconds;
-        if seconds > self.grace.as_secs_f64() && (self.received as f64) < expected {
+        let expected = SLOWEST_BODY as f64 * self.waited.as_secs_f64();
+        if self.waited > self.grace && (self.received as f64) < expected {
             let words = format!(
                 "the body came slower than {} KiB/s on average; hanging up",
                 SLOWEST_BODY / 1024
