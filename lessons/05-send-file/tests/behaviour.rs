@@ -80,6 +80,19 @@ impl Scratch {
         found
     }
 
+    /// Waits (at most [`TIMEOUT`]) until a `.part` file is in `received/.partial`.
+    #[track_caller]
+    fn wait_for_a_part(&self) {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.saved_and_partial().1.is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "no .part file in received/.partial"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// The names in `received`, and the names in `received/.partial`.
     fn saved_and_partial(&self) -> (Vec<String>, Vec<String>) {
         (
@@ -191,11 +204,16 @@ fn peak_memory_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// True when `python3` runs; else it says on stderr that the test is skipped.
 fn has_python() -> bool {
-    std::process::Command::new("python3")
+    let found = std::process::Command::new("python3")
         .arg("--version")
         .output()
-        .is_ok_and(|out| out.status.success())
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        eprintln!("skipped: no python3");
+    }
+    found
 }
 
 // ---- the common contract ----
@@ -390,14 +408,7 @@ fn an_interrupted_upload_leaves_neither_the_file_nor_a_part() {
     assert_eq!(answer, "GO");
     line.write_all(&seeded_bytes(100 << 10, 3)).unwrap();
     // While the body arrives, it is written to a .part file in received/.partial.
-    let deadline = Instant::now() + TIMEOUT;
-    while scratch.saved_and_partial().1.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "no .part file in received/.partial"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    scratch.wait_for_a_part();
     assert_eq!(scratch.saved_and_partial().0, Vec::<String>::new());
     drop(line); // hang up in the middle
     server.wait_for("ERR SHORT got 102400 of 1048576 bytes\n");
@@ -846,14 +857,7 @@ fn two_servers_on_one_folder_leave_each_others_parts_alone() {
     let (mut line, answer) = ask(first.addr(), b"slow.bin", body.len() as u64);
     assert_eq!(answer, "GO");
     line.write_all(&body[..100_000]).unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    while scratch.saved_and_partial().1.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "no .part file in received/.partial"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    scratch.wait_for_a_part();
     // A second server starts on the same folder, and refuses a call of its own.
     let second = scratch.server(&[]);
     let (_refused, answer) = ask(second.addr(), b"../x", 4);
@@ -928,8 +932,7 @@ fn the_naive_experiment_shows_a_big_file_arrives_in_pieces() {
 #[test]
 fn the_python_sender_talks_to_the_rust_server() {
     if !has_python() {
-        eprintln!("skipped: no python3");
-        return;
+        return; // has_python said "skipped"
     }
     let scratch = Scratch::new();
     let body = seeded_bytes(300_000, 7);
@@ -948,8 +951,7 @@ fn the_python_sender_talks_to_the_rust_server() {
 #[test]
 fn the_rust_client_talks_to_the_python_receiver() {
     if !has_python() {
-        eprintln!("skipped: no python3");
-        return;
+        return; // has_python said "skipped"
     }
     let scratch = Scratch::new();
     let body = seeded_bytes(300_000, 8);
@@ -1005,22 +1007,14 @@ fn assert_python_refused(receiver: Running) {
 #[test]
 fn the_python_receiver_keeps_its_part_in_partial_and_answers_short() {
     if !has_python() {
-        eprintln!("skipped: no python3");
-        return;
+        return; // has_python said "skipped"
     }
     let scratch = Scratch::new();
     let (receiver, addr) = python_receiver(&scratch);
     let (mut line, answer) = ask(addr, b"short.bin", 200_000);
     assert_eq!(answer, "GO");
     line.write_all(&seeded_bytes(100_000, 12)).unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    while scratch.saved_and_partial().1.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "no .part file in received/.partial"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    scratch.wait_for_a_part();
     assert_eq!(scratch.saved_and_partial().0, Vec::<String>::new());
     line.shutdown(Shutdown::Write).unwrap();
     assert_eq!(reply(&mut line), "ERR SHORT got 100000 of 200000 bytes");
@@ -1031,8 +1025,7 @@ fn the_python_receiver_keeps_its_part_in_partial_and_answers_short() {
 #[test]
 fn the_python_receiver_answers_checksum_and_exits_1() {
     if !has_python() {
-        eprintln!("skipped: no python3");
-        return;
+        return; // has_python said "skipped"
     }
     let scratch = Scratch::new();
     let (receiver, addr) = python_receiver(&scratch);
@@ -1051,8 +1044,7 @@ fn the_python_receiver_answers_checksum_and_exits_1() {
 #[test]
 fn the_python_receiver_refuses_bad_names_like_the_rust_server() {
     if !has_python() {
-        eprintln!("skipped: no python3");
-        return;
+        return; // has_python said "skipped"
     }
     let scratch = Scratch::new();
     std::fs::create_dir_all(scratch.received().join(".partial")).unwrap();
