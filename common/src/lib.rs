@@ -391,6 +391,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn byte_counts_parse_from_zero_to_the_largest_u64() {
+        assert_eq!(parse_bytes("0"), Ok(0));
+        assert_eq!(parse_bytes("18446744073709551615"), Ok(u64::MAX));
+        for bad in ["-1", "1e9", "18446744073709551616", ""] {
+            assert!(parse_bytes(bad).unwrap_err().contains("from 0 to"), "{bad}");
+        }
+    }
+
+    #[test]
     fn addresses_parse() {
         assert_eq!(parse_addr("127.0.0.1:8001").unwrap().port(), 8001);
         assert!(parse_addr("[::1]:0").unwrap().is_ipv6());
