@@ -803,7 +803,11 @@ fn a_folder_that_cannot_be_made_is_one_error_line() {
 /// The pid of a process that has ended: a `.part` named after it was left by a stopped
 /// server.
 fn a_pid_that_has_ended() -> u32 {
-    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let mut child = std::process::Command::new(lesson!().program("client"))
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let pid = child.id();
     child.wait().unwrap();
     pid
