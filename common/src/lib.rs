@@ -163,6 +163,16 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
     }
 }
 
+/// Parses a number of bytes: a whole number from 0 to the largest `u64`.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "expected a whole number of bytes from 0 to {}, like 1048576",
+            u64::MAX
+        )
+    })
+}
+
 /// `1 timestamp`, `3 timestamps`: a count with its noun, singular or plural.
 pub fn count(n: u64, noun: &str) -> String {
     if n == 1 {
@@ -379,6 +389,15 @@ pub fn announce_listening(addr: SocketAddr) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_counts_parse_from_zero_to_the_largest_u64() {
+        assert_eq!(parse_bytes("0"), Ok(0));
+        assert_eq!(parse_bytes("18446744073709551615"), Ok(u64::MAX));
+        for bad in ["-1", "1e9", "18446744073709551616", ""] {
+            assert!(parse_bytes(bad).unwrap_err().contains("from 0 to"), "{bad}");
+        }
+    }
 
     #[test]
     fn addresses_parse() {

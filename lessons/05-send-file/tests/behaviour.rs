@@ -80,6 +80,19 @@ impl Scratch {
         found
     }
 
+    /// Waits (at most [`TIMEOUT`]) until a `.part` file is in `received/.partial`.
+    #[track_caller]
+    fn wait_for_a_part(&self) {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.saved_and_partial().1.is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "no .part file in received/.partial"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// The names in `received`, and the names in `received/.partial`.
     fn saved_and_partial(&self) -> (Vec<String>, Vec<String>) {
         (
@@ -191,11 +204,16 @@ fn peak_memory_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// True when `python3` runs; else it says on stderr that the test is skipped.
 fn has_python() -> bool {
-    std::process::Command::new("python3")
+    let found = std::process::Command::new("python3")
         .arg("--version")
         .output()
-        .is_ok_and(|out| out.status.success())
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        eprintln!("skipped: no python3");
+    }
+    found
 }
 
 // ---- the common contract ----
@@ -219,7 +237,10 @@ fn help_describes_every_option() {
                 "--version",
             ],
         ),
-        ("client", &["FILE", "--addr", "--name", "--progress"]),
+        (
+            "client",
+            &["FILE", "--addr", "--name", "--answer-timeout", "--progress"],
+        ),
         ("naive", &["--bytes", "--runs"]),
     ]);
 }
@@ -233,6 +254,11 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
         ("server", &["--header-timeout", "0"], "--header-timeout"),
         ("server", &["--idle", "nan"], "--idle"),
         ("client", &[], "FILE"),
+        (
+            "client",
+            &["x", "--answer-timeout", "0"],
+            "--answer-timeout",
+        ),
         ("naive", &["--runs", "0"], "--runs"),
     ]);
 }
@@ -382,14 +408,7 @@ fn an_interrupted_upload_leaves_neither_the_file_nor_a_part() {
     assert_eq!(answer, "GO");
     line.write_all(&seeded_bytes(100 << 10, 3)).unwrap();
     // While the body arrives, it is written to a .part file in received/.partial.
-    let deadline = Instant::now() + TIMEOUT;
-    while scratch.saved_and_partial().1.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "no .part file in received/.partial"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    scratch.wait_for_a_part();
     assert_eq!(scratch.saved_and_partial().0, Vec::<String>::new());
     drop(line); // hang up in the middle
     server.wait_for("ERR SHORT got 102400 of 1048576 bytes\n");
@@ -540,6 +559,35 @@ fn every_bad_name_gets_bad_name_and_nothing_changes() {
 }
 
 #[test]
+fn look_alike_and_option_like_names_get_bad_name_with_the_reason() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let before = scratch.snapshot();
+    let invisible = "a name may not contain invisible format characters (like U+200B or U+202E)";
+    let cases = [
+        ("\u{200B}report.txt", invisible),    // a zero-width space in front
+        ("report\u{202E}txt.exe", invisible), // right-to-left: shows as "reportexe.txt"
+        ("\u{FEFF}x", invisible),
+        (
+            "-rf",
+            "a name may not start with - (programs read it as an option)",
+        ),
+        (" report.txt", "a name may not start or end with a space"),
+        ("report.txt ", "a name may not start or end with a space"),
+    ];
+    for (name, why) in cases {
+        let (_line, answer) = ask(server.addr(), name.as_bytes(), 4);
+        assert_eq!(answer, format!("ERR BAD_NAME {why}"), "the name {name:?}");
+        assert_eq!(scratch.snapshot(), before, "the name {name:?}");
+    }
+    // A space inside a name, and a dash inside, are fine.
+    assert_eq!(
+        upload(server.addr(), "my report-1.txt", b"ok"),
+        format!("OK {}", hex(&sha256(b"ok")))
+    );
+}
+
+#[test]
 fn an_existing_name_gets_exists_and_the_original_stays() {
     let scratch = Scratch::new();
     std::fs::create_dir_all(scratch.received()).unwrap();
@@ -557,6 +605,30 @@ fn an_existing_name_gets_exists_and_the_original_stays() {
         "the original"
     );
     assert_eq!(scratch.saved_and_partial().1, Vec::<String>::new());
+}
+
+#[test]
+fn a_name_taken_during_the_body_gets_exists_and_the_first_file_stays() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let (mut line, answer) = ask(server.addr(), b"race.txt", 5);
+    assert_eq!(answer, "GO");
+    // Someone else saves a file under the same name while our body is on its way.
+    std::fs::write(scratch.received().join("race.txt"), "first").unwrap();
+    line.write_all(b"later").unwrap();
+    line.write_all(&sha256(b"later")).unwrap();
+    assert_eq!(
+        reply(&mut line),
+        "ERR EXISTS a file with this name is there already"
+    );
+    assert_eq!(
+        std::fs::read_to_string(scratch.received().join("race.txt")).unwrap(),
+        "first"
+    );
+    assert_eq!(
+        scratch.saved_and_partial(),
+        (vec!["race.txt".to_string()], vec![])
+    );
 }
 
 #[test]
@@ -593,6 +665,39 @@ fn a_stalled_body_is_dropped_after_the_idle_time_and_leaves_nothing() {
 }
 
 #[test]
+fn a_body_that_trickles_is_dropped_when_it_falls_below_the_slowest_rate() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&["--idle", "0.3"]);
+    let (line, answer) = ask(server.addr(), b"trickle.bin", 1 << 20);
+    assert_eq!(answer, "GO");
+    // One byte every 50 ms: never silent for --idle, but far below 16 KiB/s.
+    let mut writer = line.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        for _ in 0..100 {
+            if writer.write_all(b"x").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let started = Instant::now();
+    let mut line = line;
+    assert_eq!(
+        reply(&mut line),
+        "ERR TIMEOUT the body came slower than 16 KiB/s on average; hanging up"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    drop(line);
+    trickle.join().unwrap();
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+    // The next caller is served.
+    assert_eq!(
+        upload(server.addr(), "next.txt", b"next"),
+        format!("OK {}", hex(&sha256(b"next")))
+    );
+}
+
+#[test]
 fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
     let scratch = Scratch::new();
     let server = scratch.server(&[]);
@@ -613,14 +718,48 @@ fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
 }
 
 #[test]
-fn a_part_left_by_a_stopped_server_is_removed_at_the_next_start() {
+fn a_one_byte_file_is_one_byte_not_one_bytes() {
     let scratch = Scratch::new();
-    let partial = scratch.received().join(".partial");
-    std::fs::create_dir_all(&partial).unwrap();
-    std::fs::write(partial.join("3.part"), "half a file").unwrap();
+    let file = scratch.file("x", b"!");
     let server = scratch.server(&[]);
-    server.wait_for_stderr("note: removed 1 unfinished .part file left in ");
-    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+    client(&server, &file, &[])
+        .success()
+        .stdout(contains("may I send you \"x\", 1 byte?\n"))
+        .stdout(contains("sent 1 byte in "));
+    server.wait_for(" asks: may I send you \"x\", 1 byte?\n");
+    server.wait_for(" (1 byte, sha256 ");
+}
+
+#[test]
+fn a_name_over_255_bytes_is_refused_before_dialing() {
+    let scratch = Scratch::new();
+    let file = scratch.file("x", b"data");
+    let long = "报".repeat(100); // 100 characters, 300 bytes
+    // Nobody listens at this address: a client that dialed would say the call was refused.
+    lesson!()
+        .command("client")
+        .arg(&file)
+        .args(["--addr", &test_support::unused_addr().to_string(), "--name", &long])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "the name is 300 bytes of UTF-8; SBPF/1 allows at most 255: choose a shorter one with --name",
+        ));
+}
+
+#[test]
+fn a_bad_max_bytes_says_the_range() {
+    for bad in ["-1", "lots", "1e9"] {
+        lesson!()
+            .command("server")
+            .args(["--max-bytes", bad])
+            .assert()
+            .code(2)
+            .stderr(contains(
+                "expected a whole number of bytes from 0 to 18446744073709551615",
+            ));
+    }
 }
 
 #[test]
@@ -659,6 +798,115 @@ fn a_folder_that_cannot_be_made_is_one_error_line() {
         .stderr(error_line("cannot create the folder"));
 }
 
+// ---- the .partial folder: only this server's own work ----
+
+/// The pid of a process that has ended: a `.part` named after it was left by a stopped
+/// server.
+fn a_pid_that_has_ended() -> u32 {
+    let mut child = std::process::Command::new(lesson!().program("client"))
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[cfg(unix)]
+#[test]
+fn a_partial_folder_that_is_a_link_is_refused_and_nothing_it_points_to_is_removed() {
+    let scratch = Scratch::new();
+    let elsewhere = scratch.root.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("thesis.part"), "keep").unwrap();
+    std::fs::create_dir_all(scratch.received()).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, scratch.received().join(".partial")).unwrap();
+    lesson!()
+        .command("server")
+        .args(["--addr", "127.0.0.1:0", "--dir", &scratch.received_arg()])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "is a link, not a folder: remove it, or choose another --dir",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(elsewhere.join("thesis.part")).unwrap(),
+        "keep"
+    );
+}
+
+#[test]
+fn a_partial_that_is_a_file_is_refused() {
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.received()).unwrap();
+    std::fs::write(scratch.received().join(".partial"), "a file").unwrap();
+    lesson!()
+        .command("server")
+        .args(["--addr", "127.0.0.1:0", "--dir", &scratch.received_arg()])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(
+            "is not a folder: remove it, or choose another --dir",
+        ));
+}
+
+#[test]
+fn two_servers_on_one_folder_leave_each_others_parts_alone() {
+    let scratch = Scratch::new();
+    let first = scratch.server(&[]);
+    let body = seeded_bytes(200_000, 11);
+    let (mut line, answer) = ask(first.addr(), b"slow.bin", body.len() as u64);
+    assert_eq!(answer, "GO");
+    line.write_all(&body[..100_000]).unwrap();
+    scratch.wait_for_a_part();
+    // A second server starts on the same folder, and refuses a call of its own.
+    let second = scratch.server(&[]);
+    let (_refused, answer) = ask(second.addr(), b"../x", 4);
+    assert!(answer.starts_with("ERR BAD_NAME "), "{answer}");
+    second.wait_for("refused ");
+    assert_eq!(
+        scratch.saved_and_partial().1.len(),
+        1,
+        "the first server's .part is gone"
+    );
+    // The first server's call goes on to the end.
+    line.write_all(&body[100_000..]).unwrap();
+    line.write_all(&sha256(&body)).unwrap();
+    assert_eq!(reply(&mut line), format!("OK {}", hex(&sha256(&body))));
+    assert_eq!(
+        std::fs::read(scratch.received().join("slow.bin")).unwrap(),
+        body
+    );
+    assert_eq!(second.kill().stderr, "");
+}
+
+#[test]
+fn a_part_left_by_a_stopped_server_is_removed_at_the_next_start() {
+    let scratch = Scratch::new();
+    let partial = scratch.received().join(".partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    let stopped = format!("{}-3.part", a_pid_that_has_ended());
+    std::fs::write(partial.join(&stopped), "half a file").unwrap();
+    // Not ours to remove: a running server's part (this test's own pid is alive), and
+    // files of another naming.
+    let running = format!("{}-1.part", std::process::id());
+    for keep in [running.as_str(), "thesis.part", "notes.txt"] {
+        std::fs::write(partial.join(keep), "keep").unwrap();
+    }
+    let server = scratch.server(&[]);
+    if std::path::Path::new("/proc/self").exists() {
+        server.wait_for_stderr("note: removed 1 unfinished .part file left in ");
+        let mut kept = vec![running, "notes.txt".to_string(), "thesis.part".to_string()];
+        kept.sort();
+        assert_eq!(scratch.saved_and_partial(), (vec![], kept));
+    } else {
+        server.wait_for_stderr("note: kept 2 .part files in ");
+    }
+}
+
 // ---- the experiment ----
 
 #[test]
@@ -688,8 +936,7 @@ fn the_naive_experiment_shows_a_big_file_arrives_in_pieces() {
 #[test]
 fn the_python_sender_talks_to_the_rust_server() {
     if !has_python() {
-        eprintln!("skipped: no python3");
-        return;
+        return; // has_python said "skipped"
     }
     let scratch = Scratch::new();
     let body = seeded_bytes(300_000, 7);
@@ -708,8 +955,7 @@ fn the_python_sender_talks_to_the_rust_server() {
 #[test]
 fn the_rust_client_talks_to_the_python_receiver() {
     if !has_python() {
-        eprintln!("skipped: no python3");
-        return;
+        return; // has_python said "skipped"
     }
     let scratch = Scratch::new();
     let body = seeded_bytes(300_000, 8);
@@ -735,5 +981,133 @@ fn the_rust_client_talks_to_the_python_receiver() {
         std::fs::read(scratch.received().join("给Python.bin")).unwrap(),
         body
     );
-    assert_eq!(names_in(&scratch.received(), false), ["给Python.bin"]);
+    assert_eq!(
+        scratch.saved_and_partial(),
+        (vec!["给Python.bin".to_string()], vec![])
+    );
+}
+
+/// Starts `python/recv_file.py` on port 0, saving into `received`; returns it and its address.
+fn python_receiver(scratch: &Scratch) -> (Running, SocketAddr) {
+    let receiver = python(RECV_FILE_PY, &["0", &scratch.received_arg()]);
+    let out = receiver.wait_for("listening on ");
+    let addr = out
+        .lines()
+        .find_map(|line| line.strip_prefix("listening on "))
+        .expect("the Python receiver says where it listens")
+        .parse()
+        .unwrap();
+    (receiver, addr)
+}
+
+/// The Python receiver ended with status 1 and no traceback.
+#[track_caller]
+fn assert_python_refused(receiver: Running) {
+    let out = receiver.finish();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(!out.stderr.contains("Traceback"), "{}", out.stderr);
+}
+
+#[test]
+fn the_python_receiver_keeps_its_part_in_partial_and_answers_short() {
+    if !has_python() {
+        return; // has_python said "skipped"
+    }
+    let scratch = Scratch::new();
+    let (receiver, addr) = python_receiver(&scratch);
+    let (mut line, answer) = ask(addr, b"short.bin", 200_000);
+    assert_eq!(answer, "GO");
+    line.write_all(&seeded_bytes(100_000, 12)).unwrap();
+    scratch.wait_for_a_part();
+    assert_eq!(scratch.saved_and_partial().0, Vec::<String>::new());
+    line.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(reply(&mut line), "ERR SHORT got 100000 of 200000 bytes");
+    assert_python_refused(receiver);
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn the_python_receiver_answers_checksum_and_exits_1() {
+    if !has_python() {
+        return; // has_python said "skipped"
+    }
+    let scratch = Scratch::new();
+    let (receiver, addr) = python_receiver(&scratch);
+    let (mut line, answer) = ask(addr, b"bent.bin", 5);
+    assert_eq!(answer, "GO");
+    line.write_all(b"hello").unwrap();
+    line.write_all(&sha256(b"HELLO")).unwrap();
+    assert_eq!(
+        reply(&mut line),
+        "ERR CHECKSUM the SHA-256 of the body does not match; nothing saved"
+    );
+    assert_python_refused(receiver);
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn the_python_receiver_refuses_bad_names_like_the_rust_server() {
+    if !has_python() {
+        return; // has_python said "skipped"
+    }
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.received().join(".partial")).unwrap();
+    let before = scratch.snapshot();
+    let long = "a".repeat(256);
+    let raw: [&[u8]; 8] = [
+        b"x\0y",
+        b"\x1b[2J",
+        long.as_bytes(),
+        b"\xff\xfe.txt",
+        b"../x",
+        "\u{200B}x".as_bytes(),
+        b"-rf",
+        b"x ",
+    ];
+    for name in raw {
+        let (receiver, addr) = python_receiver(&scratch);
+        let (_line, answer) = ask(addr, name, 4);
+        assert!(
+            answer.starts_with("ERR BAD_NAME "),
+            "the name {:?} got {answer:?}",
+            String::from_utf8_lossy(name)
+        );
+        assert_python_refused(receiver);
+        assert_eq!(scratch.snapshot(), before);
+    }
+    // The Rust client, as a student tries it.
+    let file = scratch.file("x", b"data");
+    let (receiver, addr) = python_receiver(&scratch);
+    lesson!()
+        .command("client")
+        .arg(&file)
+        .args(["--addr", &addr.to_string(), "--name", "x\ny"])
+        .assert()
+        .code(1)
+        .stderr(error_line(
+            "the server refused the file: ERR BAD_NAME a name may not contain control characters (NUL, line breaks, escapes): choose another name with --name",
+        ));
+    assert_python_refused(receiver);
+    assert_eq!(scratch.snapshot(), before);
+}
+
+#[test]
+fn a_server_that_never_answers_is_given_up_after_the_answer_timeout() {
+    let scratch = Scratch::new();
+    let file = scratch.file("hi.txt", b"hi");
+    // A listener that never speaks (a lesson 06 server would be silent too): the call is
+    // put through by the system, and nobody says GO.
+    let (_listener, addr) = test_support::listen();
+    let started = Instant::now();
+    let expected =
+        format!("no answer from {addr} in 0.3 s: is it an SBPF/1 file server (lesson 05)?");
+    lesson!()
+        .command("client")
+        .arg(&file)
+        .args(["--addr", &addr.to_string(), "--answer-timeout", "0.3"])
+        .timeout(TIMEOUT)
+        .assert()
+        .code(1)
+        .stderr(error_line(Box::leak(expected.into_boxed_str())));
+    assert!(started.elapsed() < Duration::from_secs(5));
 }

@@ -133,6 +133,15 @@ pub const EXERCISES: &[Exercise] = &[
             "a_missing_file_is_one_error_line",
             "a_folder_that_cannot_be_made_is_one_error_line",
             "a_part_left_by_a_stopped_server_is_removed_at_the_next_start",
+            // Refusing a `.partial` that is a link or a file happens at start, too.
+            "a_partial_folder_that_is_a_link_is_refused_and_nothing_it_points_to_is_removed",
+            "a_partial_that_is_a_file_is_refused",
+            // The client checks the name's length before dialing; the server's options.
+            "a_name_over_255_bytes_is_refused_before_dialing",
+            "a_bad_max_bytes_says_the_range",
+            // These talk to the Python receiver as raw callers: no Rust part of the lesson.
+            "the_python_receiver_keeps_its_part_in_partial_and_answers_short",
+            "the_python_receiver_answers_checksum_and_exits_1",
             "the_naive_experiment_shows_a_big_file_arrives_in_pieces",
         ],
     },

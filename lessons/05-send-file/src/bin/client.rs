@@ -10,12 +10,12 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use lesson_05_send_file::{CHUNK, MAGIC, REPLY_LIMIT, VERSION, hex, megabytes_per_second};
+use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, REPLY_LIMIT, VERSION, hex, speed};
 use sha2::{Digest, Sha256};
 
 /// Lesson 05: send one file to a server.
@@ -32,6 +32,10 @@ struct Args {
     /// takes the name: try `--name ../x` and see.)
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
+    /// How long to wait for each answer of the server (`GO`, then `OK`), in seconds. A
+    /// program that takes the call but never answers (not a file server) is given up then.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
+    answer_timeout: f64,
     /// Show a progress bar on stderr while the file is sent (only when stderr is a terminal).
     #[arg(long)]
     progress: bool,
@@ -65,17 +69,33 @@ fn send(args: Args) -> anyhow::Result<()> {
             .map(str::to_string)
             .with_context(|| format!("{shown} has no UTF-8 file name: give one with --name"))?,
     };
+    // The header gives the name's length in 2 bytes, and the server takes at most 255:
+    // say so now, before we dial.
+    if name.len() > NAME_LIMIT {
+        bail!(
+            "the name is {} bytes of UTF-8; SBPF/1 allows at most {NAME_LIMIT}: choose a shorter one with --name",
+            name.len()
+        );
+    }
     // ANCHOR_END: open
 
     // ANCHOR: ask
     let mut line =
         TcpStream::connect(args.addr).map_err(|err| common::dial_error(args.addr, err))?;
+    // Wait for an answer no longer than --answer-timeout: whoever took the call may never
+    // say a word (lesson 06's server, for one, waits for us to speak first).
+    line.set_read_timeout(Some(Duration::from_secs_f64(args.answer_timeout)))?;
+    let waiting = Waiting {
+        addr: args.addr,
+        seconds: args.answer_timeout,
+    };
     println!(
-        "calling {}: may I send you {name:?}, {size} bytes?",
-        args.addr
+        "calling {}: may I send you {name:?}, {}?",
+        args.addr,
+        common::count(size, "byte")
     );
     send_header(&mut line, &name, size)?;
-    let answer = read_reply(&line)?;
+    let answer = read_reply(&line, &waiting)?;
     if answer != "GO" {
         return Err(refused(&answer));
     }
@@ -97,7 +117,7 @@ fn send(args: Args) -> anyhow::Result<()> {
     let digest = match sent {
         Ok(digest) => digest,
         // The server may have hung up with a reason (a timeout, a full disk): show it.
-        Err(err) => match read_reply(&line) {
+        Err(err) => match read_reply(&line, &waiting) {
             Ok(answer) => return Err(refused(&answer)),
             Err(_) => bail!(
                 "the call broke while sending ({}): is the server still running?",
@@ -109,14 +129,15 @@ fn send(args: Args) -> anyhow::Result<()> {
 
     // ANCHOR: check
     let ours = hex(&digest);
-    let answer = read_reply(&line)?;
+    let answer = read_reply(&line, &waiting)?;
     match answer.strip_prefix("OK ") {
         Some(theirs) if theirs == ours => {
             let seconds = started.elapsed().as_secs_f64();
             println!("the server saved {name:?}, sha256 {ours}");
             println!(
-                "sent {size} bytes in {seconds:.3} s ({})",
-                megabytes_per_second(size, seconds)
+                "sent {} in {seconds:.3} s ({})",
+                common::count(size, "byte"),
+                speed(size, seconds)
             );
             Ok(())
         }
@@ -189,13 +210,27 @@ fn send_body(
 // ANCHOR_END: send_body
 
 // ANCHOR: read_reply
+/// Whom we wait for, and how long: for the error line when no answer comes.
+struct Waiting {
+    addr: SocketAddr,
+    seconds: f64,
+}
+
 /// Reads one reply line (`GO`, `OK <hex>` or `ERR <CODE> <words>`), without its `\n`.
-fn read_reply(line: &TcpStream) -> anyhow::Result<String> {
+fn read_reply(line: &TcpStream, waiting: &Waiting) -> anyhow::Result<String> {
     let mut reply = Vec::new();
-    BufReader::new(line)
+    let read = BufReader::new(line)
         .take(REPLY_LIMIT)
-        .read_until(b'\n', &mut reply)
-        .map_err(|err| anyhow::anyhow!("no answer from the server ({})", common::short(&err)))?;
+        .read_until(b'\n', &mut reply);
+    match read {
+        Ok(_) => {}
+        Err(err) if common::is_timeout(&err) => bail!(
+            "no answer from {} in {} s: is it an SBPF/1 file server (lesson 05)?",
+            waiting.addr,
+            waiting.seconds
+        ),
+        Err(err) => bail!("no answer from the server ({})", common::short(&err)),
+    }
     if reply.pop() != Some(b'\n') {
         bail!("the server hung up without an answer: is it an SBPF/1 file server (lesson 05)?");
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use lesson_05_send_file::{CHUNK, megabytes_per_second};
+use lesson_05_send_file::{CHUNK, speed};
 use sha2::{Digest, Sha256};
 
 /// Lesson 05 experiment: the speed of SHA-256 (the sha2 crate) alone, in MB/s.
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         let first = digest[0];
         println!(
             "run {run}: hashed {bytes} bytes in {seconds:.3} s ({}; digest starts {first:02x})",
-            megabytes_per_second(bytes, seconds)
+            speed(bytes, seconds)
         );
         speeds.push(bytes as f64 / seconds / 1e6);
     }

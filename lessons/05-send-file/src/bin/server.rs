@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Parser;
-use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, VERSION, hex};
+use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, VERSION, hex, is_format_character};
 use sha2::{Digest, Sha256};
 
 /// Lesson 05: receive files, one per call, into a folder.
@@ -32,7 +32,7 @@ struct Args {
     dir: PathBuf,
     /// The largest file the server takes, in bytes. A caller who announces a bigger one gets
     /// `ERR TOO_BIG` before sending anything. The default is 1 GiB.
-    #[arg(long, value_name = "N", default_value_t = 1 << 30, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value_t = 1 << 30, value_parser = common::parse_bytes, allow_negative_numbers = true)]
     max_bytes: u64,
     /// How long a caller may take to send the whole header, in seconds (fractions allowed).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
@@ -41,6 +41,13 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
     idle: f64,
 }
+
+/// The slowest average speed of a body, in bytes per second, once we have waited for it
+/// for more than `--idle` seconds in all. Callers wait in a queue behind the one we serve,
+/// so a caller who sends one byte a second (never silent long enough for `--idle`) must not
+/// hold the line for weeks. 16 KiB/s is slow even for a phone line; a 1 GiB file may take
+/// up to 18 hours.
+const SLOWEST_BODY: u64 = 16 * 1024;
 
 /// After an `ERR`, how long we keep reading (and dropping) what the caller still sends, so
 /// that our last line is not destroyed by a reset. See [`hang_up_gracefully`].
@@ -67,6 +74,10 @@ impl From<io::Error> for Refusal {
     fn from(err: io::Error) -> Refusal {
         match err.kind() {
             // A read waited longer than its timeout (Unix says "would block").
+            // An error we made ourselves (see Steady) carries its own words.
+            io::ErrorKind::TimedOut if err.get_ref().is_some() => {
+                refuse("TIMEOUT", err.to_string())
+            }
             io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 refuse("TIMEOUT", "nothing arrived in time; hanging up")
             }
@@ -95,19 +106,15 @@ fn serve(args: Args) -> anyhow::Result<()> {
     // Files in progress go to DIR/.partial/. A name that starts with a dot is a fine file
     // name, but ".partial" is a folder, so no file can ever be saved under it.
     let partial = args.dir.join(".partial");
-    fs::create_dir_all(&partial).with_context(|| {
-        format!(
-            "cannot create the folder {}: check --dir",
-            partial.display()
-        )
-    })?;
+    make_partial_folder(&partial)?;
     remove_leftovers(&partial)?;
     common::announce_listening(phone.local_addr()?)?;
     // ANCHOR_END: listen
 
     // ANCHOR: callers
     // One caller after another, as in lesson 04. While a file arrives, the next callers wait
-    // in the queue. Call numbers name the `.part` files: 1.part, 2.part, ...
+    // in the queue. Our process id and the call number name the `.part` files (4242-1.part,
+    // 4242-2.part, ...): two servers that share a folder never pick the same name.
     for number in 1u64.. {
         let (line, caller) = match phone.accept() {
             Ok(call) => call,
@@ -122,11 +129,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
             }
         };
         println!("picked up a call from {caller}");
-        let part = partial.join(format!("{number}.part"));
+        let part = partial.join(format!("{}-{number}.part", std::process::id()));
         let outcome = serve_one_caller(&line, caller, &args, &part);
-        // Whatever happened, no `.part` file outlives the call. (On success it is gone
-        // already; this removal then finds nothing, which is fine.)
-        let _ = fs::remove_file(&part);
         if let Err(refusal) = outcome {
             println!("refused {caller}: ERR {} {}", refusal.code, refusal.words);
             // The caller may be gone already; then nobody hears this line, and that is fine.
@@ -151,8 +155,9 @@ fn serve_one_caller(
     let header = read_header(&mut header_reader)?;
     // {:?} puts the name in quotes and shows hidden characters, like \n, visibly.
     println!(
-        "{caller} asks: may I send you {:?}, {} bytes?",
-        header.name, header.size
+        "{caller} asks: may I send you {:?}, {}?",
+        header.name,
+        common::count(header.size, "byte")
     );
 
     // 2. Answer before the body comes: a refusal sent now is read for sure. Sent after a
@@ -170,14 +175,42 @@ fn serve_one_caller(
         return Err(refuse("EXISTS", "a file with this name is there already"));
     }
     // create_new: fail if the file is there, never truncate anything.
-    let mut file = OpenOptions::new().write(true).create_new(true).open(part)?;
+    let file = OpenOptions::new().write(true).create_new(true).open(part)?;
+    // From here on the `.part` file is ours. Whatever goes wrong, it goes before we answer;
+    // a file we did not make (another server's, say) we never remove.
+    let saved = receive_and_save(line, args, file, part, &target, header.size);
+    if saved.is_err() {
+        let _ = fs::remove_file(part);
+    }
+    let digest = saved?;
+    println!(
+        "saved {:?} in {} ({}, sha256 {})",
+        header.name,
+        args.dir.display(),
+        common::count(header.size, "byte"),
+        hex(&digest)
+    );
+    Ok(())
+}
+
+/// Says `GO`, receives the body into `file` and checks its digest, then gives the file its
+/// name and answers `OK`. Returns the digest.
+fn receive_and_save(
+    line: &TcpStream,
+    args: &Args,
+    mut file: File,
+    part: &Path,
+    target: &Path,
+    size: u64,
+) -> Result<[u8; 32], Refusal> {
     line.set_write_timeout(Some(Duration::from_secs_f64(args.idle)))?;
     say(line, "GO\n")?;
 
-    // 3. The body, at most --idle seconds between two pieces, then the caller's digest.
+    // 3. The body, at most --idle seconds between two pieces and never slower than
+    //    SLOWEST_BODY on average, then the caller's digest.
     line.set_read_timeout(Some(Duration::from_secs_f64(args.idle)))?;
-    let mut body_reader = line;
-    let digest = receive_body(&mut body_reader, &mut file, header.size)?;
+    let mut body_reader = Steady::new(line, Duration::from_secs_f64(args.idle));
+    let digest = receive_body(&mut body_reader, &mut file, size)?;
     let mut theirs = [0u8; 32];
     body_reader.read_exact(&mut theirs)?;
     if theirs != digest {
@@ -188,16 +221,9 @@ fn serve_one_caller(
     }
 
     // 4. The file appears under its name in one step, and only if the name is still free.
-    save(file, part, &target)?;
+    save(file, part, target)?;
     say(line, &format!("OK {}\n", hex(&digest)))?;
-    println!(
-        "saved {:?} in {} ({} bytes, sha256 {})",
-        header.name,
-        args.dir.display(),
-        header.size,
-        hex(&digest)
-    );
-    Ok(())
+    Ok(digest)
 }
 // ANCHOR_END: serve_one
 
@@ -257,6 +283,15 @@ fn check_name(name: &str) -> Result<(), Refusal> {
         "a name may not contain / or \\"
     } else if name.chars().any(char::is_control) {
         "a name may not contain control characters (NUL, line breaks, escapes)"
+    } else if name.chars().any(is_format_character) {
+        // Invisible characters make look-alikes: "\u{200B}report.txt" is not "report.txt".
+        "a name may not contain invisible format characters (like U+200B or U+202E)"
+    } else if name.starts_with('-') {
+        // `rm -rf` saved as a file: `rm *` in that folder would read it as an option.
+        "a name may not start with - (programs read it as an option)"
+    } else if name.starts_with(' ') || name.ends_with(' ') {
+        // "report.txt " and "report.txt" look the same in a list of files.
+        "a name may not start or end with a space"
     } else if Path::new(name).file_name() != Some(OsStr::new(name)) {
         // The last safety net: Rust itself must see one plain file name. (Remember that
         // dir.join("/etc/x") is "/etc/x": an absolute path replaces the folder.)
@@ -314,7 +349,8 @@ fn save(file: File, part: &Path, target: &Path) -> Result<(), Refusal> {
     match fs::hard_link(part, target) {
         Ok(()) => {}
         Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-            return Err(refuse("EXISTS", "a file with this name appeared meanwhile"));
+            // Someone saved a file under this name while our body came.
+            return Err(refuse("EXISTS", "a file with this name is there already"));
         }
         Err(err) => return Err(err.into()),
     }
@@ -370,15 +406,93 @@ impl Read for Deadline<'_> {
 }
 // ANCHOR_END: deadline
 
-/// Removes the `.part` files of an earlier run that was stopped in the middle of a call.
+// ANCHOR: steady
+/// Reads the body, and gives up on a caller who sends slower than SLOWEST_BODY on average,
+/// once we have waited for them for more than `grace` (`--idle`) in all. The read timeout
+/// alone catches a caller who goes silent, not one who sends a byte now and then. The clock
+/// runs only while a read waits for the caller: the time we spend hashing and writing (or
+/// waiting for a busy machine's CPU) is not the caller's fault.
+struct Steady<'a> {
+    line: &'a TcpStream,
+    grace: Duration,
+    waited: Duration,
+    received: u64,
+}
+
+impl<'a> Steady<'a> {
+    fn new(line: &'a TcpStream, grace: Duration) -> Self {
+        let (waited, received) = (Duration::ZERO, 0);
+        Steady {
+            line,
+            grace,
+            waited,
+            received,
+        }
+    }
+}
+
+impl Read for Steady<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let mut line = self.line;
+        let started = Instant::now();
+        let got = line.read(buffer)?;
+        self.waited += started.elapsed();
+        self.received += got as u64;
+        let expected = SLOWEST_BODY as f64 * self.waited.as_secs_f64();
+        if self.waited > self.grace && (self.received as f64) < expected {
+            let words = format!(
+                "the body came slower than {} KiB/s on average; hanging up",
+                SLOWEST_BODY / 1024
+            );
+            return Err(io::Error::new(io::ErrorKind::TimedOut, words));
+        }
+        Ok(got)
+    }
+}
+// ANCHOR_END: steady
+
+/// Makes DIR and DIR/.partial, and makes sure `.partial` is a real folder. We remove files
+/// in it, so it must not be a link that leads to someone else's files.
+fn make_partial_folder(partial: &Path) -> anyhow::Result<()> {
+    let shown = partial.display();
+    // symlink_metadata looks at the link itself; metadata would follow it.
+    match fs::symlink_metadata(partial) {
+        Ok(found) if found.file_type().is_symlink() => {
+            bail!("{shown} is a link, not a folder: remove it, or choose another --dir")
+        }
+        Ok(found) if !found.is_dir() => {
+            bail!("{shown} is not a folder: remove it, or choose another --dir")
+        }
+        Ok(_) => Ok(()),
+        Err(_) => fs::create_dir_all(partial)
+            .with_context(|| format!("cannot create the folder {shown}: check --dir")),
+    }
+}
+
+/// Removes the `.part` files left by a server that was stopped during a call. Several
+/// servers may share a folder, so we remove only files named like ours, `<pid>-<call>.part`,
+/// whose process is gone: on Linux, a running process `<pid>` has a folder `/proc/<pid>`.
+/// Elsewhere we cannot tell, so we keep them all and say so.
 fn remove_leftovers(partial: &Path) -> anyhow::Result<()> {
-    let mut removed = 0;
+    let proc_exists = Path::new("/proc/self").exists();
+    let (mut removed, mut kept) = (0, 0);
     let entries = fs::read_dir(partial)
         .with_context(|| format!("cannot read the folder {}: check --dir", partial.display()))?;
     for entry in entries.flatten() {
-        if entry.path().extension() == Some(OsStr::new("part"))
-            && fs::remove_file(entry.path()).is_ok()
-        {
+        // file_type does not follow links: a link or a folder is never "a .part file".
+        let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
+        let Some(pid) = part_owner(&entry.file_name()) else {
+            continue;
+        };
+        if !is_file {
+            continue;
+        }
+        // Our own pid cannot be another running server: an earlier process had it.
+        let stopped = pid == std::process::id()
+            || (proc_exists && !Path::new("/proc").join(pid.to_string()).exists());
+        if !proc_exists {
+            kept += 1;
+        } else if stopped && fs::remove_file(entry.path()).is_ok() {
             removed += 1;
         }
     }
@@ -389,5 +503,22 @@ fn remove_leftovers(partial: &Path) -> anyhow::Result<()> {
             partial.display()
         );
     }
+    if kept > 0 {
+        eprintln!(
+            "note: kept {} in {}: this system cannot tell whether the servers that wrote them still run; remove them by hand when no server uses --dir",
+            common::count(kept, ".part file"),
+            partial.display()
+        );
+    }
     Ok(())
+}
+
+/// The process id in a name like `4242-7.part`, or `None` for any other name.
+fn part_owner(name: &OsStr) -> Option<u32> {
+    let (pid, call) = name.to_str()?.strip_suffix(".part")?.split_once('-')?;
+    let all_digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(pid) || !all_digits(call) {
+        return None;
+    }
+    pid.parse().ok()
 }
