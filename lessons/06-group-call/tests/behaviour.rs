@@ -335,6 +335,24 @@ fn fifty_calls_at_once_keep_the_threads_bounded() {
 }
 
 #[test]
+fn a_silent_caller_hears_nothing_until_it_is_announced_under_its_address() {
+    let server = server(&["--first-line", "0.3"]);
+    // The silent caller dials first, so its seat is taken before the host's.
+    let mut silent = Caller::call(server.addr(), None);
+    let silent_name = silent.line.local_addr().unwrap().to_string();
+    let mut host = join(&server, "host");
+    host.say("before you were announced");
+    // After --first-line seconds without a line, the room hears that it joined.
+    host.expect(&format!("* {silent_name} joined"));
+    server.wait_for(&format!("* {silent_name} joined\n"));
+    host.say("now you hear me");
+    // Nothing said before it was announced reached it, not even `* host joined`.
+    silent.expect("host: now you hear me");
+    silent.say("hello");
+    host.expect(&format!("{silent_name}: hello"));
+}
+
+#[test]
 fn a_line_that_arrives_in_three_pieces_is_delivered_whole() {
     let server = server(&[]);
     let mut callers = room_of(&server, &["listener", "talker"]);
@@ -481,6 +499,7 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
         ("server", &["--max-callers", "0"], "--max-callers"),
         ("server", &["--max-callers", "many"], "--max-callers"),
         ("server", &["--outbox-bytes", "100"], "--outbox-bytes"),
+        ("server", &["--first-line", "0"], "--first-line"),
         ("client", &["--name"], "--name"),
     ]);
 }
@@ -488,7 +507,10 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
 #[test]
 fn help_describes_every_option() {
     lesson!().assert_help(&[
-        ("server", &["--addr", "--max-callers", "--outbox-bytes"]),
+        (
+            "server",
+            &["--addr", "--max-callers", "--outbox-bytes", "--first-line"],
+        ),
         ("client", &["--addr", "--name"]),
     ]);
 }

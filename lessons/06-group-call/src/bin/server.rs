@@ -35,6 +35,10 @@ struct Args {
     /// default is 1 MiB). A caller who falls further behind is removed: "too slow".
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, value_parser = parse_outbox_bytes)]
     outbox_bytes: usize,
+    /// Seconds a new caller has for their first line (their name). A caller who says nothing
+    /// for that long joins under their address: nobody listens to the room unseen.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = common::parse_seconds)]
+    first_line: f64,
 }
 
 fn main() -> ExitCode {
@@ -60,6 +64,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
     // thread::spawn, the room would have to live for ever: 'static. Python's threads may
     // share any object, and its garbage collector keeps it alive.)
     let room = &room;
+    let first_line = Duration::from_secs_f64(args.first_line);
     thread::scope(|scope| {
         let mut calls: u64 = 0;
         loop {
@@ -92,7 +97,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             // Two threads per caller: one listens to them, one speaks to them. A thread
             // blocks in read() or write_all() without holding up anybody else.
             let writer = line.try_clone();
-            scope.spawn(move || listen_to(room, id, caller, line));
+            scope.spawn(move || listen_to(room, id, caller, line, first_line));
             match writer {
                 Ok(writer) => {
                     scope.spawn(move || speak_to(room, id, writer));
@@ -135,7 +140,8 @@ struct Room {
 
 struct Caller {
     name: String,
-    /// True once `* <name> joined` went out; only then does the room hear `left`.
+    /// True once `* <name> joined` went out. Only then does this caller hear the room, and
+    /// the room hear `left`: nobody listens unseen.
     announced: bool,
     /// A handle on the call, to hang up on a caller who is removed.
     line: TcpStream,
@@ -216,13 +222,16 @@ impl Room {
     /// line in each outbox, which never blocks; a caller whose outbox is full (or whose
     /// call broke) is collected, and removed once the lock is released.
     fn broadcast(&self, from: Option<Id>, line: &str) {
-        // EXERCISE: under the lock, push one Arc<str> to every outbox but the sender's and note whose push fails; notify_all; after the lock, remove those ("too slow", or None if closed)
+        // EXERCISE: under the lock, push one Arc<str> to the outbox of every announced caller
+        //           but the sender, and note whose push fails; notify_all; after the lock,
+        //           remove those ("too slow", or None if the call is closed)
         let line: Arc<str> = Arc::from(line);
         let mut dropped = Vec::new();
         {
             let mut callers = self.lock();
             for (id, caller) in callers.iter_mut() {
-                if Some(*id) == from {
+                // Not the sender, and only callers the room has heard join.
+                if Some(*id) == from || !caller.announced {
                     continue;
                 }
                 if !caller.outbox.push(&line, self.outbox_bytes) {
@@ -339,12 +348,21 @@ fn name_problem(name: &str) -> Option<&'static str> {
 // ANCHOR: listen_to
 /// One caller's listening thread: reads their lines and passes each on to the room, until
 /// they say `bye`, hang up, or are removed.
-fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: TcpStream) {
+fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: TcpStream, first_line: Duration) {
+    // The first line may take at most `first_line`: a caller who says nothing joins under
+    // their address then, so that the room sees everybody who hears it.
+    let _ = line.set_read_timeout(Some(first_line));
     let mut reader = BufReader::new(line);
     let mut first = true;
     loop {
         let heard = match hear(&mut reader) {
             Ok(heard) => heard,
+            Err(err) if first && common::is_timeout(&err) => {
+                first = false;
+                let _ = reader.get_ref().set_read_timeout(None);
+                room.announce(id, None);
+                continue;
+            }
             Err(err) => {
                 println!("lost the call with {caller} ({})", common::short(&err));
                 Heard::HungUp
@@ -364,6 +382,7 @@ fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: TcpStream) {
         if first {
             // Only the first line may ask for a name; either way, the room hears the join.
             first = false;
+            let _ = reader.get_ref().set_read_timeout(None);
             let wanted = text.strip_prefix("NAME ");
             room.announce(id, wanted);
             if wanted.is_some() {
