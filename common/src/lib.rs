@@ -254,6 +254,13 @@ pub fn receive(line: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
 }
 // ANCHOR_END: receive
 
+/// True when the error says that the program may open no more files (sockets are files
+/// too): EMFILE, too many in this program (24 on Linux, macOS and the BSDs), ENFILE (23), too
+/// many in the whole system, or WSAEMFILE (10024) on Windows. `ulimit -n` shows the limit.
+pub fn is_out_of_files(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(23 | 24 | 10024))
+}
+
 /// True when a read gave up because its timeout passed (Unix says "would block", Windows
 /// "timed out").
 pub fn is_timeout(err: &io::Error) -> bool {

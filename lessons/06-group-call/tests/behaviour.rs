@@ -352,6 +352,60 @@ fn a_silent_caller_hears_nothing_until_it_is_announced_under_its_address() {
     host.expect(&format!("{silent_name}: hello"));
 }
 
+/// Waits (a bounded time) until the server's log holds one of `texts`; returns which.
+#[track_caller]
+fn log_shows_one_of(server: &Running, texts: &[&str]) -> usize {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let log = server.stdout();
+        if let Some(found) = texts.iter().position(|text| log.contains(text)) {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server logged none of {texts:?}:\n{log}\n{}",
+            server.stderr()
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn out_of_file_descriptors_a_caller_hears_room_full_and_the_server_goes_on() {
+    // Room for 1000 callers, but the system lets the server open only 32 files.
+    let server = lesson!().start_with_open_files(
+        "server",
+        32,
+        &["--addr", "127.0.0.1:0", "--max-callers", "1000"],
+    );
+    let mut first = join(&server, "c0");
+    let (mut joined, mut full) = (vec![], 0);
+    for n in 1..40 {
+        let name = format!("c{n}");
+        let mut caller = Caller::call(server.addr(), Some(&name));
+        let addr = caller.line.local_addr().unwrap().to_string();
+        let joined_line = format!("* {name} joined\n");
+        let full_line = format!("{addr} called, but the room is full\n");
+        // Every caller is either in the room, or told ROOM FULL: none is left without a word.
+        if log_shows_one_of(&server, &[&joined_line, &full_line]) == 0 {
+            first.expect(&format!("* {name} joined"));
+            joined.push(caller);
+        } else {
+            caller.expect("ROOM FULL");
+            caller.expect_hang_up();
+            full += 1;
+        }
+    }
+    assert!(full > 0, "all 40 callers fitted in 32 files");
+    assert!(joined.len() >= 16, "only {} callers joined", joined.len());
+    server.wait_for_stderr("ulimit -n");
+    // Someone leaves: their file is free again, and the next caller joins.
+    first.say("bye");
+    first.expect_hang_up();
+    let _late = join(&server, "late");
+}
+
 #[test]
 fn a_line_that_arrives_in_three_pieces_is_delivered_whole() {
     let server = server(&[]);

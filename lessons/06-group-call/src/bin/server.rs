@@ -65,45 +65,36 @@ fn serve(args: Args) -> anyhow::Result<()> {
     // share any object, and its garbage collector keeps it alive.)
     let room = &room;
     let first_line = Duration::from_secs_f64(args.first_line);
+    // Every open socket is a file to the system, and a program may open only so many
+    // (`ulimit -n`). We keep one spare: when the system lets us open no more, we give it
+    // back for a moment, to pick up the call and say ROOM FULL instead of leaving the caller
+    // waiting without a word.
+    let mut spare = phone.try_clone().ok();
     thread::scope(|scope| {
         let mut calls: u64 = 0;
         loop {
             let (line, caller) = match phone.accept() {
                 Ok(call) => call,
                 Err(err) => {
-                    eprintln!(
-                        "error: could not pick up a call ({}); waiting for the next one",
-                        common::short(&err)
-                    );
-                    // If this keeps failing (too many open files, say), do not spin.
-                    thread::sleep(Duration::from_millis(100));
+                    cannot_pick_up(&phone, &mut spare, &err);
                     continue;
                 }
             };
             calls += 1;
             let id = calls;
-            match room.seat(id, caller, &line) {
-                Ok(true) => {}
-                Ok(false) => {
-                    println!("{caller} called, but the room is full");
-                    turn_away(line);
-                    continue;
-                }
-                Err(err) => {
-                    eprintln!("error: could not seat {caller} ({})", common::short(&err));
-                    continue;
-                }
+            // One socket, three holders: the room (to hang up), the listening thread and the
+            // speaking thread. An Arc shares it; try_clone() would open two more files.
+            let line = Arc::new(line);
+            if !room.seat(id, caller, &line) {
+                println!("{caller} called, but the room is full");
+                turn_away(&line);
+                continue;
             }
             // Two threads per caller: one listens to them, one speaks to them. A thread
             // blocks in read() or write_all() without holding up anybody else.
-            let writer = line.try_clone();
-            scope.spawn(move || listen_to(room, id, caller, line, first_line));
-            match writer {
-                Ok(writer) => {
-                    scope.spawn(move || speak_to(room, id, writer));
-                }
-                Err(_) => room.remove(id, None),
-            }
+            let writer = Arc::clone(&line);
+            scope.spawn(move || listen_to(room, id, caller, &line, first_line));
+            scope.spawn(move || speak_to(room, id, &writer));
         }
     });
     // ANCHOR_END: scope
@@ -114,7 +105,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
 /// One caller too many: say so at once, and hang up. The accepting thread does it, without
 /// waiting for anything: a thread of its own for each would let fifty callers start fifty
 /// threads, and a wait would let them hold up everybody who calls after them.
-fn turn_away(mut line: TcpStream) {
+fn turn_away(mut line: &TcpStream) {
     let _ = line.write_all(b"ROOM FULL\n");
     // Hang up gently: shut down our sending side, then read what the caller has sent
     // already (a `NAME` line, say). Closing with unread bytes would answer with a reset
@@ -124,6 +115,43 @@ fn turn_away(mut line: TcpStream) {
     let _ = io::copy(&mut line.take(64 * 1024), &mut io::sink());
 }
 // ANCHOR_END: turn_away
+
+// ANCHOR: cannot_pick_up
+/// accept() failed. Most often because the program may open no more files: the caller
+/// stays in the queue, and every accept() fails at once (Linux fails it even when nobody is
+/// calling). So close the spare, pick up if somebody is there, say ROOM FULL, hang up, and
+/// take the spare back.
+fn cannot_pick_up(phone: &TcpListener, spare: &mut Option<TcpListener>, err: &io::Error) {
+    if !common::is_out_of_files(err) {
+        eprintln!(
+            "error: could not pick up a call ({}); waiting for the next one",
+            common::short(err)
+        );
+        thread::sleep(Duration::from_millis(100)); // if this keeps failing, do not spin
+        return;
+    }
+    let mut turned_away = false;
+    if spare.take().is_some() {
+        // Only a caller who is waiting already: this accept() must not wait for one.
+        let _ = phone.set_nonblocking(true);
+        if let Ok((line, caller)) = phone.accept() {
+            let _ = line.set_nonblocking(false);
+            eprintln!(
+                "error: {caller} called, but this program may open no more files: raise the limit (`ulimit -n`) or lower --max-callers"
+            );
+            println!("{caller} called, but the room is full");
+            turn_away(&line);
+            turned_away = true;
+        }
+        let _ = phone.set_nonblocking(false);
+        *spare = phone.try_clone().ok();
+    }
+    if !turned_away {
+        // Nobody to turn away: wait until somebody leaves or calls, without spinning.
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+// ANCHOR_END: cannot_pick_up
 
 /// Callers are known by the number of their call: 1, 2, 3...
 type Id = u64;
@@ -144,7 +172,7 @@ struct Caller {
     /// the room hear `left`: nobody listens unseen.
     announced: bool,
     /// A handle on the call, to hang up on a caller who is removed.
-    line: TcpStream,
+    line: Arc<TcpStream>,
     outbox: Outbox,
 }
 
@@ -198,11 +226,11 @@ impl Room {
     /// Gives the caller a seat, named by their address, unless the room is full. The
     /// check and the seat are one step under the lock, so two callers cannot both take the
     /// last seat.
-    fn seat(&self, id: Id, caller: SocketAddr, line: &TcpStream) -> io::Result<bool> {
-        let line = line.try_clone()?;
+    fn seat(&self, id: Id, caller: SocketAddr, line: &Arc<TcpStream>) -> bool {
+        let line = Arc::clone(line);
         let mut callers = self.lock();
         if callers.len() >= self.max_callers {
-            return Ok(false);
+            return false;
         }
         let name = caller.to_string();
         let outbox = Outbox::default();
@@ -213,7 +241,7 @@ impl Room {
             outbox,
         };
         callers.insert(id, seat);
-        Ok(true)
+        true
     }
     // ANCHOR_END: seat
 
@@ -348,7 +376,7 @@ fn name_problem(name: &str) -> Option<&'static str> {
 // ANCHOR: listen_to
 /// One caller's listening thread: reads their lines and passes each on to the room, until
 /// they say `bye`, hang up, or are removed.
-fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: TcpStream, first_line: Duration) {
+fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: &TcpStream, first_line: Duration) {
     // The first line may take at most `first_line`: a caller who says nothing joins under
     // their address then, so that the room sees everybody who hears it.
     let _ = line.set_read_timeout(Some(first_line));
@@ -412,7 +440,7 @@ fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: TcpStream, first_lin
 /// One caller's speaking thread: waits for lines in their outbox and writes them, *without*
 /// the lock. If this caller does not read, write_all() blocks here, in their own thread,
 /// and nobody else waits.
-fn speak_to(room: &Room, id: Id, line: TcpStream) {
+fn speak_to(room: &Room, id: Id, line: &TcpStream) {
     let mut writer = BufWriter::new(line);
     loop {
         // Take everything waiting, under the lock...
