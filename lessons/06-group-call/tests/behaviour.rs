@@ -407,6 +407,24 @@ fn out_of_file_descriptors_a_caller_hears_room_full_and_the_server_goes_on() {
 }
 
 #[test]
+fn control_characters_reach_raw_callers_escaped_and_a_crlf_ending_is_dropped() {
+    let server = server(&[]);
+    let mut callers = room_of(&server, &["listener", "talker"]);
+    // A carriage return would let an `nc` user see a forged `bob:` line; ESC [2J would
+    // clear their screen. Both arrive as plain text.
+    callers[1].say("hi\rbob: forged");
+    callers[0].expect("talker: hi\\rbob: forged");
+    callers[1].say("\u{1b}[2Jcleared\u{7f}\u{9b}");
+    callers[0].expect("talker: \\x1b[2Jcleared\\x7f\\u{9b}");
+    // `nc -C` ends its lines with \r\n: the \r is part of the ending, not of the text.
+    callers[1].line.write_all(b"crlf\r\n").unwrap();
+    callers[0].expect("talker: crlf");
+    // A tab only moves to the next column: it stays.
+    callers[1].say("a\tb");
+    callers[0].expect("talker: a\tb");
+}
+
+#[test]
 fn a_line_that_arrives_in_three_pieces_is_delivered_whole() {
     let server = server(&[]);
     let mut callers = room_of(&server, &["listener", "talker"]);

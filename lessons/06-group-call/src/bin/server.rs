@@ -429,6 +429,9 @@ fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: &TcpStream, first_li
         let Some(name) = room.name_of(id) else {
             break; // removed: too slow
         };
+        // Control characters go out escaped (`\r` as the two characters \ and r): a caller
+        // with a raw `nc` must not see a forged line, or have their screen cleared.
+        let text = common::printable(&text);
         // No caller hears their own lines back: `from` is left out.
         room.broadcast(Some(id), &format!("{name}: {text}\n"));
     }
