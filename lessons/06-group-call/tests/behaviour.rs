@@ -425,6 +425,25 @@ fn control_characters_reach_raw_callers_escaped_and_a_crlf_ending_is_dropped() {
 }
 
 #[test]
+fn a_name_with_invisible_format_characters_is_refused() {
+    let server = server(&[]);
+    let addr = server.addr();
+    let mut alice = join(&server, "alice");
+    let mut refused = Vec::new();
+    // Zero width space, right-to-left override, soft hyphen, byte order mark: names that
+    // look like `alice` or like another name, but are not.
+    for look_alike in ["al\u{200b}ice", "\u{202e}ecila", "al\u{ad}ice", "\u{feff}alice"] {
+        let mut caller = Caller::call(addr, Some(look_alike));
+        caller.expect(
+            "* name refused: a name may not contain invisible format characters, like U+200B or U+202E",
+        );
+        let name = caller.line.local_addr().unwrap().to_string();
+        alice.expect(&format!("* {name} joined"));
+        refused.push(caller);
+    }
+}
+
+#[test]
 fn a_line_that_arrives_in_three_pieces_is_delivered_whole() {
     let server = server(&[]);
     let mut callers = room_of(&server, &["listener", "talker"]);

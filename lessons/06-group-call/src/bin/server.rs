@@ -19,7 +19,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use lesson_06_group_call::{Heard, LINE_LIMIT, hear};
+use lesson_06_group_call::{Heard, LINE_LIMIT, hear, name_problem};
 
 /// Lesson 06: a group call. Everyone in the room hears what anyone says.
 #[derive(Parser)]
@@ -358,18 +358,6 @@ impl Room {
 
     fn name_of(&self, id: Id) -> Option<String> {
         self.lock().get(&id).map(|caller| caller.name.clone())
-    }
-}
-
-/// Why `name` cannot be a name, if it cannot: 1 to 32 characters, no spaces, no `:` (that
-/// would look like `name: text`), no control characters.
-fn name_problem(name: &str) -> Option<&'static str> {
-    let length = name.chars().count();
-    let bad = |c: char| c.is_whitespace() || c == ':' || c.is_control();
-    if !(1..=32).contains(&length) || name.chars().any(bad) {
-        Some("a name is 1 to 32 characters, without spaces, ':' or control characters")
-    } else {
-        None
     }
 }
 
