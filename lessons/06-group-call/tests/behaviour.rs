@@ -596,6 +596,19 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn the_client_refuses_a_bad_name_before_it_calls() {
+    // The server's rules, checked by the client too: a newline would let the room hear a
+    // line the caller did not say (`ok: sneaky`).
+    lesson!().assert_bad_command_lines(&[
+        ("client", &["--name", "ok\nsneaky"], "ok\\nsneaky"),
+        ("client", &["--name", "two words"], "--name"),
+        ("client", &["--name", "has:colon"], "--name"),
+        ("client", &["--name", ""], "--name"),
+        ("client", &["--name", "al\u{200b}ice"], "U+200B"),
+    ]);
+}
+
+#[test]
 fn help_describes_every_option() {
     lesson!().assert_help(&[
         (
