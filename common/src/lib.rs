@@ -346,7 +346,11 @@ pub fn read_line(prompt: &str) -> io::Result<Option<String>> {
     io::stdout().flush()?;
     let mut bytes = Vec::new();
     if io::stdin().lock().read_until(b'\n', &mut bytes)? == 0 {
-        println!(); // the prompt gets its line ending, so the next output starts on a new line
+        if !prompt.is_empty() {
+            // The prompt gets its line ending, so the next output starts on a new line.
+            // Without a prompt there is nothing to end (lesson 06's client).
+            println!();
+        }
         return Ok(None);
     }
     while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {

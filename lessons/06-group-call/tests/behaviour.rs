@@ -530,6 +530,36 @@ fn the_client_shows_others_lines_with_control_characters_escaped() {
 }
 
 #[test]
+fn the_client_leaving_prints_exactly_its_two_lines() {
+    let server = server(&[]);
+    let mut watcher = Caller::call(server.addr(), Some("watcher"));
+    server.wait_for("* watcher joined");
+    // Once with `bye`, once with the end of the input (`printf 'hi\n' | client`).
+    for (n, typed) in ["hi\nbye\n", "hi\n"].into_iter().enumerate() {
+        let name = format!("leaver{n}");
+        let mut client = lesson!().spawn(
+            "client",
+            &["--addr", &server.addr_arg(), "--name", &name],
+        );
+        watcher.expect(&format!("* {name} joined"));
+        client.type_bytes(typed.as_bytes());
+        client.close_stdin();
+        watcher.expect(&format!("{name}: hi"));
+        watcher.expect(&format!("* {name} left"));
+        let finished = client.finish();
+        finished.output().assert().success().stderr("");
+        assert_eq!(
+            finished.stdout,
+            format!(
+                "in the room at {}: type a line and press Enter to say it; bye or Ctrl-D leaves\nyou left the room\n",
+                server.addr()
+            ),
+            "after {typed:?}"
+        );
+    }
+}
+
+#[test]
 fn the_client_ends_when_the_server_hangs_up() {
     let server = server(&["--max-callers", "1"]);
     let _inside = Caller::call(server.addr(), Some("inside"));
