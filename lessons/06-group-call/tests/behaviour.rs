@@ -445,6 +445,24 @@ fn a_name_with_invisible_format_characters_is_refused() {
 }
 
 #[test]
+fn a_caller_who_hangs_up_before_joining_is_logged_as_such_and_the_room_hears_nothing() {
+    let server = server(&[]);
+    let mut host = join(&server, "host");
+    let early = Caller::call(server.addr(), None);
+    let early_name = early.line.local_addr().unwrap().to_string();
+    drop(early);
+    server.wait_for(&format!("{early_name} hung up before joining\n"));
+    assert!(
+        !server.stdout().contains(&format!("* {early_name}")),
+        "{}",
+        server.stdout()
+    );
+    // The room heard nothing of it: the next line the host hears is this one.
+    let _next = join(&server, "next");
+    host.expect("* next joined");
+}
+
+#[test]
 fn a_line_that_arrives_in_three_pieces_is_delivered_whole() {
     let server = server(&[]);
     let mut callers = room_of(&server, &["listener", "talker"]);

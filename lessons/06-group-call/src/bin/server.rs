@@ -311,13 +311,19 @@ impl Room {
         // Hanging up also wakes their listening thread, and a speaking thread that is stuck
         // in write_all(): both get an error and end.
         let _ = gone.line.shutdown(Shutdown::Both);
+        if !gone.announced {
+            // The room never heard them join, so it hears nothing now; only our log does.
+            match reason {
+                Some(reason) => println!("{} was removed before joining: {reason}", gone.name),
+                None => println!("{} hung up before joining", gone.name),
+            }
+            return;
+        }
         let note = match reason {
             Some(reason) => format!("* {} left: {reason}\n", gone.name),
             None => format!("* {} left\n", gone.name),
         };
-        if gone.announced {
-            self.broadcast(None, &note);
-        }
+        self.broadcast(None, &note);
         print!("{note}");
     }
     // ANCHOR_END: remove
