@@ -433,7 +433,12 @@ fn a_name_with_invisible_format_characters_is_refused() {
     let mut refused = Vec::new();
     // Zero width space, right-to-left override, soft hyphen, byte order mark: names that
     // look like `alice` or like another name, but are not.
-    for look_alike in ["al\u{200b}ice", "\u{202e}ecila", "al\u{ad}ice", "\u{feff}alice"] {
+    for look_alike in [
+        "al\u{200b}ice",
+        "\u{202e}ecila",
+        "al\u{ad}ice",
+        "\u{feff}alice",
+    ] {
         let mut caller = Caller::call(addr, Some(look_alike));
         caller.expect(
             "* name refused: a name may not contain invisible format characters, like U+200B or U+202E",
@@ -556,10 +561,8 @@ fn the_client_leaving_prints_exactly_its_two_lines() {
     // Once with `bye`, once with the end of the input (`printf 'hi\n' | client`).
     for (n, typed) in ["hi\nbye\n", "hi\n"].into_iter().enumerate() {
         let name = format!("leaver{n}");
-        let mut client = lesson!().spawn(
-            "client",
-            &["--addr", &server.addr_arg(), "--name", &name],
-        );
+        let mut client =
+            lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", &name]);
         watcher.expect(&format!("* {name} joined"));
         client.type_bytes(typed.as_bytes());
         client.close_stdin();

@@ -101,6 +101,84 @@ fn serve(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Callers are known by the number of their call: 1, 2, 3...
+type Id = u64;
+
+// ANCHOR: room
+/// The room: every caller's name and outbox, behind one lock.
+struct Room {
+    callers: Mutex<BTreeMap<Id, Caller>>,
+    /// Rung whenever an outbox gets lines or a caller leaves: the speaking threads wait here.
+    changed: Condvar,
+    max_callers: usize,
+    outbox_bytes: usize,
+}
+
+struct Caller {
+    name: String,
+    /// True once `* <name> joined` went out. Only then does this caller hear the room, and
+    /// the room hear `left`: nobody listens unseen.
+    announced: bool,
+    /// A handle on the call, to hang up on a caller who is removed.
+    line: Arc<TcpStream>,
+    outbox: Outbox,
+}
+
+/// What waits to be sent to one caller. Its size is counted in bytes, not lines: one line
+/// may be 5 bytes or 4 KiB, and it is the bytes that fill the memory.
+#[derive(Default)]
+struct Outbox {
+    /// Every line is written once, and shared (`Arc`) by the outboxes of all listeners.
+    lines: VecDeque<Arc<str>>,
+    /// Bytes waiting, including those that the speaking thread is writing right now.
+    bytes: usize,
+    /// The speaking thread could not write any more: the call is broken.
+    closed: bool,
+}
+// ANCHOR_END: room
+
+impl Room {
+    fn new(max_callers: usize, outbox_bytes: usize) -> Room {
+        Room {
+            callers: Mutex::new(BTreeMap::new()),
+            changed: Condvar::new(),
+            max_callers,
+            outbox_bytes,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<Id, Caller>> {
+        // A thread that panicked while holding the lock leaves it "poisoned"; the map itself
+        // is still whole (every change to it is one step), so the others carry on.
+        self.callers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    // ANCHOR: seat
+    /// Gives the caller a seat, named by their address, unless the room is full. The
+    /// check and the seat are one step under the lock, so two callers cannot both take the
+    /// last seat.
+    fn seat(&self, id: Id, caller: SocketAddr, line: &Arc<TcpStream>) -> bool {
+        let line = Arc::clone(line);
+        let mut callers = self.lock();
+        if callers.len() >= self.max_callers {
+            return false;
+        }
+        let name = caller.to_string();
+        let outbox = Outbox::default();
+        let seat = Caller {
+            name,
+            announced: false,
+            line,
+            outbox,
+        };
+        callers.insert(id, seat);
+        true
+    }
+    // ANCHOR_END: seat
+}
+
 // ANCHOR: turn_away
 /// One caller too many: say so at once, and hang up. The accepting thread does it, without
 /// waiting for anything: a thread of its own for each would let fifty callers start fifty
@@ -153,41 +231,57 @@ fn cannot_pick_up(phone: &TcpListener, spare: &mut Option<TcpListener>, err: &io
 }
 // ANCHOR_END: cannot_pick_up
 
-/// Callers are known by the number of their call: 1, 2, 3...
-type Id = u64;
-
-// ANCHOR: room
-/// The room: every caller's name and outbox, behind one lock.
-struct Room {
-    callers: Mutex<BTreeMap<Id, Caller>>,
-    /// Rung whenever an outbox gets lines or a caller leaves: the speaking threads wait here.
-    changed: Condvar,
-    max_callers: usize,
-    outbox_bytes: usize,
+// ANCHOR: speak_to
+/// One caller's speaking thread: waits for lines in their outbox and writes them, *without*
+/// the lock. If this caller does not read, write_all() blocks here, in their own thread,
+/// and nobody else waits.
+fn speak_to(room: &Room, id: Id, line: &TcpStream) {
+    let mut writer = BufWriter::new(line);
+    loop {
+        // Take everything waiting, under the lock...
+        let batch: Vec<Arc<str>> = {
+            let mut callers = room.lock();
+            loop {
+                match callers.get_mut(&id) {
+                    None => return, // removed: the call is over
+                    Some(caller) if !caller.outbox.lines.is_empty() => {
+                        break caller.outbox.lines.drain(..).collect();
+                    }
+                    Some(_) => {
+                        callers = room
+                            .changed
+                            .wait(callers)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    }
+                }
+            }
+        };
+        // ...and write it with the lock released.
+        let mut written = 0;
+        let mut result = Ok(());
+        for text in &batch {
+            result = writer.write_all(text.as_bytes());
+            if result.is_err() {
+                break;
+            }
+            written += text.len();
+        }
+        let result = result.and_then(|()| writer.flush());
+        let mut callers = room.lock();
+        let Some(caller) = callers.get_mut(&id) else {
+            return;
+        };
+        caller.outbox.bytes -= written.min(caller.outbox.bytes);
+        if result.is_err() {
+            // The call broke. Mark the outbox, and hang up so that the listening thread
+            // ends too; the next broadcast or the listening thread removes the caller.
+            caller.outbox.closed = true;
+            let _ = caller.line.shutdown(Shutdown::Both);
+            return;
+        }
+    }
 }
-
-struct Caller {
-    name: String,
-    /// True once `* <name> joined` went out. Only then does this caller hear the room, and
-    /// the room hear `left`: nobody listens unseen.
-    announced: bool,
-    /// A handle on the call, to hang up on a caller who is removed.
-    line: Arc<TcpStream>,
-    outbox: Outbox,
-}
-
-/// What waits to be sent to one caller. Its size is counted in bytes, not lines: one line
-/// may be 5 bytes or 4 KiB, and it is the bytes that fill the memory.
-#[derive(Default)]
-struct Outbox {
-    /// Every line is written once, and shared (`Arc`) by the outboxes of all listeners.
-    lines: VecDeque<Arc<str>>,
-    /// Bytes waiting, including those that the speaking thread is writing right now.
-    bytes: usize,
-    /// The speaking thread could not write any more: the call is broken.
-    closed: bool,
-}
-// ANCHOR_END: room
+// ANCHOR_END: speak_to
 
 // ANCHOR: push
 impl Outbox {
@@ -204,47 +298,8 @@ impl Outbox {
 }
 // ANCHOR_END: push
 
+// What happens in the room: a line for everyone, a caller who goes, a note for one.
 impl Room {
-    fn new(max_callers: usize, outbox_bytes: usize) -> Room {
-        Room {
-            callers: Mutex::new(BTreeMap::new()),
-            changed: Condvar::new(),
-            max_callers,
-            outbox_bytes,
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<Id, Caller>> {
-        // A thread that panicked while holding the lock leaves it "poisoned"; the map itself
-        // is still whole (every change to it is one step), so the others carry on.
-        self.callers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    // ANCHOR: seat
-    /// Gives the caller a seat, named by their address, unless the room is full. The
-    /// check and the seat are one step under the lock, so two callers cannot both take the
-    /// last seat.
-    fn seat(&self, id: Id, caller: SocketAddr, line: &Arc<TcpStream>) -> bool {
-        let line = Arc::clone(line);
-        let mut callers = self.lock();
-        if callers.len() >= self.max_callers {
-            return false;
-        }
-        let name = caller.to_string();
-        let outbox = Outbox::default();
-        let seat = Caller {
-            name,
-            announced: false,
-            line,
-            outbox,
-        };
-        callers.insert(id, seat);
-        true
-    }
-    // ANCHOR_END: seat
-
     // ANCHOR: broadcast
     /// Passes `line` to everyone in the room but `from`. Holds the lock only to queue the
     /// line in each outbox, which never blocks; a caller whose outbox is full (or whose
@@ -283,22 +338,6 @@ impl Room {
     }
     // ANCHOR_END: broadcast
 
-    // ANCHOR: tell
-    /// A note for one caller only, like `* line too long`. It counts against the same
-    /// outbox limit: a caller who never reads cannot grow their own notes without end.
-    fn tell(&self, to: Id, note: &str) {
-        let line: Arc<str> = Arc::from(note);
-        let full = match self.lock().get_mut(&to) {
-            Some(caller) => !caller.outbox.push(&line, self.outbox_bytes),
-            None => false,
-        };
-        self.changed.notify_all();
-        if full {
-            self.remove(to, Some("too slow"));
-        }
-    }
-    // ANCHOR_END: tell
-
     // ANCHOR: remove
     /// Takes a caller out of the room (once: whoever takes them out tells the room), hangs
     /// up on them, and tells the others, with a reason if there is one.
@@ -328,43 +367,21 @@ impl Room {
     }
     // ANCHOR_END: remove
 
-    // ANCHOR: name
-    /// The caller's first line decided their name: the one they asked for (`NAME <name>`)
-    /// if it is good and free, else their address. Now the room hears that they joined.
-    fn announce(&self, id: Id, wanted: Option<&str>) {
-        let mut refused = None;
-        let note = {
-            let mut callers = self.lock();
-            if let Some(wanted) = wanted {
-                match name_problem(wanted) {
-                    Some(problem) => refused = Some(problem.to_string()),
-                    None if callers.values().any(|caller| caller.name == wanted) => {
-                        refused = Some(format!("{wanted} is taken"));
-                    }
-                    None => {}
-                }
-            }
-            let Some(caller) = callers.get_mut(&id) else {
-                return; // removed in the meantime
-            };
-            if let (Some(wanted), None) = (wanted, &refused) {
-                caller.name = wanted.to_string();
-            }
-            caller.announced = true;
-            format!("* {} joined\n", caller.name)
+    // ANCHOR: tell
+    /// A note for one caller only, like `* line too long`. It counts against the same
+    /// outbox limit: a caller who never reads cannot grow their own notes without end.
+    fn tell(&self, to: Id, note: &str) {
+        let line: Arc<str> = Arc::from(note);
+        let full = match self.lock().get_mut(&to) {
+            Some(caller) => !caller.outbox.push(&line, self.outbox_bytes),
+            None => false,
         };
-        if let Some(problem) = refused {
-            self.tell(id, &format!("* name refused: {problem}\n"));
+        self.changed.notify_all();
+        if full {
+            self.remove(to, Some("too slow"));
         }
-        self.broadcast(Some(id), &note);
-        // The server's own log, after the room has it (a test waits for this line).
-        print!("{note}");
     }
-    // ANCHOR_END: name
-
-    fn name_of(&self, id: Id) -> Option<String> {
-        self.lock().get(&id).map(|caller| caller.name.clone())
-    }
+    // ANCHOR_END: tell
 }
 
 // ANCHOR: listen_to
@@ -433,57 +450,46 @@ fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: &TcpStream, first_li
 }
 // ANCHOR_END: listen_to
 
-// ANCHOR: speak_to
-/// One caller's speaking thread: waits for lines in their outbox and writes them, *without*
-/// the lock. If this caller does not read, write_all() blocks here, in their own thread,
-/// and nobody else waits.
-fn speak_to(room: &Room, id: Id, line: &TcpStream) {
-    let mut writer = BufWriter::new(line);
-    loop {
-        // Take everything waiting, under the lock...
-        let batch: Vec<Arc<str>> = {
-            let mut callers = room.lock();
-            loop {
-                match callers.get_mut(&id) {
-                    None => return, // removed: the call is over
-                    Some(caller) if !caller.outbox.lines.is_empty() => {
-                        break caller.outbox.lines.drain(..).collect();
+// How a caller gets their name and joins the room.
+impl Room {
+    // ANCHOR: name
+    /// The caller's first line decided their name: the one they asked for (`NAME <name>`)
+    /// if it is good and free, else their address. Now the room hears that they joined.
+    fn announce(&self, id: Id, wanted: Option<&str>) {
+        let mut refused = None;
+        let note = {
+            let mut callers = self.lock();
+            if let Some(wanted) = wanted {
+                match name_problem(wanted) {
+                    Some(problem) => refused = Some(problem.to_string()),
+                    None if callers.values().any(|caller| caller.name == wanted) => {
+                        refused = Some(format!("{wanted} is taken"));
                     }
-                    Some(_) => {
-                        callers = room
-                            .changed
-                            .wait(callers)
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    }
+                    None => {}
                 }
             }
-        };
-        // ...and write it with the lock released.
-        let mut written = 0;
-        let mut result = Ok(());
-        for text in &batch {
-            result = writer.write_all(text.as_bytes());
-            if result.is_err() {
-                break;
+            let Some(caller) = callers.get_mut(&id) else {
+                return; // removed in the meantime
+            };
+            if let (Some(wanted), None) = (wanted, &refused) {
+                caller.name = wanted.to_string();
             }
-            written += text.len();
-        }
-        let result = result.and_then(|()| writer.flush());
-        let mut callers = room.lock();
-        let Some(caller) = callers.get_mut(&id) else {
-            return;
+            caller.announced = true;
+            format!("* {} joined\n", caller.name)
         };
-        caller.outbox.bytes -= written.min(caller.outbox.bytes);
-        if result.is_err() {
-            // The call broke. Mark the outbox, and hang up so that the listening thread
-            // ends too; the next broadcast or the listening thread removes the caller.
-            caller.outbox.closed = true;
-            let _ = caller.line.shutdown(Shutdown::Both);
-            return;
+        if let Some(problem) = refused {
+            self.tell(id, &format!("* name refused: {problem}\n"));
         }
+        self.broadcast(Some(id), &note);
+        // The server's own log, after the room has it (a test waits for this line).
+        print!("{note}");
+    }
+    // ANCHOR_END: name
+
+    fn name_of(&self, id: Id) -> Option<String> {
+        self.lock().get(&id).map(|caller| caller.name.clone())
     }
 }
-// ANCHOR_END: speak_to
 
 fn parse_max_callers(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
