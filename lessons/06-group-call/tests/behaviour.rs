@@ -353,6 +353,21 @@ fn a_silent_caller_hears_nothing_until_it_is_announced_under_its_address() {
     host.expect(&format!("{silent_name}: hello"));
 }
 
+#[test]
+fn a_first_line_sent_too_slowly_joins_under_the_address_and_loses_no_bytes() {
+    let server = server(&["--first-line", "0.3"]);
+    let mut host = join(&server, "host");
+    // Half a first line, then nothing: the caller joins when the time is up all the same.
+    let mut slow = Caller::call(server.addr(), None);
+    let slow_name = slow.line.local_addr().unwrap().to_string();
+    slow.line.write_all(b"NAME sl").unwrap();
+    host.expect(&format!("* {slow_name} joined"));
+    // The rest of the line: too late for a name, and nothing of it was lost.
+    slow.line.write_all(b"ow\nhi\n").unwrap();
+    slow.expect("* name refused: a name can only be asked for in the first line");
+    host.expect(&format!("{slow_name}: hi"));
+}
+
 /// Waits (a bounded time) until the server's log holds one of `texts`; returns which.
 #[track_caller]
 fn log_shows_one_of(server: &Running, texts: &[&str]) -> usize {

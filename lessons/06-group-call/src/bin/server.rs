@@ -93,8 +93,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
             // Two threads per caller: one listens to them, one speaks to them. A thread
             // blocks in read() or write_all() without holding up anybody else.
             let writer = Arc::clone(&line);
-            scope.spawn(move || listen_to(room, id, caller, &line, first_line));
-            scope.spawn(move || speak_to(room, id, &writer));
+            scope.spawn(move || listen_to(room, id, caller, &line));
+            scope.spawn(move || speak_to(room, id, &writer, first_line));
         }
     });
     // ANCHOR_END: scope
@@ -235,7 +235,9 @@ fn cannot_pick_up(phone: &TcpListener, spare: &mut Option<TcpListener>, err: &io
 /// One caller's speaking thread: waits for lines in their outbox and writes them, *without*
 /// the lock. If this caller does not read, write_all() blocks here, in their own thread,
 /// and nobody else waits.
-fn speak_to(room: &Room, id: Id, line: &TcpStream) {
+fn speak_to(room: &Room, id: Id, line: &TcpStream, first_line: Duration) {
+    // First, the caller joins: with their first line, or after `first_line` without one.
+    room.wait_to_join(id, first_line);
     let mut writer = BufWriter::new(line);
     loop {
         // Take everything waiting, under the lock...
@@ -387,21 +389,12 @@ impl Room {
 // ANCHOR: listen_to
 /// One caller's listening thread: reads their lines and passes each on to the room, until
 /// they say `bye`, hang up, or are removed.
-fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: &TcpStream, first_line: Duration) {
-    // The first line may take at most `first_line`: a caller who says nothing joins under
-    // their address then, so that the room sees everybody who hears it.
-    let _ = line.set_read_timeout(Some(first_line));
+fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: &TcpStream) {
     let mut reader = BufReader::new(line);
     let mut first = true;
     loop {
         let heard = match hear(&mut reader) {
             Ok(heard) => heard,
-            Err(err) if first && common::is_timeout(&err) => {
-                first = false;
-                let _ = reader.get_ref().set_read_timeout(None);
-                room.announce(id, None);
-                continue;
-            }
             Err(err) => {
                 println!("lost the call with {caller} ({})", common::short(&err));
                 Heard::HungUp
@@ -418,20 +411,17 @@ fn listen_to(room: &Room, id: Id, caller: SocketAddr, line: &TcpStream, first_li
             }
             Heard::HungUp => break,
         };
-        if first {
-            // Only the first line may ask for a name; either way, the room hears the join.
-            first = false;
-            let _ = reader.get_ref().set_read_timeout(None);
-            let wanted = text.strip_prefix("NAME ");
-            room.announce(id, wanted);
-            if wanted.is_some() {
-                continue;
+        // Only the first line may ask for a name; either way, the room hears the join. (Unless
+        // the caller joined already: their time for a first line ran out, see speak_to.)
+        let joined_now = first && room.announce(id, text.strip_prefix("NAME "));
+        first = false;
+        if text.starts_with("NAME ") {
+            if !joined_now {
+                room.tell(
+                    id,
+                    "* name refused: a name can only be asked for in the first line\n",
+                );
             }
-        } else if text.starts_with("NAME ") {
-            room.tell(
-                id,
-                "* name refused: a name can only be asked for in the first line\n",
-            );
             continue;
         }
         if text == "bye" {
@@ -455,7 +445,8 @@ impl Room {
     // ANCHOR: name
     /// The caller's first line decided their name: the one they asked for (`NAME <name>`)
     /// if it is good and free, else their address. Now the room hears that they joined.
-    fn announce(&self, id: Id, wanted: Option<&str>) {
+    /// False if they had joined already (or are gone): then nothing changes.
+    fn announce(&self, id: Id, wanted: Option<&str>) -> bool {
         let mut refused = None;
         let note = {
             let mut callers = self.lock();
@@ -469,8 +460,11 @@ impl Room {
                 }
             }
             let Some(caller) = callers.get_mut(&id) else {
-                return; // removed in the meantime
+                return false; // removed in the meantime
             };
+            if caller.announced {
+                return false; // joined already, under their address: see wait_to_join
+            }
             if let (Some(wanted), None) = (wanted, &refused) {
                 caller.name = wanted.to_string();
             }
@@ -483,8 +477,28 @@ impl Room {
         self.broadcast(Some(id), &note);
         // The server's own log, after the room has it (a test waits for this line).
         print!("{note}");
+        true
     }
     // ANCHOR_END: name
+
+    // ANCHOR: wait_to_join
+    /// Waits until the caller has joined, but at most `first_line`. One who has not sent a
+    /// whole first line by then joins now, under their address: until a caller joins, the
+    /// broadcast leaves them out, and nobody may listen to the room unseen.
+    fn wait_to_join(&self, id: Id, first_line: Duration) {
+        let callers = self.lock();
+        // wait_timeout_while sleeps until `changed` rings and the test is false, or the time
+        // is up (announce() and remove() ring it).
+        let (callers, _) = self
+            .changed
+            .wait_timeout_while(callers, first_line, |callers| {
+                callers.get(&id).is_some_and(|caller| !caller.announced)
+            })
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        drop(callers); // announce() takes the lock itself
+        self.announce(id, None); // does nothing if they joined (or left) meanwhile
+    }
+    // ANCHOR_END: wait_to_join
 
     fn name_of(&self, id: Id) -> Option<String> {
         self.lock().get(&id).map(|caller| caller.name.clone())
