@@ -551,7 +551,8 @@ fn a_name_is_given_in_the_first_line_only_and_a_taken_or_bad_one_is_refused() {
 #[test]
 fn the_client_shows_others_lines_with_control_characters_escaped() {
     let server = server(&[]);
-    let mut raw = Caller::call(server.addr(), Some("raw"));
+    // In the room (announced) before the client calls: only then does it hear the join.
+    let mut raw = join(&server, "raw");
     let mut client = lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "you"]);
     raw.expect("* you joined");
     raw.say("\u{1b}[2J\rgotcha\tok");
@@ -614,7 +615,7 @@ fn the_client_ends_when_the_server_hangs_up() {
 #[test]
 fn python_and_rust_clients_talk_in_one_room() {
     let server = server(&[]);
-    let mut watcher = Caller::call(server.addr(), Some("watcher"));
+    let mut watcher = join(&server, "watcher");
     let port = server.addr().port().to_string();
     let mut snake = python(PYTHON_CLIENT, &[&port, "snake"]);
     watcher.expect("* snake joined");
