@@ -26,6 +26,8 @@
 //!   HOST:PORT` line from any program makes that program the last server started.
 //! - `client < TEXT`: wait until the program shows a prompt (its output ends with `> `),
 //!   then type TEXT and Enter. The transcript shows TEXT after the prompt, as a terminal does.
+//!   `client << TEXT`: type TEXT and Enter at once, for a program that shows no prompt
+//!   (lesson 06's client); wait with `?` for what must come before.
 //! - `server ? TEXT`: wait until the program prints TEXT (after what the last `?` in that
 //!   terminal found, and after the last line typed there). `client ?>`: wait for a new
 //!   prompt without typing (before a `^C`, so that the program is really waiting).
@@ -193,6 +195,7 @@ impl Run {
         match action {
             "$" => self.open(who, text, at),
             "<" => self.terminal(who, at).type_line(text, at),
+            "<<" => self.terminal(who, at).type_now(text, at),
             "?" => self.terminal(who, at).wait_for_text(text, at),
             "?>" => self.terminal(who, at).wait_for_prompt(at),
             "..." => self.terminal(who, at).elide.push(text.to_string()),
@@ -203,7 +206,7 @@ impl Run {
                 terminal.parts.push((part.to_string(), from.to_string()));
             }
             "^C" => self.terminal(who, at).interrupt(at),
-            _ => panic!("{at}: unknown step {action:?} (use $, <, ?, @, ^C or ^D)"),
+            _ => panic!("{at}: unknown step {action:?} (use $, <, <<, ?, @, ^C or ^D)"),
         }
     }
 
@@ -514,6 +517,11 @@ impl Terminal {
     /// Waits for a new prompt, then types `text` and Enter.
     fn type_line(&mut self, text: &str, at: &str) {
         self.wait_for_prompt(at);
+        self.type_now(text, at);
+    }
+
+    /// Types `text` and Enter at once, for a program that shows no prompt.
+    fn type_now(&mut self, text: &str, at: &str) {
         let mut screen = self.screen.0.lock().unwrap();
         screen.bytes.extend(format!("{text}\n").as_bytes());
         screen.typed_at = screen.bytes.len();
@@ -824,6 +832,13 @@ mod tests {
         let text = &out.terminals[0].1;
         assert!(text.contains("name> 小文\nhello 小文\n"), "{text}");
         assert!(!out.varies);
+    }
+
+    #[test]
+    fn a_terminal_without_a_prompt_is_typed_into_at_once() {
+        let out = script("t $ read n; echo \"hello $n\"\nt << 小文\nt ? hello\n");
+        let text = &out.terminals[0].1;
+        assert!(text.contains("小文\nhello 小文\n"), "{text}");
     }
 
     #[test]
