@@ -264,6 +264,13 @@ pub fn receive(line: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
 }
 // ANCHOR_END: receive
 
+/// True when the error says that the program may open no more files (sockets are files
+/// too): EMFILE, too many in this program (24 on Linux, macOS and the BSDs), ENFILE (23), too
+/// many in the whole system, or WSAEMFILE (10024) on Windows. `ulimit -n` shows the limit.
+pub fn is_out_of_files(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(23 | 24 | 10024))
+}
+
 /// True when a read gave up because its timeout passed (Unix says "would block", Windows
 /// "timed out").
 pub fn is_timeout(err: &io::Error) -> bool {
@@ -349,7 +356,11 @@ pub fn read_line(prompt: &str) -> io::Result<Option<String>> {
     io::stdout().flush()?;
     let mut bytes = Vec::new();
     if io::stdin().lock().read_until(b'\n', &mut bytes)? == 0 {
-        println!(); // the prompt gets its line ending, so the next output starts on a new line
+        if !prompt.is_empty() {
+            // The prompt gets its line ending, so the next output starts on a new line.
+            // Without a prompt there is nothing to end (lesson 06's client).
+            println!();
+        }
         return Ok(None);
     }
     while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {

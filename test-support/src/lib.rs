@@ -145,27 +145,22 @@ impl Lesson {
     /// Starts program `name` with `args` and waits for its `listening on HOST:PORT` line.
     #[track_caller]
     pub fn start(&self, name: &str, args: &[&str]) -> Running {
-        let mut running = self.spawn(name, args);
-        let line = running.wait_for("listening on ");
-        let addr = line
-            .lines()
-            .find_map(|line| line.strip_prefix("listening on "))
-            .and_then(|addr| addr.trim().parse().ok());
-        match addr {
-            Some(addr) => running.addr = Some(addr),
-            None => panic!("`{name}` printed a `listening on` line without an address:\n{line}"),
-        }
-        let first = running
-            .stdout()
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        assert!(
-            first.starts_with("listening on "),
-            "`{name}` printed something before its `listening on` line: {first:?}"
-        );
-        running
+        let running = self.spawn(name, args);
+        await_listening(running, name)
+    }
+
+    /// Like [`Lesson::start`], with the number of files the program may open limited to
+    /// `limit` (bash's `ulimit -n`, as a student would type it; Unix only).
+    #[track_caller]
+    pub fn start_with_open_files(&self, name: &str, limit: u32, args: &[&str]) -> Running {
+        let mut command = Command::new("bash");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+            .arg(self.program(name))
+            .args(args);
+        command.envs(self.env.iter().copied());
+        await_listening(Running::spawn(name, command), name)
     }
 
     /// Starts program `name` with `args`, without waiting for anything.
@@ -176,6 +171,32 @@ impl Lesson {
         command.envs(self.env.iter().copied());
         Running::spawn(name, command)
     }
+}
+
+/// Waits for the `listening on HOST:PORT` line of a program just started, and keeps the
+/// address.
+#[track_caller]
+fn await_listening(mut running: Running, name: &str) -> Running {
+    let line = running.wait_for("listening on ");
+    let addr = line
+        .lines()
+        .find_map(|line| line.strip_prefix("listening on "))
+        .and_then(|addr| addr.trim().parse().ok());
+    match addr {
+        Some(addr) => running.addr = Some(addr),
+        None => panic!("`{name}` printed a `listening on` line without an address:\n{line}"),
+    }
+    let first = running
+        .stdout()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        first.starts_with("listening on "),
+        "`{name}` printed something before its `listening on` line: {first:?}"
+    );
+    running
 }
 
 /// The contract's common table, checked the same way for every lesson: each lesson's tests

@@ -916,6 +916,13 @@ mod tests {
     }
 
     #[test]
+    fn a_terminal_without_a_prompt_is_typed_into_at_once() {
+        let out = script("t $ read n; echo \"hello $n\"\nt << 小文\nt ? hello\n");
+        let text = &out.terminals[0].1;
+        assert!(text.contains("小文\nhello 小文\n"), "{text}");
+    }
+
+    #[test]
     fn ctrl_c_sends_sigint_and_the_terminal_shows_it() {
         let out = script(
             "t $ trap 'echo caught; exit 0' INT; echo ready; while :; do sleep 0.05; done\n\

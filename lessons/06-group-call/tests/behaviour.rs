@@ -329,9 +329,157 @@ fn fifty_calls_at_once_keep_the_threads_bounded() {
         full += 1;
     }
     assert_eq!(full, 42);
+    // The thread that accepts calls, and two for each of the 8 in the room: 17.
     if let Some(count) = thread_count(server.pid()) {
-        assert!(count <= 2 * 8 + 4, "{count} threads for a room of 8");
+        assert!(count <= 2 * 8 + 1, "{count} threads for a room of 8");
     }
+}
+
+#[test]
+fn a_silent_caller_hears_nothing_until_it_is_announced_under_its_address() {
+    let server = server(&["--first-line", "0.3"]);
+    // The silent caller dials first, so its seat is taken before the host's.
+    let mut silent = Caller::call(server.addr(), None);
+    let silent_name = silent.line.local_addr().unwrap().to_string();
+    let mut host = join(&server, "host");
+    host.say("before you were announced");
+    // After --first-line seconds without a line, the room hears that it joined.
+    host.expect(&format!("* {silent_name} joined"));
+    server.wait_for(&format!("* {silent_name} joined\n"));
+    host.say("now you hear me");
+    // Nothing said before it was announced reached it, not even `* host joined`.
+    silent.expect("host: now you hear me");
+    silent.say("hello");
+    host.expect(&format!("{silent_name}: hello"));
+}
+
+#[test]
+fn a_first_line_sent_too_slowly_joins_under_the_address_and_loses_no_bytes() {
+    let server = server(&["--first-line", "0.3"]);
+    let mut host = join(&server, "host");
+    // Half a first line, then nothing: the caller joins when the time is up all the same.
+    let mut slow = Caller::call(server.addr(), None);
+    let slow_name = slow.line.local_addr().unwrap().to_string();
+    slow.line.write_all(b"NAME sl").unwrap();
+    host.expect(&format!("* {slow_name} joined"));
+    // The rest of the line: too late for a name, and nothing of it was lost.
+    slow.line.write_all(b"ow\nhi\n").unwrap();
+    slow.expect("* name refused: a name can only be asked for in the first line");
+    host.expect(&format!("{slow_name}: hi"));
+}
+
+/// Waits (a bounded time) until the server's log holds one of `texts`; returns which.
+#[track_caller]
+fn log_shows_one_of(server: &Running, texts: &[&str]) -> usize {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let log = server.stdout();
+        if let Some(found) = texts.iter().position(|text| log.contains(text)) {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server logged none of {texts:?}:\n{log}\n{}",
+            server.stderr()
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn out_of_file_descriptors_a_caller_hears_room_full_and_the_server_goes_on() {
+    // Room for 1000 callers, but the system lets the server open only 32 files.
+    let server = lesson!().start_with_open_files(
+        "server",
+        32,
+        &["--addr", "127.0.0.1:0", "--max-callers", "1000"],
+    );
+    let mut first = join(&server, "c0");
+    let (mut joined, mut full) = (vec![], 0);
+    for n in 1..40 {
+        let name = format!("c{n}");
+        let mut caller = Caller::call(server.addr(), Some(&name));
+        let addr = caller.line.local_addr().unwrap().to_string();
+        let joined_line = format!("* {name} joined\n");
+        let full_line = format!("{addr} called, but the room is full\n");
+        // Every caller is either in the room, or told ROOM FULL: none is left without a word.
+        if log_shows_one_of(&server, &[&joined_line, &full_line]) == 0 {
+            first.expect(&format!("* {name} joined"));
+            joined.push(caller);
+        } else {
+            caller.expect("ROOM FULL");
+            caller.expect_hang_up();
+            full += 1;
+        }
+    }
+    assert!(full > 0, "all 40 callers fitted in 32 files");
+    assert!(joined.len() >= 16, "only {} callers joined", joined.len());
+    server.wait_for_stderr("ulimit -n");
+    // Someone leaves: their file is free again, and the next caller joins.
+    first.say("bye");
+    first.expect_hang_up();
+    let _late = join(&server, "late");
+}
+
+#[test]
+fn control_characters_reach_raw_callers_escaped_and_a_crlf_ending_is_dropped() {
+    let server = server(&[]);
+    let mut callers = room_of(&server, &["listener", "talker"]);
+    // A carriage return would let an `nc` user see a forged `bob:` line; ESC [2J would
+    // clear their screen. Both arrive as plain text.
+    callers[1].say("hi\rbob: forged");
+    callers[0].expect("talker: hi\\rbob: forged");
+    callers[1].say("\u{1b}[2Jcleared\u{7f}\u{9b}");
+    callers[0].expect("talker: \\x1b[2Jcleared\\x7f\\u{9b}");
+    // `nc -C` ends its lines with \r\n: the \r is part of the ending, not of the text.
+    callers[1].line.write_all(b"crlf\r\n").unwrap();
+    callers[0].expect("talker: crlf");
+    // A tab only moves to the next column: it stays.
+    callers[1].say("a\tb");
+    callers[0].expect("talker: a\tb");
+}
+
+#[test]
+fn a_name_with_invisible_format_characters_is_refused() {
+    let server = server(&[]);
+    let addr = server.addr();
+    let mut alice = join(&server, "alice");
+    let mut refused = Vec::new();
+    // Zero width space, right-to-left override, soft hyphen, byte order mark: names that
+    // look like `alice` or like another name, but are not.
+    for look_alike in [
+        "al\u{200b}ice",
+        "\u{202e}ecila",
+        "al\u{ad}ice",
+        "\u{feff}alice",
+    ] {
+        let mut caller = Caller::call(addr, Some(look_alike));
+        caller.expect(
+            "* name refused: a name may not contain invisible format characters, like U+200B or U+202E",
+        );
+        let name = caller.line.local_addr().unwrap().to_string();
+        alice.expect(&format!("* {name} joined"));
+        refused.push(caller);
+    }
+}
+
+#[test]
+fn a_caller_who_hangs_up_before_joining_is_logged_as_such_and_the_room_hears_nothing() {
+    let server = server(&[]);
+    let mut host = join(&server, "host");
+    let early = Caller::call(server.addr(), None);
+    let early_name = early.line.local_addr().unwrap().to_string();
+    drop(early);
+    server.wait_for(&format!("{early_name} hung up before joining\n"));
+    assert!(
+        !server.stdout().contains(&format!("* {early_name}")),
+        "{}",
+        server.stdout()
+    );
+    // The room heard nothing of it: the next line the host hears is this one.
+    let _next = join(&server, "next");
+    host.expect("* next joined");
 }
 
 #[test]
@@ -403,7 +551,8 @@ fn a_name_is_given_in_the_first_line_only_and_a_taken_or_bad_one_is_refused() {
 #[test]
 fn the_client_shows_others_lines_with_control_characters_escaped() {
     let server = server(&[]);
-    let mut raw = Caller::call(server.addr(), Some("raw"));
+    // In the room (announced) before the client calls: only then does it hear the join.
+    let mut raw = join(&server, "raw");
     let mut client = lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "you"]);
     raw.expect("* you joined");
     raw.say("\u{1b}[2J\rgotcha\tok");
@@ -418,6 +567,34 @@ fn the_client_shows_others_lines_with_control_characters_escaped() {
         finished.stdout.ends_with("you left the room\n"),
         "{finished:?}"
     );
+}
+
+#[test]
+fn the_client_leaving_prints_exactly_its_two_lines() {
+    let server = server(&[]);
+    let mut watcher = Caller::call(server.addr(), Some("watcher"));
+    server.wait_for("* watcher joined");
+    // Once with `bye`, once with the end of the input (`printf 'hi\n' | client`).
+    for (n, typed) in ["hi\nbye\n", "hi\n"].into_iter().enumerate() {
+        let name = format!("leaver{n}");
+        let mut client =
+            lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", &name]);
+        watcher.expect(&format!("* {name} joined"));
+        client.type_bytes(typed.as_bytes());
+        client.close_stdin();
+        watcher.expect(&format!("{name}: hi"));
+        watcher.expect(&format!("* {name} left"));
+        let finished = client.finish();
+        finished.output().assert().success().stderr("");
+        assert_eq!(
+            finished.stdout,
+            format!(
+                "in the room at {}: type a line and press Enter to say it; bye or Ctrl-D leaves\nyou left the room\n",
+                server.addr()
+            ),
+            "after {typed:?}"
+        );
+    }
 }
 
 #[test]
@@ -438,7 +615,7 @@ fn the_client_ends_when_the_server_hangs_up() {
 #[test]
 fn python_and_rust_clients_talk_in_one_room() {
     let server = server(&[]);
-    let mut watcher = Caller::call(server.addr(), Some("watcher"));
+    let mut watcher = join(&server, "watcher");
     let port = server.addr().port().to_string();
     let mut snake = python(PYTHON_CLIENT, &[&port, "snake"]);
     watcher.expect("* snake joined");
@@ -481,14 +658,31 @@ fn a_bad_command_line_is_one_line_and_exit_2() {
         ("server", &["--max-callers", "0"], "--max-callers"),
         ("server", &["--max-callers", "many"], "--max-callers"),
         ("server", &["--outbox-bytes", "100"], "--outbox-bytes"),
+        ("server", &["--first-line", "0"], "--first-line"),
         ("client", &["--name"], "--name"),
+    ]);
+}
+
+#[test]
+fn the_client_refuses_a_bad_name_before_it_calls() {
+    // The server's rules, checked by the client too: a newline would let the room hear a
+    // line the caller did not say (`ok: sneaky`).
+    lesson!().assert_bad_command_lines(&[
+        ("client", &["--name", "ok\nsneaky"], "ok\\nsneaky"),
+        ("client", &["--name", "two words"], "--name"),
+        ("client", &["--name", "has:colon"], "--name"),
+        ("client", &["--name", ""], "--name"),
+        ("client", &["--name", "al\u{200b}ice"], "U+200B"),
     ]);
 }
 
 #[test]
 fn help_describes_every_option() {
     lesson!().assert_help(&[
-        ("server", &["--addr", "--max-callers", "--outbox-bytes"]),
+        (
+            "server",
+            &["--addr", "--max-callers", "--outbox-bytes", "--first-line"],
+        ),
         ("client", &["--addr", "--name"]),
     ]);
 }
@@ -535,8 +729,18 @@ fn unbounded_shows_a_queue_that_grows_until_stopped() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{output:?}");
     assert!(
-        stdout.contains("stopped at 8 MB; nothing else would have stopped it"),
+        stdout.contains("stopped at 8.0 MB; nothing else would have stopped it"),
         "{stdout}"
+    );
+    // One unit throughout (MB, a million bytes): the last figure is 8.0 MB, not 8.4
+    // (8 MiB), and the memory is in MB too.
+    let last = stdout
+        .lines()
+        .rfind(|line| line.contains("waiting for the caller who never reads"))
+        .expect("a report line");
+    assert!(
+        last.contains("never reads: 8.0 MB;") && last.ends_with(" MB"),
+        "{last}"
     );
 }
 

@@ -150,13 +150,15 @@ pub const EXERCISES: &[Exercise] = &[
         package: "lesson-06-group-call",
         dir: "lessons/06-group-call",
         // The starter has the client and listening already; the room's cap, ROOM FULL and
-        // silent callers need no broadcast. The experiments `lock-stall` and `unbounded` are
-        // no part of the exercise.
+        // silent callers need no broadcast, and the client checks --name before it calls
+        // (no server at all). The experiments `lock-stall` and `unbounded` are no part of
+        // the exercise.
         starter_may_pass: &[
             "nobody_listening_is_a_refused_call",
             "a_busy_port_is_explained",
             "fifty_calls_at_once_keep_the_threads_bounded",
             "the_client_ends_when_the_server_hangs_up",
+            "the_client_refuses_a_bad_name_before_it_calls",
             "lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock",
             "unbounded_shows_a_queue_that_grows_until_stopped",
         ],

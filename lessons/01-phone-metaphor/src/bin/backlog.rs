@@ -97,9 +97,7 @@ fn experiment(args: Args) -> anyhow::Result<()> {
 /// and each open socket is one "file descriptor": a system allows a program only so many
 /// (`ulimit -n` shows the number, often 1024).
 fn out_of_sockets(caller: usize, err: std::io::Error) -> anyhow::Error {
-    // EMFILE: too many open files in this program (24 on Linux, macOS and the BSDs); ENFILE
-    // (23): in the whole system; WSAEMFILE (10024) on Windows.
-    if matches!(err.raw_os_error(), Some(23 | 24 | 10024)) {
+    if common::is_out_of_files(&err) {
         anyhow::anyhow!(
             "caller {caller} could not get a socket: out of file descriptors ({}). Each caller in the queue holds one; raise the limit in this shell, e.g. `ulimit -n 8192`, or use fewer --callers.",
             common::short(&err)

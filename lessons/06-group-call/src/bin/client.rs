@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use clap::Parser;
-use lesson_06_group_call::{Heard, LINE_LIMIT, hear};
+use lesson_06_group_call::{Heard, LINE_LIMIT, hear, name_problem};
 
 /// Lesson 06: join a group call. Type a line to say it to everyone; bye or Ctrl-D leaves.
 #[derive(Parser)]
@@ -21,15 +21,30 @@ struct Args {
     /// The phone number to call, HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8061", value_parser = common::parse_addr)]
     addr: SocketAddr,
-    /// The name the others see (1 to 32 characters, no spaces or ':'). Without it, the
-    /// server names you by your address.
+    /// The name the others see (1 to 32 characters, no spaces, ':' or control characters).
+    /// Without it, the server names you by your address.
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
 }
 
 fn main() -> ExitCode {
     let args: Args = common::parse_args();
+    if let Some(problem) = args.name.as_deref().and_then(bad_name) {
+        eprintln!("{problem}");
+        return ExitCode::from(2);
+    }
     common::finish(join(args))
+}
+
+/// The server's rules for a name, checked before we call: a name with a newline in it would
+/// otherwise make the room hear a line we never said. The error line is like the other
+/// mistakes on the command line (the name shown escaped, `\n` as two characters).
+fn bad_name(name: &str) -> Option<String> {
+    let problem = name_problem(name)?;
+    Some(format!(
+        "error: invalid value '{}' for '--name <NAME>': {problem} (see --help)",
+        name.escape_debug()
+    ))
 }
 
 fn join(args: Args) -> anyhow::Result<()> {

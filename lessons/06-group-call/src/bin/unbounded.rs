@@ -21,7 +21,8 @@ use lesson_06_group_call::{calls_on_loopback, listen_and_count, megabytes};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// Stop when that caller's queue holds this many megabytes (1 to 4096).
+    /// Stop when that caller's queue holds this many megabytes (MB, millions of bytes; 1 to
+    /// 4096).
     #[arg(long, value_name = "MB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=4096))]
     stop_at: u64,
 }
@@ -65,7 +66,7 @@ fn experiment(args: Args) -> anyhow::Result<()> {
                 changed.notify_all();
                 queues[1].len() as u64 * line.len() as u64
             };
-            if started.elapsed() >= next_report || waiting >= args.stop_at << 20 {
+            if started.elapsed() >= next_report || waiting >= args.stop_at * 1_000_000 {
                 println!(
                     "{:.2} s: waiting for the caller who never reads: {}; the reader has heard {}; {}",
                     started.elapsed().as_secs_f64(),
@@ -75,14 +76,14 @@ fn experiment(args: Args) -> anyhow::Result<()> {
                 );
                 next_report += Duration::from_millis(50);
             }
-            if waiting >= args.stop_at << 20 {
+            if waiting >= args.stop_at * 1_000_000 {
                 break;
             }
         }
         // ANCHOR_END: grow
         println!(
-            "stopped at {} MB; nothing else would have stopped it",
-            args.stop_at
+            "stopped at {}; nothing else would have stopped it",
+            megabytes(args.stop_at * 1_000_000)
         );
         done.store(true, Ordering::SeqCst);
         changed.notify_all();
@@ -93,11 +94,16 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     })
 }
 
-/// This program's memory in use, as Linux tells it (`VmRSS` in /proc/self/status).
+/// This program's memory in use, as Linux tells it (`VmRSS` in /proc/self/status, whose
+/// "kB" are really KiB, 1024 bytes), in MB like the other figures.
 fn memory() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    match status.lines().find_map(|line| line.strip_prefix("VmRSS:")) {
-        Some(kb) => format!("this program uses {}", kb.trim()),
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+    match kib {
+        Some(kib) => format!("this program uses {}", megabytes(kib * 1024)),
         None => "memory use unknown on this system".to_string(),
     }
 }

@@ -6,6 +6,10 @@
     /// line in each outbox, which never blocks; a caller whose outbox is full (or whose
     /// call broke) is collected, and removed once the lock is released.
     fn broadcast(&self, from: Option<Id>, line: &str) {
-        todo!("under the lock, push one Arc<str> to every outbox but the sender's and note whose push fails; notify_all; after the lock, remove those (\"too slow\", or None if closed)")
+        todo!(
+            "under the lock, push one Arc<str> to the outbox of every announced caller \
+             but the sender, and note whose push fails; notify_all; after the lock, \
+             remove those (\"too slow\", or None if the call is closed)"
+        )
     }
     // ANCHOR_END: broadcast
