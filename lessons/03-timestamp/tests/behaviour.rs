@@ -284,6 +284,142 @@ fn talks_with_the_originals_python_client() {
     server.wait_for("hung up");
 }
 
+/// The original's exercise-1 client as it really is: one call, then a timestamp every few
+/// seconds, each with nothing after it (no `\n`). Arguments: port, seconds between, count.
+const ORIGINAL_EXERCISE_CLIENT: &str = include_str!("../python/client.py");
+
+/// The server's note about a piece of a line that waits for its `\n` (the contract's line).
+fn unfinished_note(caller: &str) -> String {
+    format!(
+        "note: {caller} sent a message without a line ending (\\n), and it waits for one; the \
+         original tutorial's client sends none (see \"Why the newline: glued messages\" in \
+         lesson 03)\n"
+    )
+}
+
+/// The server's hint after a line that looks like `count` timestamps glued together.
+fn glued_hint(count: usize) -> String {
+    format!(
+        "hint: that looks like {count} timestamps glued together; end each one with \\n (see \
+         \"Why the newline: glued messages\" in lesson 03)\n"
+    )
+}
+
+/// The caller's address, from the server's `picked up a call from <addr>` line.
+fn picked_up(stdout: &str) -> &str {
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("picked up a call from "))
+        .unwrap_or_else(|| panic!("no `picked up a call from <addr>` line:\n{stdout}"))
+}
+
+#[test]
+fn the_originals_exercise_client_hears_why_nothing_is_printed() {
+    let server = utc_server();
+    let port = server.addr().port().to_string();
+    // 10 timestamps, 0.2 s apart, over one call: the first waits 1.8 s for a `\n`.
+    let client = python(ORIGINAL_EXERCISE_CLIENT, &[&port, "0.2", "10"]).finish();
+    assert!(client.status.success(), "{client:?}");
+    let sent: String = client
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("sent "))
+        .collect();
+    let stdout = server.wait_for("hung up; waiting for the next caller");
+    let caller = picked_up(&stdout);
+    let note = unfinished_note(caller);
+    assert_eq!(
+        stdout.matches(&note).count(),
+        1,
+        "expected the note once, before the hang-up:\n{note}\n--- stdout ---\n{stdout}"
+    );
+    assert!(
+        stdout.find(&note) < stdout.find("hung up"),
+        "the note comes while the caller is still on the line:\n{stdout}"
+    );
+    assert_eq!(time_lines(&stdout), Vec::<&str>::new(), "no line, no time");
+    let stderr = server.wait_for_stderr("hint:");
+    assert_eq!(
+        stderr,
+        format!("error: not a timestamp: {sent:?}\n{}", glued_hint(10)),
+        "at the hang-up: the contract's error, then the hint"
+    );
+}
+
+#[test]
+fn a_piece_of_a_line_waits_a_second_and_a_half_before_the_note() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    let caller_addr = caller.local_addr().unwrap().to_string();
+    let started = std::time::Instant::now();
+    caller.write_all(b"1732470000.5").unwrap();
+    let stdout = server.wait_for("without a line ending");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1400),
+        "the note came after {waited:?}; it waits about 1.5 s for the `\\n`:\n{stdout}"
+    );
+    assert!(stdout.contains(&unfinished_note(&caller_addr)), "{stdout}");
+    // The `\n` comes at last: the line is served as usual.
+    caller.write_all(b"\n").unwrap();
+    expect_time(&server, "1732470000.5", "2024-11-24 17:40:00");
+}
+
+#[test]
+fn timestamps_glued_together_get_a_hint_and_other_bad_lines_do_not() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    caller
+        .write_all(b"1732470000.51732470001.5\n1.2.3\nhello\n1.23.45.6\n0\n")
+        .unwrap();
+    expect_time(&server, "0", "1970-01-01 00:00:00");
+    server.wait_for_stderr(&glued_hint(3));
+    assert_eq!(
+        server.stderr(),
+        format!(
+            "error: not a timestamp: \"1732470000.51732470001.5\"\n{}\
+             error: not a timestamp: \"1.2.3\"\n\
+             error: not a timestamp: \"hello\"\n\
+             error: not a timestamp: \"1.23.45.6\"\n{}",
+            glued_hint(2),
+            glued_hint(3)
+        )
+    );
+}
+
+#[test]
+fn a_caller_dropped_with_half_a_line_hears_the_note_first() {
+    let server = lesson!().start(
+        "server",
+        &["--addr", "127.0.0.1:0", "--utc", "--idle", "0.3"],
+    );
+    // A whole line, then silence: only the idle note.
+    let mut whole = dial(server.addr());
+    let whole_addr = whole.local_addr().unwrap().to_string();
+    whole.write_all(b"0\n").unwrap();
+    wait_for_hang_up(&mut whole);
+    // A piece of a line, then silence: the note, then the idle note, at 0.3 s.
+    let mut half = dial(server.addr());
+    let half_addr = half.local_addr().unwrap().to_string();
+    half.write_all(b"1\n2").unwrap();
+    wait_for_hang_up(&mut half);
+    let stdout = server.wait_for_count("said nothing for 0.3 s", 2);
+    let expected = format!(
+        "picked up a call from {whole_addr}\n\
+         0 -> 1970-01-01 00:00:00\n\
+         note: {whole_addr} said nothing for 0.3 s; hanging up on them; waiting for the next caller\n\
+         picked up a call from {half_addr}\n\
+         1 -> 1970-01-01 00:00:01\n\
+         {}\
+         note: {half_addr} said nothing for 0.3 s; hanging up on them; waiting for the next caller\n",
+        unfinished_note(&half_addr)
+    );
+    assert!(
+        stdout.ends_with(&expected),
+        "expected, at the end of stdout:\n{expected}--- stdout ---\n{stdout}"
+    );
+}
+
 #[test]
 fn a_line_that_is_not_a_timestamp_is_an_error_and_serving_goes_on() {
     let server = utc_server();
