@@ -16,6 +16,9 @@
 //!   as a reader types it (`NAME=VALUE` words before `cargo` set the environment). A `server`
 //!   without `--addr` gets a free port (`--addr 127.0.0.1:0`); a `client` without `--addr`
 //!   calls the last server started. The server's real port is shown as the `port` below.
+//! - `client $ python3 FILE [ARGS]`: start a Python program (FILE from the workspace root,
+//!   like `lessons/03-timestamp/python/client.py`). An argument equal to the script's `port`
+//!   is given as the real port of the last server started.
 //! - `client < TEXT`: wait until the program shows a prompt (its output ends with `> `),
 //!   then type TEXT and Enter. The transcript shows TEXT after the prompt, as a terminal does.
 //! - `server ? TEXT`: wait until the terminal shows TEXT.
@@ -148,7 +151,16 @@ impl Run {
                     args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                 )
             }
-            _ => panic!("{at}: start programs as `cargo run -p PKG --bin NAME [-- ARGS]`"),
+            ["python3", file, rest @ ..] => {
+                let args = self.python_args(file, rest);
+                let terminal = Terminal::start(name, Path::new("python3"), &args, &env, command);
+                self.terminals.push(terminal);
+                return;
+            }
+            _ => panic!(
+                "{at}: start programs as `cargo run -p PKG --bin NAME [-- ARGS]` or \
+                 `python3 FILE [ARGS]`"
+            ),
         };
         let has_addr = args.iter().any(|a: &String| a.starts_with("--addr"));
         match (program, &self.server) {
@@ -168,6 +180,22 @@ impl Run {
             self.server = addr.map(|a| a.trim().to_string());
         }
         self.terminals.push(terminal);
+    }
+
+    /// The arguments for `python3 FILE ARGS`: unbuffered (`-u`, so that its lines show at
+    /// once), FILE from the workspace root, and the script's `port` replaced by the real
+    /// port of the last server started.
+    fn python_args(&self, file: &str, rest: &[&str]) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let real_port = self.server.as_deref().and_then(|a| a.rsplit(':').next());
+        let mut args = vec!["-u".to_string(), root.join(file).display().to_string()];
+        for word in rest {
+            match real_port {
+                Some(port) if Some(*word) == self.shown_port.as_deref() => args.push(port.into()),
+                _ => args.push(word.to_string()),
+            }
+        }
+        args
     }
 
     /// Waits for every program to end, then gives each terminal's transcript.

@@ -53,3 +53,44 @@ fn ports_and_times_are_ignored_but_words_are_not() {
     assert!(transcript::difference(kept, reworded).is_some());
     assert!(transcript::difference("sent 3 timestamps\n", "sent 2 timestamps\n").is_some());
 }
+
+#[test]
+fn a_python_step_calls_the_last_server_on_its_real_port() {
+    let scratch = tempfile::tempdir().unwrap();
+    let caller = scratch.path().join("caller.py");
+    std::fs::write(
+        &caller,
+        "import socket, sys\n\
+         call = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n\
+         call.sendall(b'0\\n')\n\
+         call.close()\n\
+         print('sent 0')\n",
+    )
+    .unwrap();
+    let script = scratch.path().join("python.script");
+    std::fs::write(
+        &script,
+        format!(
+            "port 8001\n\
+             server $ cargo run -p lesson-03-timestamp --bin server -- --utc\n\
+             client $ python3 {} 8001\n\
+             server ? hung up\n\
+             server ^C\n",
+            caller.display()
+        ),
+    )
+    .unwrap();
+    let transcripts = transcript::run(&script);
+    let [(_, server), (_, client)] = &transcripts[..] else {
+        panic!("expected two terminals: {transcripts:?}");
+    };
+    // The book shows the script's port; the program was given the real one, and got through.
+    assert_eq!(
+        client,
+        &format!("$ python3 {} 8001\nsent 0\n", caller.display())
+    );
+    assert!(
+        server.contains("\n0 -> 1970-01-01 00:00:00\n"),
+        "the server got the Python caller's line:\n{server}"
+    );
+}
