@@ -476,3 +476,21 @@ fn running_out_of_file_descriptors_says_how_to_raise_the_limit() {
         "{stderr}"
     );
 }
+
+#[test]
+fn backlog_dials_three_more_callers_than_the_queue_holds_by_default() {
+    let done = lesson!()
+        .spawn("backlog", &["--backlog", "1", "--wait", "0.3"])
+        .finish();
+    done.output().assert().success();
+    assert!(
+        done.stdout
+            .contains("nobody calls accept() until all 4 callers have dialed"),
+        "{}",
+        done.stdout
+    );
+    let last = done.stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("queued: "), "{}", done.stdout);
+    #[cfg(target_os = "linux")]
+    assert_eq!(last, "queued: 2, no answer: 2", "{}", done.stdout);
+}
