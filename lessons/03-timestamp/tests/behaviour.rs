@@ -640,24 +640,75 @@ fn help_describes_every_option() {
 /// The experiment: with the reader late, two sends always come out of one read glued.
 #[test]
 fn glued_shows_two_sends_in_one_read() {
-    let done = lesson!()
-        .command("glued")
-        .args(["--trials", "2", "--pause", "0.1"])
-        .assert()
-        .success();
-    let out = String::from_utf8_lossy(&done.get_output().stdout).into_owned();
-    assert!(
-        out.ends_with("glued: 2 of 2 trials (two sends arrived in one recv)\n"),
+    // With a pause before the read, both sends are always there: every trial is glued.
+    let run = |args: &[&str]| {
+        let done = lesson!().command("glued").args(args).assert().success();
+        String::from_utf8_lossy(&done.get_output().stdout).into_owned()
+    };
+    let out = run(&["--trials", "7", "--pause", "0.1"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(
+            "7 trials: two sends of a timestamp each, no \\n, then one recv(1024) after a pause of 0.1 s"
+        ),
         "{out}"
     );
+    // The first five trials are shown, each with what its one read got: two timestamps.
+    for (index, line) in lines[1..6].iter().enumerate() {
+        let prefix = format!("trial {}: recv got \"", index + 1);
+        let got = line
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix("\": both sends in one piece (glued)"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "expected `{prefix}<two timestamps>\": both sends in one piece (glued)`:\n{out}"
+                )
+            });
+        // `1795675651.1347591795675651.134763`: each timestamp has 6 digits after its dot.
+        let first_dot = got.find('.').unwrap_or(0);
+        let (first, second) = got.split_at((first_dot + 7).min(got.len()));
+        assert!(
+            looks_like_a_timestamp(first) && looks_like_a_timestamp(second) && first <= second,
+            "trial {} got {got:?}: expected two timestamps glued together\n{out}",
+            index + 1
+        );
+    }
+    assert_eq!(
+        &lines[6..],
+        [
+            "...",
+            "glued: 7 of 7 trials (two sends arrived in one recv)"
+        ],
+        "{out}"
+    );
+    // --all shows every trial, and five trials need no `...`.
+    let out = run(&["--trials", "6", "--pause", "0.05", "--all"]);
+    assert_eq!(
+        out.matches(": both sends in one piece (glued)\n").count(),
+        6,
+        "{out}"
+    );
+    assert!(
+        !out.contains("\n...\n")
+            && out.ends_with("glued: 6 of 6 trials (two sends arrived in one recv)\n"),
+        "{out}"
+    );
+    let out = run(&["--trials", "5", "--pause", "0.05"]);
+    assert_eq!(
+        out.matches(": both sends in one piece (glued)\n").count(),
+        5,
+        "{out}"
+    );
+    assert!(!out.contains("\n...\n"), "{out}");
     // And without a pause, the count is whatever happened: some number of 20.
-    let done = lesson!()
-        .command("glued")
-        .args(["--trials", "20"])
-        .assert()
-        .success();
-    let out = String::from_utf8_lossy(&done.get_output().stdout).into_owned();
+    let out = run(&["--trials", "20"]);
     assert!(out.contains(" of 20 trials"), "{out}");
+    // A pause is from 0 to 10 seconds.
+    lesson!().assert_bad_command_lines(&[
+        ("glued", &["--pause", "11"], "from 0 to 10"),
+        ("glued", &["--pause=-0.5"], "from 0 to 10"),
+    ]);
 }
 
 #[test]
