@@ -794,6 +794,32 @@ fn a_silent_caller_is_dropped_after_the_idle_limit_and_the_next_is_served() {
 }
 
 #[test]
+fn the_idle_limit_counts_from_the_last_bytes_not_from_the_pickup() {
+    let server = lesson!().start(
+        "server",
+        &["--addr", "127.0.0.1:0", "--utc", "--idle", "0.4"],
+    );
+    let mut caller = dial(server.addr());
+    // A line every 0.2 s, for 1 s in all: never 0.4 s of silence, so never dropped.
+    for second in 1..=5 {
+        caller.write_all(format!("{second}\n").as_bytes()).unwrap();
+        expect_time(
+            &server,
+            &second.to_string(),
+            &format!("1970-01-01 00:00:0{second}"),
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    caller.write_all(b"6\n").unwrap();
+    expect_time(&server, "6", "1970-01-01 00:00:06");
+    assert!(
+        !server.stdout().contains("said nothing"),
+        "a caller who keeps talking is not dropped:\n{}",
+        server.stdout()
+    );
+}
+
+#[test]
 fn control_characters_in_a_timestamp_line_are_shown_escaped() {
     let server = utc_server();
     let mut caller = dial(server.addr());
