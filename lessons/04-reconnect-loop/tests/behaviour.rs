@@ -413,8 +413,8 @@ fn help_describes_every_option() {
     ]);
 }
 
-/// Runs the trap experiment and returns its summary line.
-fn trap(args: &[&str]) -> String {
+/// Runs the trap experiment and returns all it printed.
+fn trap_output(args: &[&str]) -> String {
     let done = lesson!().command("trap").args(args).output().unwrap();
     let stdout = String::from_utf8_lossy(&done.stdout).into_owned();
     assert!(
@@ -424,10 +424,22 @@ fn trap(args: &[&str]) -> String {
     );
     assert!(stdout.starts_with("listening on "), "{stdout}");
     stdout
+}
+
+/// Runs the trap experiment and returns its summary line.
+fn trap(args: &[&str]) -> String {
+    let stdout = trap_output(args);
+    stdout
         .lines()
         .find(|line| line.starts_with("summary: "))
         .unwrap_or_else(|| panic!("trap {args:?} printed no summary:\n{stdout}"))
         .to_string()
+}
+
+/// The port the trap's server listens on, from its `listening on` line.
+fn trap_port(stdout: &str) -> &str {
+    let first = stdout.lines().next().unwrap_or_default();
+    first.rsplit(':').next().unwrap_or_default()
 }
 
 /// The original's server binds the port again every round. On Linux, the call it hung up
@@ -450,11 +462,60 @@ fn the_trap_address_already_in_use_and_its_fix() {
             "served 5 of 5 rounds; bind never failed",
         ),
     ] {
-        let summary = trap(args);
+        let stdout = trap_output(args);
         assert!(
-            summary.contains(expected),
-            "trap {args:?} should say {expected:?}, but said:\n{summary}"
+            stdout.contains(&format!("summary: {expected};")),
+            "trap {args:?} should say {expected:?}, but said:\n{stdout}"
         );
+        // Where bind fails, the trap says so in its round, and shows where to see TIME_WAIT.
+        let port = trap_port(&stdout);
+        let failed =
+            format!("server, round 2: bind(127.0.0.1:{port}) failed: Address already in use");
+        let time_wait = format!(
+            "the port is held by the calls the server hung up first: they wait in TIME_WAIT \
+             for 60 s. See them: ss -tan state time-wait '( sport = :{port} )'\n"
+        );
+        let fails = expected == in_use;
+        assert_eq!(
+            stdout.contains(&failed),
+            fails,
+            "{args:?}: {failed:?}?\n{stdout}"
+        );
+        assert_eq!(
+            stdout.ends_with(&time_wait),
+            fails,
+            "{args:?}: {time_wait:?}?\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn the_trap_says_in_which_rounds_so_reuseaddr_is_set() {
+    // When the caller hangs up first, no call waits in TIME_WAIT: every round binds, and
+    // each round says whether its socket has SO_REUSEADDR.
+    for (which, flags) in [
+        ("first", ["on", "off", "off"]),
+        ("later", ["off", "on", "on"]),
+        ("all", ["on", "on", "on"]),
+        ("none", ["off", "off", "off"]),
+    ] {
+        let args = [
+            "--rounds",
+            "3",
+            "--first-to-hang-up",
+            "caller",
+            "--reuseaddr",
+            which,
+        ];
+        let stdout = trap_output(&args);
+        for (round, flag) in (1..).zip(flags) {
+            let line =
+                format!("server, round {round}: a new socket is listening (SO_REUSEADDR {flag})\n");
+            assert!(
+                stdout.contains(&line),
+                "--reuseaddr {which}: {line:?}?\n{stdout}"
+            );
+        }
     }
 }
 

@@ -74,6 +74,7 @@ pub const EXERCISES: &[Exercise] = &[
             "help_describes_every_option",
             "a_bad_command_line_is_one_line_and_exit_2",
             "the_trap_address_already_in_use_and_its_fix",
+            "the_trap_says_in_which_rounds_so_reuseaddr_is_set",
         ],
     },
 ];
