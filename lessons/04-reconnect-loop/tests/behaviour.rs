@@ -519,6 +519,58 @@ fn the_trap_says_in_which_rounds_so_reuseaddr_is_set() {
     }
 }
 
+/// The numbers after `message ` in the caller's lines that end a message (answered or LOST).
+fn caller_message_numbers(stdout: &str) -> Vec<u32> {
+    stdout
+        .lines()
+        .filter(|line| line.contains("\" answered with \"") || line.contains("\" was LOST: "))
+        .filter_map(|line| line.strip_prefix("caller: \"message "))
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_trap_counts_the_lost_messages_and_failed_dials_it_shows() {
+    // With a pause before each dial, the caller never hits a bad moment: every message is
+    // answered, by the round of its number.
+    let stdout = trap_output(&["--rounds", "3", "--reuseaddr", "--pause", "0.1"]);
+    for round in 1..=3 {
+        for line in [
+            format!("server, round {round}: got \"message {round}\"\n"),
+            format!("caller: \"message {round}\" answered with \"reply {round}\"\n"),
+        ] {
+            assert!(stdout.contains(&line), "{line:?}?\n{stdout}");
+        }
+    }
+    assert!(
+        stdout.contains(
+            "summary: served 3 of 3 rounds; bind never failed; messages lost: 0; failed dials: 0\n"
+        ),
+        "{stdout}"
+    );
+    // Without a pause, 200 rounds always lose messages and fail dials (the book's claim), and
+    // the summary counts exactly the lines above it. A failed dial tries the same message
+    // again; a lost one is gone, and the next message has the next number.
+    let stdout = trap_output(&["--rounds", "200", "--reuseaddr"]);
+    let lost = stdout.matches("\" was LOST: the call was cut off").count();
+    let failed = stdout.matches("failed (connection re").count();
+    assert!(
+        lost >= 1 && failed >= 1,
+        "the book says every such run loses some:\n{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("messages lost: {lost}; failed dials: {failed}\n")),
+        "the summary should count {lost} lost and {failed} failed:\n{stdout}"
+    );
+    let numbers = caller_message_numbers(&stdout);
+    let expected: Vec<u32> = (1..=numbers.len() as u32).collect();
+    assert_eq!(
+        numbers, expected,
+        "messages are numbered 1, 2, 3...:\n{stdout}"
+    );
+}
+
 /// Other systems have other rules for bind() and TIME_WAIT: only check that the experiment
 /// runs to its summary there.
 #[cfg(not(target_os = "linux"))]

@@ -75,6 +75,7 @@ pub const EXERCISES: &[Exercise] = &[
             "a_bad_command_line_is_one_line_and_exit_2",
             "the_trap_address_already_in_use_and_its_fix",
             "the_trap_says_in_which_rounds_so_reuseaddr_is_set",
+            "the_trap_counts_the_lost_messages_and_failed_dials_it_shows",
         ],
     },
 ];
