@@ -192,6 +192,33 @@ fn the_client_sends_timestamps_and_a_newline_each_in_one_write() {
 }
 
 #[test]
+fn the_first_timestamp_goes_at_once_the_pause_comes_between() {
+    let (listener, addr) = listen();
+    let addr = addr.to_string();
+    let client = lesson!().spawn(
+        "client",
+        &["--addr", &addr, "--interval", "5", "--count", "1"],
+    );
+    let mut line = accept(&listener);
+    let started = std::time::Instant::now();
+    let piece = read_some(&mut line);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(2),
+        "the first timestamp came {waited:?} after the call, {piece:?}: the --interval pause \
+         is between two sends, not before the first"
+    );
+    let text = String::from_utf8_lossy(&piece);
+    let sent: f64 = text.trim_end().parse().unwrap_or_default();
+    assert!((sent - now()).abs() < 5.0, "{text:?} is not the time now");
+    let client = client.finish();
+    assert!(
+        client.stdout.ends_with("sent 1 timestamp; hung up\n"),
+        "{client:?}"
+    );
+}
+
+#[test]
 fn ten_thousand_timestamps_make_ten_thousand_lines() {
     let server = utc_server();
     lesson!()
