@@ -728,9 +728,27 @@ fn glued_shows_two_sends_in_one_read() {
         "{out}"
     );
     assert!(!out.contains("\n...\n"), "{out}");
-    // And without a pause, the count is whatever happened: some number of 20.
-    let out = run(&["--trials", "20"]);
-    assert!(out.contains(" of 20 trials"), "{out}");
+    // Without a pause, the count is whatever happened, but each verdict must match what
+    // its read got (one timestamp or two), and the count must match the verdicts.
+    let out = run(&["--trials", "40", "--all"]);
+    let mut glued = 0;
+    for line in out.lines().filter(|line| line.starts_with("trial ")) {
+        let got = line.split('"').nth(1).unwrap_or_default();
+        let one = looks_like_a_timestamp(got);
+        let expected = if one {
+            "\": the first send alone"
+        } else {
+            glued += 1;
+            "\": both sends in one piece (glued)"
+        };
+        assert!(line.ends_with(expected), "{line}\n{out}");
+    }
+    assert!(
+        out.ends_with(&format!(
+            "glued: {glued} of 40 trials (two sends arrived in one recv)\n"
+        )),
+        "{out}"
+    );
     // A pause is from 0 to 10 seconds.
     lesson!().assert_bad_command_lines(&[
         ("glued", &["--pause", "11"], "from 0 to 10"),
