@@ -393,7 +393,7 @@ fn a_piece_of_a_line_waits_a_second_and_a_half_before_the_note() {
 }
 
 #[test]
-fn timestamps_glued_together_get_a_hint_and_other_bad_lines_do_not() {
+fn several_timestamps_in_one_line_get_a_hint_and_other_bad_lines_do_not() {
     let server = utc_server();
     let mut caller = dial(server.addr());
     caller
