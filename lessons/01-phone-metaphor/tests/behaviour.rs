@@ -494,3 +494,42 @@ fn backlog_dials_three_more_callers_than_the_queue_holds_by_default() {
     #[cfg(target_os = "linux")]
     assert_eq!(last, "queued: 2, no answer: 2", "{}", done.stdout);
 }
+
+/// Starts a server, has a caller say `hello` and then send `extra` bytes more, and types the
+/// reply. Returns how long from typing the reply until the server said it hung up, with the
+/// caller still on the line (it reads the reply and then stays, silent).
+fn time_to_hang_up_with_a_caller_who_stays(extra: usize) -> std::time::Duration {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"hello").unwrap();
+    server.wait_for("the caller says: hello");
+    caller.write_all(&vec![b'x'; extra]).unwrap();
+    let started = std::time::Instant::now();
+    server.type_line("ok");
+    assert_eq!(read_some(&mut caller), b"ok");
+    server.wait_for("[close]  hung up");
+    let waited = started.elapsed();
+    drop(caller);
+    waited
+}
+
+#[test]
+fn the_server_waits_a_second_at_most_for_the_callers_goodbye() {
+    // The contract's graceful close: after its reply the server listens for the caller's
+    // goodbye, throwing away what still comes, for at most 1 second and 64 KiB. A caller
+    // who stays on the line keeps it waiting the full second, also after 2 KiB more.
+    for extra in [0, 2048] {
+        let waited = time_to_hang_up_with_a_caller_who_stays(extra);
+        assert!(
+            waited >= std::time::Duration::from_millis(900),
+            "with {extra} bytes after the message, the server hung up after {waited:?}: it \
+             should wait about 1 s for the caller to hang up first"
+        );
+    }
+    // More than 64 KiB: the server stops listening at the limit, without waiting the second.
+    let waited = time_to_hang_up_with_a_caller_who_stays(100 * 1024);
+    assert!(
+        waited < std::time::Duration::from_millis(900),
+        "after 100 KiB, the server should stop at 64 KiB and hang up, not wait {waited:?}"
+    );
+}

@@ -26,6 +26,18 @@ fn a_reset_before_we_speak_is_a_hang_up_on_either_side() {
         "a caller who left is a note, not an error: {server:?}"
     );
 
+    // The server: the caller resets without a word; that is a hang-up too.
+    let server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    reset(dial(server.addr()));
+    let server = server.finish();
+    assert!(
+        server.status.success()
+            && server
+                .stdout
+                .contains("[recv]   the caller hung up without saying anything\n"),
+        "a reset is a hang-up, not an error: {server:?}"
+    );
+
     // The client: the server picks up and resets before the message is typed.
     let (listener, addr) = listen();
     let mut client = lesson!().spawn("client", &["--addr", &addr.to_string()]);
