@@ -107,6 +107,28 @@ fn an_over_long_message_is_refused_and_typed_again() {
 }
 
 #[test]
+fn a_message_of_exactly_1024_bytes_is_sent() {
+    // The limit is one recv(1024): 1024 bytes fit, as the contract says ("at most 1024").
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.type_line("ok");
+    let full = "a".repeat(1024);
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin(format!("{full}\n"))
+        .assert()
+        .success()
+        .stdout(contains("at most 1024").not());
+    let server = server.finish();
+    assert!(
+        server
+            .stdout
+            .contains(&format!("the caller says: {full}\n")),
+        "{server:?}"
+    );
+}
+
+#[test]
 fn bytes_that_are_not_utf8_do_not_crash_the_server() {
     let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
     server.type_line("got it");
