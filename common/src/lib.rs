@@ -22,8 +22,16 @@ pub fn parse_args<T: clap::Parser>() -> T {
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
         Err(err) => {
             let text = err.render().to_string();
-            let first = text.lines().next().unwrap_or("error: bad command line");
-            eprintln!("{first} (see --help)");
+            let mut lines = text.lines();
+            let first = lines.next().unwrap_or("error: bad command line");
+            // "error: the following required arguments were not provided:" names them on
+            // the next line: keep it, on the same line.
+            match lines.next().map(str::trim) {
+                Some(what) if first.ends_with(':') && !what.is_empty() => {
+                    eprintln!("{first} {what} (see --help)")
+                }
+                _ => eprintln!("{first} (see --help)"),
+            }
             std::process::exit(2);
         }
     }
@@ -104,7 +112,6 @@ fn name_not_found(host: &str, err: Option<&io::Error>) -> String {
     )
 }
 
-// ANCHOR: finish
 /// The shortest and longest durations a program accepts, in seconds: one millisecond and
 /// one day. Below a millisecond a socket timeout rounds to zero, which the system refuses
 /// (it would mean "no timeout" to some systems and an error to Rust).
@@ -165,7 +172,9 @@ pub fn count(n: u64, noun: &str) -> String {
     }
 }
 
-/// The end of every `main`: success is exit 0, an error is one `error:` line and exit 1.
+// ANCHOR: finish
+/// The end of every `main`: success is exit 0, an error is one `error:` line and
+/// exit 1.
 pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -192,7 +201,10 @@ pub fn dial_error(addr: SocketAddr, err: io::Error) -> anyhow::Error {
         ),
         ErrorKind::AddrNotAvailable
         | ErrorKind::NetworkUnreachable
-        | ErrorKind::HostUnreachable => (short(&err), "check the address in --addr.".to_string()),
+        | ErrorKind::HostUnreachable => {
+            let advice = "check the address in --addr.";
+            (short(&err), advice.to_string())
+        }
         _ => (short(&err), "check the address and try again.".to_string()),
     };
     anyhow::anyhow!("could not reach {addr} ({why}): {advice}")
@@ -230,9 +242,10 @@ pub fn is_hang_up(err: &io::Error) -> bool {
 }
 
 // ANCHOR: receive
-/// One `recv(1024)`: waits for bytes, then reads what has arrived, at most `buffer.len()`.
-/// Returns how many bytes it read; 0 means the other side hung up. A sudden hang-up (a
-/// "connection reset", which Python reports as an error too) also gives 0 here.
+/// One `recv(1024)`: waits for bytes, then reads what has arrived, at most
+/// `buffer.len()`. Returns how many bytes it read; 0 means the other side hung up.
+/// A sudden hang-up (a "connection reset", which Python reports as an error too)
+/// also gives 0 here.
 pub fn receive(line: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
     match line.read(buffer) {
         Err(err) if is_hang_up(&err) => Ok(0),

@@ -177,19 +177,36 @@ impl Lesson {
     /// panic, no backtrace.
     #[track_caller]
     pub fn assert_quiet_when_stdout_closes(&self, program: &str, message: &[u8]) {
+        self.assert_quiet_when_stdout_closes_with(program, &[], message);
+    }
+
+    /// Like [`Lesson::assert_quiet_when_stdout_closes`], with more arguments for the program
+    /// after `--addr 127.0.0.1:0` (e.g. lesson 05's `--dir` in a scratch folder).
+    #[track_caller]
+    pub fn assert_quiet_when_stdout_closes_with(
+        &self,
+        program: &str,
+        args: &[&str],
+        message: &[u8],
+    ) {
         // After `head` has ended, its group closes its own copy of the pipe too (`exec 0<&-`)
         // and says so: only then is nobody left to read, and only then do we call. (Calling
         // as soon as the ready line arrives raced with `head`'s exit: the server's next lines
         // could still go into the pipe.)
-        let script = r#""$0" --addr 127.0.0.1:0 | { head -1; exec 0<&-; echo "head ended"; }; echo "status ${PIPESTATUS[0]}""#;
-        let mut shell = Command::new("bash")
+        let script = r#""$0" --addr 127.0.0.1:0 "$@" | { head -1; exec 0<&-; echo "head ended"; }; echo "status ${PIPESTATUS[0]}""#;
+        let mut command = Command::new("bash");
+        command
             .args(["-c", script])
             .arg(self.program(program))
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        // A process group of its own: a server that does not end can be stopped with bash,
+        // so that it cannot hold the pipes open (and this test waiting) for ever.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut shell = command.spawn().unwrap();
         let stderr = read_all(shell.stderr.take().unwrap());
         let (lines, from_shell) = std::sync::mpsc::channel();
         let stdout = BufReader::new(shell.stdout.take().unwrap());
@@ -212,12 +229,18 @@ impl Lesson {
                 let _ = shell.kill();
                 panic!("expected the ready line and `head ended`, got {ready:?} and {ended:?}")
             });
-        // A server that prints more lines at once (lesson 01 narrates its steps) may have
-        // ended quietly already, before anybody calls: then nobody answers, and that is fine.
-        if let Ok(mut caller) = TcpStream::connect_timeout(&addr, TIMEOUT) {
+        // A server that prints a second line at once (`waiting for callers`) may find the
+        // pipe closed already and end before we dial: then there is nobody to call, and its
+        // quiet end is what we check below.
+        let _caller = TcpStream::connect_timeout(&addr, TIMEOUT).map(|mut caller| {
             let _ = caller.write_all(message);
-        }
+            caller
+        });
         let status = from_shell.recv_timeout(TIMEOUT);
+        if cfg!(unix) {
+            let group = format!("-{}", shell.id());
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        }
         let _ = shell.kill();
         let _ = shell.wait();
         let stderr = stderr.join().unwrap();
@@ -341,7 +364,8 @@ impl Lesson {
 /// Cargo keeps its own records next to `deps`: a folder `.fingerprint/<package>-<hash>` for
 /// every target it built, holding a file `bin-<name>` for a program (and `test-bin-<name>`
 /// for the unit tests of that program, which also end up as `deps/<name>-<hash>`). The
-/// program itself is `deps/<name>-<hash>`, with the same hash.
+/// program itself is `deps/<name>-<hash>`, with the same hash (and `_` for each `-` in the
+/// name).
 fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
     let fingerprints = deps.parent()?.join(".fingerprint");
     let prefix = format!("{package}-");
@@ -354,7 +378,9 @@ fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
         if !entry.path().join(format!("bin-{name}")).is_file() {
             continue;
         }
-        let program = deps.join(format!("{name}-{hash}{}", std::env::consts::EXE_SUFFIX));
+        // A program's file name in `deps` is its crate name: `lock-stall` becomes `lock_stall`.
+        let file = name.replace('-', "_");
+        let program = deps.join(format!("{file}-{hash}{}", std::env::consts::EXE_SUFFIX));
         let Ok(modified) = program.metadata().and_then(|meta| meta.modified()) else {
             continue;
         };
@@ -432,10 +458,20 @@ impl Running {
         }
     }
 
+    /// The program's process id (to read its memory use in `/proc/<id>/status`, say).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The address from the `listening on` line.
     pub fn addr(&self) -> SocketAddr {
         self.addr
             .unwrap_or_else(|| panic!("`{}` was not started with `start`", self.name))
+    }
+
+    /// The program's process id, e.g. to count its threads with [`thread_count`].
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The address as `--addr` wants it.
@@ -533,6 +569,13 @@ impl Running {
     #[track_caller]
     pub fn finish(mut self) -> Finished {
         self.close_stdin();
+        self.wait()
+    }
+
+    /// Waits for the program to end by itself, with its stdin still open (killing it after
+    /// [`TIMEOUT`], which fails the test): for a program that must end without any typing.
+    #[track_caller]
+    pub fn wait(mut self) -> Finished {
         let deadline = Instant::now() + TIMEOUT;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("waiting for a child") {
@@ -700,6 +743,13 @@ pub fn error_line(text: &'static str) -> impl predicates::Predicate<str> {
         stderr.lines().count() == 1 && stderr.starts_with("error: ") && stderr.contains(text)
     })
     .fn_name("one `error:` line")
+}
+
+/// How many threads the process `pid` has now: the entries of `/proc/PID/task`. Linux
+/// only; `None` elsewhere (a test that needs it says so and passes).
+pub fn thread_count(pid: u32) -> Option<usize> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    Some(tasks.count())
 }
 
 /// True when this machine has IPv6 loopback (`::1`); some containers do not.

@@ -12,6 +12,10 @@ fn transcripts_dir() -> std::path::PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "the scripts use bash, /dev/tcp and Linux's answers (the backlog's N + 1)"
+)]
 fn every_transcript_in_the_book_matches_a_fresh_run() {
     let bless = std::env::var_os(transcript::BLESS_ENV).is_some();
     let problems = transcript::check_dir(&transcripts_dir(), bless);
@@ -24,6 +28,7 @@ fn every_transcript_in_the_book_matches_a_fresh_run() {
 }
 
 #[test]
+#[cfg_attr(not(unix), ignore = "the scripts need a Unix shell")]
 fn a_changed_program_message_fails_the_check() {
     // One real script, with a kept transcript in which one word of the program's differs.
     let scratch = tempfile::tempdir().unwrap();
@@ -39,7 +44,8 @@ fn a_changed_program_message_fails_the_check() {
         )
         .unwrap();
     }
-    let problems = transcript::check_dir(scratch.path(), false);
+    // (Whatever TRANSCRIPTS_ONLY says: this script must run.)
+    let problems = transcript::check_scripts(scratch.path(), false, None);
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].contains("the program printed"), "{problems:?}");
 }
@@ -52,45 +58,10 @@ fn ports_and_times_are_ignored_but_words_are_not() {
     let reworded = "listening at 127.0.0.1:41234\n1795675999.000001 -> 2026-11-26 14:53:19\n";
     assert!(transcript::difference(kept, reworded).is_some());
     assert!(transcript::difference("sent 3 timestamps\n", "sent 2 timestamps\n").is_some());
-}
-
-#[test]
-fn a_python_step_calls_the_last_server_on_its_real_port() {
-    let scratch = tempfile::tempdir().unwrap();
-    let caller = scratch.path().join("caller.py");
-    std::fs::write(
-        &caller,
-        "import socket, sys\n\
-         call = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n\
-         call.sendall(b'0\\n')\n\
-         call.close()\n\
-         print('sent 0')\n",
-    )
-    .unwrap();
-    let script = scratch.path().join("python.script");
-    std::fs::write(
-        &script,
-        format!(
-            "port 8001\n\
-             server $ cargo run -p lesson-03-timestamp --bin server -- --utc\n\
-             client $ python3 {} 8001\n\
-             server ? hung up\n\
-             server ^C\n",
-            caller.display()
-        ),
-    )
-    .unwrap();
-    let transcripts = transcript::run(&script);
-    let [(_, server), (_, client)] = &transcripts[..] else {
-        panic!("expected two terminals: {transcripts:?}");
-    };
-    // The book shows the script's port; the program was given the real one, and got through.
+    let speed = "sent 10240 bytes in 0.010 s (1 MB/s)\n";
     assert_eq!(
-        client,
-        &format!("$ python3 {} 8001\nsent 0\n", caller.display())
+        transcript::difference(speed, "sent 10240 bytes in 0.003 s (3.4 MB/s)\n"),
+        None
     );
-    assert!(
-        server.contains("\n0 -> 1970-01-01 00:00:00\n"),
-        "the server got the Python caller's line:\n{server}"
-    );
+    assert!(transcript::difference(speed, "sent 10240 bytes in 0.003 s (3 kB/s)\n").is_some());
 }

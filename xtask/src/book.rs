@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::tools;
+use crate::{testrun, tools};
 
 /// The book's folder.
 pub fn book_dir() -> PathBuf {
@@ -31,19 +31,28 @@ pub fn html_dir() -> PathBuf {
 }
 
 pub fn build() -> anyhow::Result<()> {
+    mdbook("build", None)?;
+    let index = html_dir().join("index.html");
+    println!("xtask: the book is in {}", index.display());
+    Ok(())
+}
+
+pub fn serve(open: bool) -> anyhow::Result<()> {
+    mdbook("serve", open.then_some("--open"))
+}
+
+/// Checks the includes, installs mdBook if it is missing, and runs `mdbook <command> book`.
+fn mdbook(command: &str, option: Option<&str>) -> anyhow::Result<()> {
     check_includes_cmd()?;
     tools::ensure(tools::MDBOOK)?;
     let status = tools::command("mdbook")
-        .arg("build")
+        .arg(command)
         .arg(book_dir())
+        .args(option)
         .status()?;
     if !status.success() {
-        bail!("mdbook build failed");
+        bail!("mdbook {command} failed");
     }
-    println!(
-        "xtask: the book is in {}",
-        html_dir().join("index.html").display()
-    );
     Ok(())
 }
 
@@ -69,10 +78,8 @@ pub fn check() -> anyhow::Result<()> {
     install_tools()?;
     let started = Instant::now();
     build()?;
-    println!(
-        "xtask: mdbook build with its plugins took {:.2} s (no broken links)",
-        started.elapsed().as_secs_f64()
-    );
+    let secs = started.elapsed().as_secs_f64();
+    println!("xtask: mdbook build with its plugins took {secs:.2} s (no broken links)");
     check_in_browser(&chromium)
 }
 
@@ -83,58 +90,24 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
     let summary = std::fs::read_to_string(book_dir().join("src").join("SUMMARY.md"))
         .context("could not read book/src/SUMMARY.md")?;
     let (chapters, drafts) = summary_chapters(&summary);
-    let html = html_dir();
-    let mut problems = Vec::new();
-    let mut pages = vec!["index.html".to_string(), "print.html".to_string()];
-    for chapter in &chapters {
-        let page = chapter.html_path();
-        if !html.join(&page).is_file() {
-            problems.push(format!(
-                "{}: the chapter \"{}\" is in SUMMARY.md but not in the built book (no {page})",
-                chapter.path, chapter.title
-            ));
-        } else if !pages.contains(&page) {
-            pages.push(page);
-        }
-    }
-
-    let work = std::env::temp_dir().join(format!("xtask-book-check-{}", std::process::id()));
-    std::fs::create_dir_all(&work)?;
-    let loaded = load_pages(chromium, &html, &pages, &work);
-    let _ = std::fs::remove_dir_all(&work);
-    let mut diagrams = 0;
+    let (pages, mut problems) = pages_to_load(&chapters);
     let mut doms = Vec::new();
-    for (page, result) in pages.iter().zip(loaded) {
-        match result {
+    for (page, seen) in pages.iter().zip(load_pages(chromium, &pages)) {
+        match seen {
             Ok(seen) => {
-                if page != "print.html" {
-                    diagrams += seen.dom.matches(r#"<pre class="mermaid""#).count();
-                }
-                doms.push((page.clone(), seen.dom.clone()));
-                for problem in page_problems(&seen.dom, &seen.console) {
-                    problems.push(format!("{page}: {problem}"));
-                }
-                if page == "index.html" {
-                    for chapter in &chapters {
-                        let link = format!(r#"href="{}""#, chapter.html_path());
-                        if !seen.dom.contains(&link) {
-                            problems.push(format!(
-                                "index.html: the sidebar has no link to \"{}\" ({})",
-                                chapter.title, chapter.path
-                            ));
-                        }
-                    }
-                }
+                let found = page_problems(&seen.dom, &seen.console);
+                problems.extend(found.iter().map(|problem| format!("{page}: {problem}")));
+                doms.push((page.clone(), seen.dom));
             }
             Err(err) => problems.push(format!("{page}: {err:#}")),
         }
     }
+    problems.extend(missing_from_sidebar(&doms, &chapters));
     problems.extend(broken_anchors(&doms));
     if !drafts.is_empty() {
+        let (count, titles) = (drafts.len(), drafts.join(", "));
         println!(
-            "xtask: note: SUMMARY.md still has {} draft chapter(s) without a page: {}",
-            drafts.len(),
-            drafts.join(", ")
+            "xtask: note: SUMMARY.md still has {count} draft chapter(s) without a page: {titles}"
         );
     }
     if !problems.is_empty() {
@@ -143,6 +116,11 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
         }
         bail!("the book check found {} problem(s)", problems.len());
     }
+    let diagrams: usize = doms
+        .iter()
+        .filter(|(page, _)| page != "print.html")
+        .map(|(_, dom)| dom.matches(r#"<pre class="mermaid""#).count())
+        .sum();
     println!(
         "xtask: the book works in Chromium: {} pages, {} chapters, {diagrams} diagrams drawn \
          by mermaid {}, no JavaScript errors ({:.1} s)",
@@ -152,6 +130,40 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The pages to load (the start page, the print page and every chapter's), and a problem
+/// for each chapter missing from the built book.
+fn pages_to_load(chapters: &[Chapter]) -> (Vec<String>, Vec<String>) {
+    let mut pages = vec!["index.html".to_string(), "print.html".to_string()];
+    let mut problems = Vec::new();
+    for chapter in chapters {
+        let page = chapter.html_path();
+        if !html_dir().join(&page).is_file() {
+            problems.push(format!(
+                "{}: the chapter \"{}\" is in SUMMARY.md but not in the built book (no {page})",
+                chapter.path, chapter.title
+            ));
+        } else if !pages.contains(&page) {
+            pages.push(page);
+        }
+    }
+    (pages, problems)
+}
+
+/// The chapters that the sidebar of the start page does not link to.
+fn missing_from_sidebar(doms: &[(String, String)], chapters: &[Chapter]) -> Vec<String> {
+    let Some((_, index)) = doms.iter().find(|(page, _)| page == "index.html") else {
+        return Vec::new();
+    };
+    chapters
+        .iter()
+        .filter(|chapter| !index.contains(&format!(r#"href="{}""#, chapter.html_path())))
+        .map(|chapter| {
+            let (title, path) = (&chapter.title, &chapter.path);
+            format!("index.html: the sidebar has no link to \"{title}\" ({path})")
+        })
+        .collect()
 }
 
 /// A chapter of `SUMMARY.md` that has a file.
@@ -177,26 +189,19 @@ impl Chapter {
 pub fn summary_chapters(summary: &str) -> (Vec<Chapter>, Vec<String>) {
     let mut chapters = Vec::new();
     let mut drafts = Vec::new();
-    for line in summary.lines() {
-        let line = line.trim_start();
-        let line = line.strip_prefix("- ").unwrap_or(line);
-        let Some(rest) = line.strip_prefix('[') else {
+    for line in summary.lines().map(str::trim_start) {
+        let link = line.strip_prefix("- ").unwrap_or(line).strip_prefix('[');
+        let Some((title, rest)) = link.and_then(|rest| rest.split_once("](")) else {
             continue;
         };
-        let Some((title, rest)) = rest.split_once("](") else {
-            continue;
+        let (title, path) = match rest.split_once(')') {
+            Some((path, _)) => (title.to_string(), path.trim().to_string()),
+            None => continue,
         };
-        let Some((path, _)) = rest.split_once(')') else {
-            continue;
-        };
-        let path = path.trim();
         if path.is_empty() {
-            drafts.push(title.to_string());
+            drafts.push(title);
         } else {
-            chapters.push(Chapter {
-                title: title.to_string(),
-                path: path.to_string(),
-            });
+            chapters.push(Chapter { title, path });
         }
     }
     (chapters, drafts)
@@ -212,99 +217,49 @@ pub struct Seen {
 /// The longest a page may take to load, with its diagrams. A page takes about a second.
 const PAGE_DEADLINE: Duration = Duration::from_secs(60);
 
-/// Loads `pages` (paths under `html`) in headless Chromium, a few at a time.
-fn load_pages(
-    chromium: &Path,
-    html: &Path,
-    pages: &[String],
-    work: &Path,
-) -> Vec<anyhow::Result<Seen>> {
-    let next = Mutex::new(0usize);
-    let results: Vec<Mutex<Option<anyhow::Result<Seen>>>> =
-        pages.iter().map(|_| Mutex::new(None)).collect();
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 4);
-    std::thread::scope(|scope| {
-        for worker in 0..workers {
-            let (next, results) = (&next, &results);
-            scope.spawn(move || {
-                let profile = work.join(format!("profile-{worker}"));
-                loop {
-                    let index = {
-                        let mut next = next.lock().unwrap();
-                        let index = *next;
-                        *next += 1;
-                        index
-                    };
-                    let Some(page) = pages.get(index) else { break };
-                    let seen = load_page(chromium, &html.join(page), &profile, work, index);
-                    *results[index].lock().unwrap() = Some(seen);
-                }
-            });
-        }
+/// Headless, as root in a container, with nothing that dials out: the flags measured in the
+/// project's notes. The console goes to stderr; the final page (`--dump-dom`) to stdout.
+const CHROMIUM_FLAGS: &str = "--headless --no-sandbox --disable-gpu --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --enable-logging=stderr --v=0 --virtual-time-budget=10000";
+
+/// Loads `pages` (paths under the HTML folder) in headless Chromium, a few at a time.
+fn load_pages(chromium: &Path, pages: &[String]) -> Vec<anyhow::Result<Seen>> {
+    let work = std::env::temp_dir().join(format!("xtask-book-check-{}", std::process::id()));
+    let workers = testrun::default_threads().min(4);
+    // A browser profile per worker: Chromium takes seconds to make a new one.
+    let profiles: Vec<PathBuf> = (0..workers).map(|n| work.join(n.to_string())).collect();
+    let profiles = Mutex::new(profiles);
+    let seen = testrun::in_parallel(pages.iter().collect(), workers, |page| {
+        let profile = profiles.lock().unwrap().pop().expect("one for each worker");
+        let seen = load_page(chromium, &html_dir().join(page), &profile);
+        profiles.lock().unwrap().push(profile);
+        seen
     });
-    results
-        .into_iter()
-        .map(|result| {
-            result
-                .into_inner()
-                .unwrap()
-                .unwrap_or_else(|| Err(anyhow::anyhow!("not loaded")))
-        })
-        .collect()
+    let _ = std::fs::remove_dir_all(&work);
+    seen
 }
 
 /// Loads one page and returns it as the browser left it after its scripts ran.
-fn load_page(
-    chromium: &Path,
-    page: &Path,
-    profile: &Path,
-    work: &Path,
-    index: usize,
-) -> anyhow::Result<Seen> {
-    let dom_file = work.join(format!("page-{index}.html"));
-    let console_file = work.join(format!("page-{index}.log"));
-    let url = format!("file://{}", page.display());
-    // Headless, as root in a container, with nothing that dials out: the flags measured in
-    // the project's notes. The console goes to stderr; the final page to stdout.
+/// `profile` is the browser's profile folder, used by one page at a time.
+fn load_page(chromium: &Path, page: &Path, profile: &Path) -> anyhow::Result<Seen> {
+    std::fs::create_dir_all(profile)?;
+    let dom_file = profile.join("page.html");
+    let console_file = profile.join("page.log");
     let mut child = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=10000",
-        ])
+        .args(CHROMIUM_FLAGS.split_whitespace())
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
-        .arg(&url)
+        .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&dom_file)?)
         .stderr(std::fs::File::create(&console_file)?)
         .spawn()
         .with_context(|| format!("could not start {}", chromium.display()))?;
-    let deadline = Instant::now() + PAGE_DEADLINE;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!(
-                "Chromium did not finish loading the page in {} s",
-                PAGE_DEADLINE.as_secs()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = testrun::wait_at_most(&mut child, PAGE_DEADLINE)?.with_context(|| {
+        let secs = PAGE_DEADLINE.as_secs();
+        format!("Chromium did not finish loading the page in {secs} s")
+    })?;
     let dom = std::fs::read_to_string(&dom_file).unwrap_or_default();
     let console = std::fs::read_to_string(&console_file).unwrap_or_default();
     if !status.success() || dom.is_empty() {
@@ -319,10 +274,11 @@ fn load_page(
 /// after its scripts ran); links to pages that are not in `pages` are not checked.
 pub fn broken_anchors(pages: &[(String, String)]) -> Vec<String> {
     let ids = |dom: &str| -> Vec<String> {
-        dom.split(" id=\"")
+        let ids = dom
+            .split(" id=\"")
             .skip(1)
-            .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_string()))
-            .collect()
+            .filter_map(|rest| rest.split_once('"'));
+        ids.map(|(id, _)| id.to_string()).collect()
     };
     let all_ids: Vec<(&str, Vec<String>)> = pages
         .iter()
@@ -330,10 +286,11 @@ pub fn broken_anchors(pages: &[(String, String)]) -> Vec<String> {
         .collect();
     let mut problems = Vec::new();
     for (page, dom) in pages.iter().filter(|(page, _)| page != "print.html") {
-        for rest in dom.split(" href=\"").skip(1) {
-            let Some((href, _)) = rest.split_once('"') else {
-                continue;
-            };
+        let hrefs = dom
+            .split(" href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"'));
+        for (href, _) in hrefs {
             let Some((path, anchor)) = href.split_once('#') else {
                 continue;
             };
@@ -389,16 +346,13 @@ pub fn page_problems(dom: &str, console: &str) -> Vec<String> {
         }
     }
     for (number, diagram) in dom.split(r#"<pre class="mermaid""#).skip(1).enumerate() {
-        let number = number + 1;
+        let which = format!("diagram {} (counting from the top of the page)", number + 1);
         let diagram = diagram.split("</pre>").next().unwrap_or(diagram);
         if !diagram.contains("<svg") {
-            problems.push(format!(
-                "diagram {number} (counting from the top of the page) was not drawn"
-            ));
+            problems.push(format!("{which} was not drawn"));
         } else if diagram.contains(r#"aria-roledescription="error""#) {
             problems.push(format!(
-                "diagram {number} (counting from the top of the page) is an error picture: \
-                 its mermaid text has a mistake"
+                "{which} is an error picture: its mermaid text has a mistake"
             ));
         }
     }
@@ -410,21 +364,6 @@ pub fn page_problems(dom: &str, console: &str) -> Vec<String> {
         problems.push("the page has no heading: is the chapter empty?".to_string());
     }
     problems
-}
-
-pub fn serve(open: bool) -> anyhow::Result<()> {
-    check_includes_cmd()?;
-    tools::ensure(tools::MDBOOK)?;
-    let mut command = tools::command("mdbook");
-    command.arg("serve").arg(book_dir());
-    if open {
-        command.arg("--open");
-    }
-    let status = command.status()?;
-    if !status.success() {
-        bail!("mdbook serve failed");
-    }
-    Ok(())
 }
 
 pub fn check_includes_cmd() -> anyhow::Result<()> {
@@ -443,7 +382,7 @@ pub fn check_includes_cmd() -> anyhow::Result<()> {
 /// is missing, as one line each: `chapter.md: what is wrong`.
 pub fn check_includes(src: &Path) -> Vec<String> {
     let mut problems = Vec::new();
-    for chapter in markdown_files(src) {
+    for chapter in tools::files_under(src, "md") {
         let text = std::fs::read_to_string(&chapter).unwrap_or_default();
         let shown = chapter.strip_prefix(src).unwrap_or(&chapter).display();
         for link in includes(&text) {
@@ -457,18 +396,14 @@ pub fn check_includes(src: &Path) -> Vec<String> {
 
 /// The `include path:anchor` parts of every `{{#include ...}}` in `text`.
 fn includes(text: &str) -> Vec<&str> {
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{#") {
-        let after = &rest[start + 3..];
-        let Some(end) = after.find("}}") else { break };
-        let link = after[..end].trim();
-        if link.starts_with("include ") || link.starts_with("rustdoc_include ") {
-            found.push(link);
-        }
-        rest = &after[end..];
-    }
-    found
+    let links = text
+        .split("{{#")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("}}"));
+    let links = links.map(|(link, _)| link.trim());
+    links
+        .filter(|link| link.starts_with("include ") || link.starts_with("rustdoc_include "))
+        .collect()
 }
 
 fn check_one(chapter: &Path, link: &str) -> Result<(), String> {
@@ -501,11 +436,6 @@ fn check_one(chapter: &Path, link: &str) -> Result<(), String> {
         (false, _) => Err(format!("{file} has no `ANCHOR: {anchor}`")),
         (true, false) => Err(format!("{file} has no `ANCHOR_END: {anchor}`")),
     }
-}
-
-/// All `.md` files under `dir`, sorted.
-fn markdown_files(dir: &Path) -> Vec<PathBuf> {
-    tools::files_under(dir, "md")
 }
 
 #[cfg(test)]
@@ -663,7 +593,7 @@ mod tests {
     #[test]
     fn every_diagram_file_is_in_a_chapter() {
         let src = book_dir().join("src");
-        let chapters: String = markdown_files(&src)
+        let chapters: String = tools::files_under(&src, "md")
             .iter()
             .map(|file| std::fs::read_to_string(file).unwrap())
             .collect();
@@ -682,7 +612,7 @@ mod tests {
     fn every_diagram_quotes_its_labels() {
         let src = book_dir().join("src");
         let mut diagrams = Vec::new();
-        for file in markdown_files(&src) {
+        for file in tools::files_under(&src, "md") {
             let text = std::fs::read_to_string(&file).unwrap();
             for block in text.split("```mermaid").skip(1) {
                 let block = block.split("```").next().unwrap_or_default();

@@ -4,11 +4,10 @@
 mod book;
 mod exercise;
 mod grade;
-mod json;
 mod testrun;
 mod tools;
 
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -30,12 +29,7 @@ enum Chore {
     #[command(subcommand)]
     Exercise(exercise::ExerciseCommand),
     /// Grade checkouts, folders of programs or a class with this repository's tests.
-    #[command(disable_help_flag = true)]
-    Grade {
-        /// The options and PATHs (`cargo xtask grade --help` lists them).
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    Grade(grade::Args),
     /// Everything CI checks: rustfmt, clippy, the tests, the exercises, grading, the book.
     Ci,
 }
@@ -58,6 +52,8 @@ enum BookCommand {
 }
 
 fn main() -> ExitCode {
+    // `cargo xtask exercise list | head -1`: a closed stdout ends xtask quietly, no panic.
+    common::end_quietly_when_output_closes();
     let cli = Cli::parse();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,31 +71,20 @@ fn run(chore: Chore) -> anyhow::Result<()> {
         Chore::Book(BookCommand::Check) => book::check(),
         Chore::Book(BookCommand::Tools) => book::install_tools(),
         Chore::Exercise(command) => exercise::run(command),
-        Chore::Grade { args } => {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            grade::run(&args)
-        }
+        Chore::Grade(args) => grade::run(args),
         Chore::Ci => ci(),
     }
 }
 
 /// What CI runs, in one place. `.ci/run` calls this after installing what it needs.
 fn ci() -> anyhow::Result<()> {
-    cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
+    cargo("fmt --all -- --check")?;
+    cargo("clippy --workspace --all-targets --locked -- -D warnings")?;
     // The README's test command, then the same suite under cargo-nextest, which runs every
     // test in a process of its own (and so finds other mistakes).
-    cargo(&["test", "--workspace", "--locked"])?;
+    cargo("test --workspace --locked")?;
     if tools::on_path("cargo-nextest") {
-        cargo(&["nextest", "run", "--workspace", "--locked"])?;
+        cargo("nextest run --workspace --locked")?;
     } else {
         println!("xtask: cargo-nextest is not installed; skipping the nextest run");
     }
@@ -107,16 +92,7 @@ fn ci() -> anyhow::Result<()> {
     // tests of its missing parts, and every solution passes. Then the grading tests, which
     // are too slow for `cargo test` (they are `#[ignore]`d there).
     exercise::run(exercise::ExerciseCommand::Check)?;
-    cargo(&[
-        "test",
-        "--package",
-        "xtask",
-        "--test",
-        "grade",
-        "--locked",
-        "--",
-        "--ignored",
-    ])?;
+    cargo("test --package xtask --test grade --locked -- --ignored")?;
     if tools::chromium().is_some() {
         book::check()?;
     } else {
@@ -128,16 +104,16 @@ fn ci() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `cargo <args>` at the workspace root and fails when it fails.
-fn cargo(args: &[&str]) -> anyhow::Result<()> {
-    println!("xtask: cargo {}", args.join(" "));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
+/// Runs `cargo <args>` (words split at spaces) at the workspace root; fails when it fails.
+fn cargo(args: &str) -> anyhow::Result<()> {
+    println!("xtask: cargo {args}");
+    let status = tools::cargo()
+        .args(args.split_whitespace())
         .current_dir(tools::workspace_root())
         .status()
         .context("could not run cargo")?;
     if !status.success() {
-        bail!("`cargo {}` failed", args.join(" "));
+        bail!("`cargo {args}` failed");
     }
     Ok(())
 }

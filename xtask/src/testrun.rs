@@ -1,5 +1,5 @@
 //! Running other programs with a time limit and bounded output, and running the lessons'
-//! test executables one test at a time. Shared by `exercise check` and `grade`.
+//! test executables one test at a time. Shared by `exercise check`, `grade` and the book check.
 //!
 //! Every program here runs in a process group of its own, and a time limit kills the whole
 //! group: a test executable that is killed cannot clean up the servers it started, so they
@@ -7,11 +7,13 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::json::{self, Json};
+use serde::Deserialize;
+
+use crate::tools;
 
 /// At most this much of a program's stdout and of its stderr is kept; the rest is read and
 /// dropped, so a program that floods its output costs no memory.
@@ -48,25 +50,13 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
     let mut child = command.spawn()?;
     let stdout = child.stdout.take().map(keep_some);
     let stderr = child.stderr.take().map(keep_some);
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if started.elapsed() >= limit {
-            kill_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_at_most(&mut child, limit)?;
     // Whatever the program left behind in its group (a server a killed test started) goes
     // too, or it would hold the pipes open.
     kill_group(child.id());
-    let text = |reader: Option<thread::JoinHandle<Vec<u8>>>| {
+    let text = |reader: Option<thread::JoinHandle<String>>| {
         reader
             .and_then(|reader| reader.join().ok())
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .unwrap_or_default()
     };
     Ok(Ran {
@@ -77,20 +67,29 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
     })
 }
 
+/// Waits until `child` ends or `limit` passes; then kills it and its process group, and
+/// returns `None`.
+pub fn wait_at_most(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    kill_group(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(None)
+}
+
 /// Reads a pipe to its end on a thread of its own, keeping the first [`KEEP`] bytes.
-fn keep_some(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+fn keep_some(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let mut kept = Vec::new();
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match pipe.read(&mut chunk) {
-                Ok(0) | Err(_) => return kept,
-                Ok(size) => {
-                    let room = KEEP.saturating_sub(kept.len());
-                    kept.extend_from_slice(&chunk[..size.min(room)]);
-                }
-            }
-        }
+        let _ = pipe.by_ref().take(KEEP as u64).read_to_end(&mut kept);
+        let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+        String::from_utf8_lossy(&kept).into_owned()
     })
 }
 
@@ -122,162 +121,151 @@ pub struct TestExe {
     pub dir: PathBuf,
 }
 
-/// `cargo <args> --message-format=json-render-diagnostics` in `workspace`: every test
-/// executable it built, or the first error cargo reported.
+/// What xtask reads of one `compiler-artifact` line of cargo's `--message-format=json`.
+#[derive(Debug, Deserialize)]
+struct Artifact {
+    reason: String,
+    target: Target,
+    profile: Profile,
+    executable: Option<PathBuf>,
+    manifest_path: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+struct Target {
+    name: String,
+    kind: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Profile {
+    test: bool,
+}
+
+/// What xtask reads of `cargo metadata`.
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Package {
+    name: String,
+}
+
+/// `cargo test --no-run --package <package>` in `workspace`: every test executable it
+/// built, or the first error cargo reported.
 pub fn build_tests(
     workspace: &Path,
     target_dir: &Path,
     package: &str,
     limit: Duration,
 ) -> Result<Vec<TestExe>, String> {
-    let mut command = cargo_command(workspace, target_dir);
-    command.args([
-        "test",
-        "--no-run",
-        "--package",
-        package,
-        "--message-format=json-render-diagnostics",
-    ]);
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
-    }
-    let mut exes = Vec::new();
-    for artifact in artifacts(&ran.stdout) {
-        let target = artifact.get("target");
-        let is_test = artifact
-            .get("profile")
-            .and_then(|p| p.get("test"))
-            .is_some_and(Json::is_true);
-        let (Some(target), Some(path)) =
-            (target, artifact.get("executable").and_then(Json::as_str))
-        else {
-            continue;
-        };
-        if !is_test {
-            continue;
-        }
-        let kinds = target.get("kind").map(Json::as_array).unwrap_or_default();
-        let manifest = artifact
-            .get("manifest_path")
-            .and_then(Json::as_str)
-            .unwrap_or("");
-        exes.push(TestExe {
-            package: package.to_string(),
-            target: target
-                .get("name")
-                .and_then(Json::as_str)
-                .unwrap_or("?")
-                .to_string(),
-            behavioural: kinds.iter().any(|k| k.as_str() == Some("test")),
-            path: PathBuf::from(path),
-            dir: Path::new(manifest)
-                .parent()
-                .unwrap_or(workspace)
-                .to_path_buf(),
-        });
-    }
-    exes.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
-    Ok(exes)
+    Cargo::new(workspace, target_dir, limit).build_tests(package)
 }
 
-/// `cargo build --package <package> --bins` in `workspace`: every program it built, as
-/// (name, path), or the first error cargo reported.
-pub fn build_programs(
-    workspace: &Path,
-    target_dir: &Path,
-    package: &str,
+/// Cargo, run in `workspace` with its builds in `target_dir`, stopped after `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Cargo<'a> {
+    workspace: &'a Path,
+    target_dir: &'a Path,
     limit: Duration,
-) -> Result<Vec<(String, PathBuf)>, String> {
-    let mut command = cargo_command(workspace, target_dir);
-    command.args([
-        "build",
-        "--package",
-        package,
-        "--bins",
-        "--message-format=json-render-diagnostics",
-    ]);
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
-    }
-    let mut programs = Vec::new();
-    for artifact in artifacts(&ran.stdout) {
-        let name = artifact
-            .get("target")
-            .and_then(|t| t.get("name"))
-            .and_then(Json::as_str);
-        if let (Some(name), Some(path)) = (name, artifact.get("executable").and_then(Json::as_str))
-        {
-            programs.push((name.to_string(), PathBuf::from(path)));
+}
+
+impl<'a> Cargo<'a> {
+    pub fn new(workspace: &'a Path, target_dir: &'a Path, limit: Duration) -> Self {
+        Cargo {
+            workspace,
+            target_dir,
+            limit,
         }
     }
-    Ok(programs)
-}
 
-/// Removes what `target_dir` holds of the packages of `workspace` itself (not of their
-/// dependencies), so that the next build compiles them from this workspace's sources.
-///
-/// Cargo names a workspace's own packages by their path *inside* the workspace, and trusts
-/// file times: two students' checkouts in one target folder look like the same package,
-/// and a checkout whose files are older than the last build would count as built already,
-/// with another student's programs. Cleaning first makes that impossible; the dependencies
-/// (clap, chrono, ...) stay built.
-pub fn clean_workspace_packages(
-    workspace: &Path,
-    target_dir: &Path,
-    limit: Duration,
-) -> Result<(), String> {
-    let mut command = cargo_command(workspace, target_dir);
-    command.args(["metadata", "--no-deps", "--format-version", "1"]);
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
+    /// `cargo test --no-run --package <package>`: every test executable it built.
+    pub fn build_tests(&self, package: &str) -> Result<Vec<TestExe>, String> {
+        let mut exes: Vec<TestExe> = self
+            .executables(&["test", "--no-run", "--package", package])?
+            .into_iter()
+            .filter(|artifact| artifact.profile.test)
+            .map(|artifact| TestExe {
+                package: package.to_string(),
+                behavioural: artifact.target.kind.iter().any(|kind| kind == "test"),
+                target: artifact.target.name,
+                path: artifact.executable.unwrap_or_default(),
+                dir: artifact
+                    .manifest_path
+                    .parent()
+                    .unwrap_or(self.workspace)
+                    .into(),
+            })
+            .collect();
+        exes.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
+        Ok(exes)
     }
-    let metadata =
-        json::parse(ran.stdout.trim()).map_err(|err| format!("cargo metadata: {err}"))?;
-    let names: Vec<&str> = metadata
-        .get("packages")
-        .map(Json::as_array)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|package| package.get("name").and_then(Json::as_str))
-        .collect();
-    if names.is_empty() {
-        return Ok(());
-    }
-    let mut command = cargo_command(workspace, target_dir);
-    command.arg("clean");
-    for name in names {
-        command.args(["--package", name]);
-    }
-    let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
-    if !ran.success() {
-        return Err(failure_of_cargo(&ran, limit));
-    }
-    Ok(())
-}
 
-fn cargo_command(workspace: &Path, target_dir: &Path) -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command
-        .current_dir(workspace)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .env("CARGO_TERM_COLOR", "never")
-        // The workspace being built has its own toolchain file, if any; ours must not leak.
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO_MANIFEST_DIR");
-    command
-}
+    /// Runs `cargo <args>`: its stdout, or one line that says why it failed.
+    fn run(&self, args: &[&str]) -> Result<String, String> {
+        let mut command = tools::cargo();
+        command
+            .args(args)
+            .current_dir(self.workspace)
+            .env("CARGO_TARGET_DIR", self.target_dir)
+            .env("CARGO_TERM_COLOR", "never")
+            // The workspace being built has its own toolchain file, if any; ours must not leak.
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("CARGO_MANIFEST_DIR");
+        let ran = run(command, self.limit).map_err(|err| format!("could not run cargo: {err}"))?;
+        if !ran.success() {
+            return Err(failure_of_cargo(&ran, self.limit));
+        }
+        Ok(ran.stdout)
+    }
 
-/// The `compiler-artifact` messages among cargo's JSON lines.
-fn artifacts(stdout: &str) -> Vec<Json> {
-    stdout
-        .lines()
-        .filter(|line| line.starts_with('{'))
-        .filter_map(|line| json::parse(line).ok())
-        .filter(|msg| msg.get("reason").and_then(Json::as_str) == Some("compiler-artifact"))
-        .collect()
+    /// Runs `cargo <args>` with JSON messages: every artifact that is an executable.
+    fn executables(&self, args: &[&str]) -> Result<Vec<Artifact>, String> {
+        let stdout = self.run(&[args, &["--message-format=json-render-diagnostics"]].concat())?;
+        let artifacts = stdout
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok());
+        let is_program = |a: &Artifact| a.reason == "compiler-artifact" && a.executable.is_some();
+        Ok(artifacts.filter(is_program).collect())
+    }
+
+    /// `cargo build --package <package> --bins`: every program it built, as (name, path).
+    pub fn build_programs(&self, package: &str) -> Result<Vec<(String, PathBuf)>, String> {
+        let built = self.executables(&["build", "--package", package, "--bins"])?;
+        let program = |a: Artifact| (a.target.name, a.executable.unwrap_or_default());
+        Ok(built.into_iter().map(program).collect())
+    }
+
+    /// The names of the packages of the workspace itself (`cargo metadata --no-deps`).
+    pub fn packages(&self) -> Result<Vec<String>, String> {
+        let stdout = self.run(&["metadata", "--no-deps", "--format-version", "1"])?;
+        let metadata: Metadata =
+            serde_json::from_str(&stdout).map_err(|err| format!("cargo metadata: {err}"))?;
+        Ok(metadata.packages.into_iter().map(|p| p.name).collect())
+    }
+
+    /// Removes what the target folder holds of the workspace's own packages (not of their
+    /// dependencies), so that the next build compiles them from this workspace's sources.
+    ///
+    /// Cargo names a workspace's own packages by their path *inside* the workspace, and
+    /// trusts file times: two students' checkouts in one target folder look like the same
+    /// package, and a checkout whose files are older than the last build would count as
+    /// built already, with another student's programs. Cleaning first makes that
+    /// impossible; the dependencies (clap, chrono, ...) stay built.
+    pub fn clean_own_packages(&self) -> Result<(), String> {
+        let names = self.packages()?;
+        let mut args = vec!["clean"];
+        for name in &names {
+            args.extend(["--package", name]);
+        }
+        if names.is_empty() {
+            Ok(())
+        } else {
+            self.run(&args).map(drop)
+        }
+    }
 }
 
 /// One line that says why cargo failed: its first `error`, or the time limit.
@@ -288,19 +276,12 @@ fn failure_of_cargo(ran: &Ran, limit: Duration) -> String {
             limit.as_secs()
         );
     }
-    let first_error = ran
-        .stderr
-        .lines()
-        .map(str::trim)
-        .find(|line| line.starts_with("error"))
-        .unwrap_or("cargo failed without saying why");
+    let lines = || ran.stderr.lines().map(str::trim);
+    let first_error = lines().find(|line| line.starts_with("error"));
+    let first_error = first_error.unwrap_or("cargo failed without saying why");
     // "error[E0425]: cannot find value `x`" is more useful with where it is.
-    let place = ran
-        .stderr
-        .lines()
-        .skip_while(|line| line.trim() != first_error)
-        .find_map(|line| line.trim().strip_prefix("--> "));
-    match place {
+    let mut after = lines().skip_while(|line| *line != first_error);
+    match after.find_map(|line| line.strip_prefix("--> ")) {
         Some(place) => shorten(&format!("{first_error} ({place})")),
         None => shorten(first_error),
     }
@@ -308,25 +289,24 @@ fn failure_of_cargo(ran: &Ran, limit: Duration) -> String {
 
 /// The names of the tests in `exe` that run by default (not `#[ignore]`d).
 pub fn list_tests(exe: &TestExe, limit: Duration) -> Result<Vec<String>, String> {
-    let listed = |extra: &[&str]| -> Result<Vec<String>, String> {
+    let listed = |ignored: bool| -> Result<Vec<String>, String> {
         let mut command = Command::new(&exe.path);
         command
             .current_dir(&exe.dir)
             .args(["--list", "--format", "terse"]);
-        command.args(extra);
+        command.args(ignored.then_some("--ignored"));
         let ran = run(command, limit).map_err(|err| format!("could not list tests: {err}"))?;
         if !ran.success() {
             return Err(format!("{} --list failed", exe.path.display()));
         }
-        Ok(ran
+        let names = ran
             .stdout
             .lines()
-            .filter_map(|line| line.strip_suffix(": test"))
-            .map(str::to_string)
-            .collect())
+            .filter_map(|line| line.strip_suffix(": test"));
+        Ok(names.map(str::to_string).collect())
     };
-    let ignored = listed(&["--ignored"])?;
-    Ok(listed(&[])?
+    let ignored = listed(true)?;
+    Ok(listed(false)?
         .into_iter()
         .filter(|name| !ignored.contains(name))
         .collect())
@@ -366,19 +346,17 @@ pub fn run_test(
         .args([name, "--exact", "--test-threads=1", "--color=never"])
         .env("RUST_BACKTRACE", "0")
         .env("CARGO_MANIFEST_DIR", &exe.dir)
-        .env("CARGO_PKG_NAME", &exe.package);
-    for (key, value) in env {
-        command.env(key, value);
-    }
+        .env("CARGO_PKG_NAME", &exe.package)
+        .envs(env.iter().copied());
     let ran = match run(command, limit) {
         Ok(ran) => ran,
         Err(err) => return (Outcome::Fail(format!("could not run the test: {err}")), 0.0),
     };
+    let secs = limit.as_secs();
     let outcome = if ran.status.is_none() {
-        Outcome::Fail(format!(
-            "took longer than {}s and was stopped: a program may be waiting forever",
-            limit.as_secs()
-        ))
+        let why =
+            format!("took longer than {secs}s and was stopped: a program may be waiting forever");
+        Outcome::Fail(why)
     } else if ran.success() && ran.stdout.contains("test result: ok. 1 passed") {
         Outcome::Pass
     } else if ran.success() {
@@ -393,51 +371,49 @@ pub fn run_test(
 /// and, when the output of the program under test is quoted further down, the line there
 /// that says why the program stopped (its own panic, or its `error:` line).
 pub fn failure_reason(output: &str) -> String {
-    let mut lines = output.lines();
-    while let Some(line) = lines.next() {
-        if line.starts_with("thread '") && line.contains("panicked at") {
-            // "thread 'x' panicked at file:line:col:" then the message on the next lines.
-            let Some(message) = lines.by_ref().map(str::trim).find(|l| !l.is_empty()) else {
-                break;
-            };
-            // assert_cmd quotes the program's stderr after `stderr=` with \' for '.
-            let rest: Vec<String> = lines
-                .take_while(|l| !l.starts_with("failures:"))
-                .map(|l| {
-                    let l = l.trim().trim_start_matches("stderr=").trim_matches('`');
-                    l.replace("\\'", "'")
-                })
-                .collect();
-            let why = rest.iter().enumerate().find_map(|(at, line)| {
-                if line.starts_with("thread '") && line.contains("panicked at") {
-                    // The program's own panic: its message is on the next line.
-                    let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
-                    Some(if panic.starts_with("not yet implemented") {
-                        panic.to_string()
-                    } else {
-                        format!("panicked: {panic}")
-                    })
-                } else if line.starts_with("error:") && !message.contains(line.as_str()) {
-                    Some(line.to_string())
-                } else {
-                    None
-                }
-            });
-            return match why {
-                Some(why) => format!(
-                    "{} [the program: {}]",
-                    // test-support's wait says this; here the reason follows at once.
-                    shorten_to(&message.replace(" (its stderr below may say why)", ""), 120),
-                    shorten_to(&why, 120)
-                ),
-                None => shorten(message),
-            };
+    let is_panic = |line: &str| line.starts_with("thread '") && line.contains("panicked at");
+    // "thread 'x' panicked at file:line:col:" then the message on the next lines.
+    let mut lines = output.lines().skip_while(|line| !is_panic(line)).skip(1);
+    let Some(message) = lines.by_ref().map(str::trim).find(|line| !line.is_empty()) else {
+        let crashed = output.contains("SIGSEGV") || output.contains("signal: ");
+        return if crashed {
+            "the test run crashed"
+        } else {
+            "failed (no message)"
         }
-    }
-    if output.contains("SIGSEGV") || output.contains("signal: ") {
-        return "the test run crashed".into();
-    }
-    "failed (no message)".into()
+        .into();
+    };
+    // assert_cmd quotes the program's stderr after `stderr=` with \' for '.
+    let unquote = |line: &str| {
+        line.trim()
+            .trim_start_matches("stderr=")
+            .trim_matches('`')
+            .replace("\\'", "'")
+    };
+    let rest: Vec<String> = lines
+        .take_while(|l| !l.starts_with("failures:"))
+        .map(unquote)
+        .collect();
+    let why = rest.iter().enumerate().find_map(|(at, line)| {
+        if is_panic(line) {
+            // The program's own panic: its message is on the next line.
+            let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
+            let todo = panic.starts_with("not yet implemented");
+            Some(if todo {
+                panic.clone()
+            } else {
+                format!("panicked: {panic}")
+            })
+        } else {
+            (line.starts_with("error:") && !message.contains(line.as_str())).then(|| line.clone())
+        }
+    });
+    let Some(why) = why else {
+        return shorten(message);
+    };
+    // test-support's wait says "(its stderr below may say why)"; here the reason follows.
+    let message = shorten_to(&message.replace(" (its stderr below may say why)", ""), 120);
+    format!("{message} [the program: {}]", shorten_to(&why, 120))
 }
 
 /// At most 200 characters of one line, cut at a character boundary.

@@ -52,22 +52,14 @@ pub const MERMAID_JS: &str = "11.6.0";
 
 /// The browsers `cargo xtask book check` can drive, in the order it looks for them. On
 /// Debian and Ubuntu: `apt-get install chromium`. `CHROMIUM=/path/to/chrome` picks another.
-const CHROMIUM_NAMES: [&str; 4] = [
-    "chromium",
-    "chromium-browser",
-    "google-chrome",
-    "google-chrome-stable",
-];
+const CHROMIUM_NAMES: &str = "chromium chromium-browser google-chrome google-chrome-stable";
 
 /// The headless browser for the book check, if one is installed.
 pub fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    CHROMIUM_NAMES
-        .iter()
-        .find(|name| on_path(name))
+    let installed = || CHROMIUM_NAMES.split_whitespace().find(|name| on_path(name));
+    std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
+        .or_else(|| installed().map(PathBuf::from))
 }
 
 /// The workspace root (the folder above `xtask/`).
@@ -78,53 +70,46 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Where `cargo install` puts programs: `$CARGO_HOME/bin`, by default `~/.cargo/bin`.
-pub fn cargo_bin_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        return Some(PathBuf::from(home).join("bin"));
-    }
-    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo").join("bin"))
+/// `PATH` with cargo's bin folder (`$CARGO_HOME/bin`, by default `~/.cargo/bin`) in front,
+/// so that mdBook finds its plugins.
+fn path_with_cargo_bin() -> std::ffi::OsString {
+    let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo"));
+    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from).or(home);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let bin = cargo_home.map(|dir| dir.join("bin"));
+    std::env::join_paths(bin.into_iter().chain(std::env::split_paths(&path))).unwrap_or_default()
 }
 
-/// `PATH` with cargo's bin folder in front, so that mdBook finds its plugins.
-pub fn path_with_cargo_bin() -> std::ffi::OsString {
-    let mut paths: Vec<PathBuf> = cargo_bin_dir().into_iter().collect();
-    if let Some(path) = std::env::var_os("PATH") {
-        paths.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(paths).unwrap_or_default()
+/// What `program --version` prints, if it runs (on `PATH` or in cargo's bin folder).
+fn version_of(program: &str) -> Option<String> {
+    let out = command(program).arg("--version").output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// True when `program` runs (it is on `PATH` or in cargo's bin folder).
 pub fn on_path(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .env("PATH", path_with_cargo_bin())
-        .output()
-        .is_ok_and(|out| out.status.success())
+    version_of(program).is_some()
 }
 
 /// Makes sure `tool` is installed at its pinned version; installs it when it is not.
 pub fn ensure(tool: Tool) -> anyhow::Result<()> {
-    let installed = Command::new(tool.krate)
-        .arg("--version")
-        .env("PATH", path_with_cargo_bin())
-        .output()
-        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
-        .unwrap_or_default();
-    if installed.contains(tool.version) {
+    let Tool {
+        krate,
+        version,
+        note,
+    } = tool;
+    if version_of(krate).is_some_and(|found| found.contains(version)) {
         return Ok(());
     }
-    println!(
-        "xtask: installing {} {} with cargo install ({})",
-        tool.krate, tool.version, tool.note
-    );
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["install", "--locked", tool.krate, "--version", tool.version])
+    println!("xtask: installing {krate} {version} with cargo install ({note})");
+    let status = cargo()
+        .args(["install", "--locked", krate, "--version", version])
         .status()
-        .with_context(|| format!("could not run cargo install {}", tool.krate))?;
+        .with_context(|| format!("could not run cargo install {krate}"))?;
     if !status.success() {
-        bail!("installing {} {} failed", tool.krate, tool.version);
+        bail!("installing {krate} {version} failed");
     }
     Ok(())
 }
@@ -136,23 +121,16 @@ pub fn command(program: &str) -> Command {
     command
 }
 
+/// A command for the cargo that runs xtask (`$CARGO`), or the one on `PATH`.
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
 /// All files under `dir` (in every folder below it) whose name ends in `.ext`, sorted.
 pub fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|found| found == ext) {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+    let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+    let paths = walk.flatten().map(walkdir::DirEntry::into_path);
+    paths
+        .filter(|path| path.is_file() && path.extension().is_some_and(|e| e == ext))
+        .collect()
 }

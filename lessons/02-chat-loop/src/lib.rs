@@ -44,7 +44,7 @@ pub fn hear(line: &mut TcpStream, peer: &str) -> anyhow::Result<Chat> {
     // common::printable shows control characters as escapes (\r, \x1b), so that the other
     // side cannot play tricks with our terminal.
     println!("{peer} says: {}", common::printable(message));
-    if message == "bye" {
+    if says_bye(message) {
         println!("the {peer} said bye: hanging up");
         return Ok(Chat::Over);
     }
@@ -65,13 +65,25 @@ pub fn speak(line: &mut TcpStream, peer: &str) -> anyhow::Result<Chat> {
         }
         return Err(err.into());
     }
-    if message == "bye" {
+    if says_bye(&message) {
         println!("we said bye: hanging up");
         return Ok(Chat::Over);
     }
     Ok(Chat::GoesOn)
 }
 // ANCHOR_END: speak
+
+// ANCHOR: bye
+/// The one rule of this tiny protocol that ends the chat: a message that is exactly `bye`.
+/// Whoever sends it hangs up after sending, whoever hears it hangs up after hearing.
+/// `Bye` or `bye!` are ordinary messages, as in the original.
+pub fn says_bye(message: &str) -> bool {
+    // EXERCISE: true for the message bye, exactly; false for any other message
+    // Python: if message == 'bye':
+    message == "bye"
+    // EXERCISE_END
+}
+// ANCHOR_END: bye
 
 // ANCHOR: type
 /// The user types one message, at the prompt `you> `. `common::read_message` asks again when

@@ -313,7 +313,7 @@ fn talks_with_the_originals_python_client() {
 
 /// The original's exercise-1 client as it really is: one call, then a timestamp every few
 /// seconds, each with nothing after it (no `\n`). Arguments: port, seconds between, count.
-const ORIGINAL_EXERCISE_CLIENT: &str = include_str!("../python/client.py");
+const ORIGINAL_EXERCISE_CLIENT: &str = include_str!("../python/client_repeating.py");
 
 /// The server's note about a piece of a line that waits for its `\n` (the contract's line).
 fn unfinished_note(caller: &str) -> String {

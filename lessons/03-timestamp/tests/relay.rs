@@ -69,11 +69,11 @@ fn timestamps_glued_together_on_the_way_are_still_separate_lines() {
     let server = utc_server();
     let relay = Relay::start(
         server.addr(),
-        Shape::merged(Duration::from_millis(150)),
+        Shape::merged(Duration::from_millis(500)),
         Shape::whole(),
     );
-    let client = client_through(&relay, "0.02", "5");
-    expect_lines(&server, &relay, 5, &client);
+    let client = client_through(&relay, "0.01", "6");
+    expect_lines(&server, &relay, 6, &client);
     let glued = relay.events().iter().any(|e| matches!(&e.what, test_support::relay::What::Bytes(b) if b.iter().filter(|c| **c == b'\n').count() > 1));
     assert!(
         glued,

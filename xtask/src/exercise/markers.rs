@@ -53,7 +53,9 @@ pub fn starter_of(
     for (index, Marked { begin, end, part }) in marked.iter().enumerate().rev() {
         if replace(index) {
             let indent = &lines[*begin][..lines[*begin].find(BEGIN).unwrap_or(0)];
-            out.splice(begin..=end, [todo(indent, &part.hint)]);
+            let mut starter = vec![todo(indent, &part.hint)];
+            starter.extend(kept_anchors(indent, &lines[*begin..=*end]));
+            out.splice(begin..=end, starter);
         }
     }
     let mut text = out.join("\n");
@@ -136,6 +138,26 @@ fn marked_part(lines: &[&str], begin: usize) -> Result<Marked, String> {
         }
     };
     Err(format!("line {}: {problem}", line + 1))
+}
+
+/// The book's anchors inside a part (`// ANCHOR: name`, `// ANCHOR_END: name`), for after its
+/// `todo!()`: the chapter includes pieces of the solution by them, and a started lesson must
+/// still have them, or the book's include check fails there. mdBook leaves the anchor lines
+/// out of what it shows, so the starter's copy in the book shows the `todo!()` alone.
+fn kept_anchors(indent: &str, part: &[&str]) -> Vec<String> {
+    let anchors: Vec<String> = part
+        .iter()
+        .map(|line| line.trim())
+        .filter(|line| line.starts_with("// ANCHOR:") || line.starts_with("// ANCHOR_END:"))
+        .map(|line| format!("{indent}{line}"))
+        .collect();
+    if anchors.is_empty() {
+        return anchors;
+    }
+    let why = format!(
+        "{indent}// The book's markers for the solution's steps; leave them (they may stay empty):"
+    );
+    std::iter::once(why).chain(anchors).collect()
 }
 
 /// The `todo!()` that stands for a part: the hint on one line, or a hint of several lines
@@ -266,6 +288,33 @@ fn f() -> u8 {
             "return one, the number \"after\" zero, {like} this"
         );
         assert_eq!(parts[0].line, 2);
+    }
+
+    /// A part that holds the book's anchors: the starter keeps them, empty, after the
+    /// `todo!()`, so that the chapter's includes still find them in a started lesson.
+    #[test]
+    fn the_anchors_inside_a_part_stay_in_the_starter() {
+        let solution = "\
+fn f() -> u8 {
+    // EXERCISE: return one
+    // ANCHOR: one
+    1
+    // ANCHOR_END: one
+    // EXERCISE_END
+}
+";
+        let (text, _) = starter(solution).unwrap();
+        assert_eq!(
+            text,
+            "\
+fn f() -> u8 {
+    todo!(\"return one\")
+    // The book's markers for the solution's steps; leave them (they may stay empty):
+    // ANCHOR: one
+    // ANCHOR_END: one
+}
+"
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! A lesson's solution marks each part the student writes: the whole body of a function,
 //! between `// EXERCISE: <hint>` and `// EXERCISE_END` (see [`markers`]; a long hint goes
 //! on in comment lines indented under its first word). The starter is the same file with
-//! every marked part replaced by one `todo!("<hint>")`, so it compiles. There is
+//! every marked part replaced by one `todo!("<hint>")`, so it compiles (the book's anchors
+//! inside a part stay, empty, so that the chapters still find them). There is
 //! no second, hand-written copy: the starter is made from the solution, and the copies the
 //! book includes (`lessons/NN-name/starter/...`) are checked against it by a test.
 //!
@@ -39,24 +40,71 @@ pub struct Exercise {
     pub package: &'static str,
     /// The lesson's folder, from the workspace root.
     pub dir: &'static str,
-    /// Behavioural tests the starter may pass, with the reason in a comment: they check
-    /// something the starter already has (argument parsing, `--help`). Every other
-    /// behavioural test must fail on the starter, or it proves nothing about the student's
-    /// work.
+    /// Behavioural tests the starter may pass besides [`EVERY_STARTER_HAS`], with the reason
+    /// in a comment: they check something the starter already has (dialing, listening, an
+    /// experiment). Every other behavioural test must fail on the starter, or it proves
+    /// nothing about the student's work.
     pub starter_may_pass: &'static [&'static str],
+}
+
+/// Behavioural tests every starter may pass: `--version` (the programs are the lesson's
+/// own), `--help` and a bad command line come from clap and `common::parse_args`, which no
+/// exercise leaves to the student.
+pub const EVERY_STARTER_HAS: &[&str] = &[
+    "the_programs_are_this_lessons_own",
+    "help_describes_every_option",
+    "a_bad_command_line_is_one_line_and_exit_2",
+];
+
+impl Exercise {
+    /// True when the starter may pass the behavioural test `test`.
+    pub fn may_pass(&self, test: &str) -> bool {
+        EVERY_STARTER_HAS.contains(&test) || self.starter_may_pass.contains(&test)
+    }
 }
 
 pub const EXERCISES: &[Exercise] = &[
     Exercise {
+        number: "01",
+        package: "lesson-01-phone-metaphor",
+        dir: "lessons/01-phone-metaphor",
+        // The starter has these already: the server's socket, bind and listen (so a busy
+        // port), ending quietly (common::parse_args), the whole client (dialing, the
+        // handshake line, a server that hangs up or is the original's). The experiment
+        // `backlog` is no part of it. The starter's server ends with a panic right after its
+        // ready lines, so it may fail the busy port and the closed stdout.
+        starter_may_pass: &[
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "a_closed_stdout_ends_the_server_quietly",
+            "a_server_that_hangs_up_without_replying",
+            "talks_with_the_originals_python_server",
+            "the_client_says_the_handshake_is_done_not_that_the_server_picked_up",
+            "backlog_queues_n_plus_one_callers_on_linux",
+            "running_out_of_file_descriptors_says_how_to_raise_the_limit",
+        ],
+    },
+    Exercise {
+        number: "02",
+        package: "lesson-02-chat-loop",
+        dir: "lessons/02-chat-loop",
+        // The starter has these already: dialing, listening, answering one caller and
+        // switching the phone off (so a second caller is refused), ending quietly
+        // (common::parse_args).
+        starter_may_pass: &[
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "a_closed_stdout_ends_the_server_quietly",
+            "a_second_caller_is_refused_while_the_first_chats",
+        ],
+    },
+    Exercise {
         number: "03",
         package: "lesson-03-timestamp",
         dir: "lessons/03-timestamp",
-        // The starter has these already: `--version`, argument parsing, dialing, listening,
-        // ending quietly (common::parse_args). The experiment `glued` is no part of it.
+        // The starter has these already: dialing, listening, ending quietly
+        // (common::parse_args). The experiment `glued` is no part of it.
         starter_may_pass: &[
-            "the_programs_are_this_lessons_own",
-            "help_describes_every_option",
-            "a_bad_command_line_is_one_line_and_exit_2",
             "nobody_listening_is_a_refused_call",
             "a_busy_port_is_explained",
             "a_closed_stdout_ends_the_server_quietly",
@@ -67,15 +115,44 @@ pub const EXERCISES: &[Exercise] = &[
         number: "04",
         package: "lesson-04-reconnect-loop",
         dir: "lessons/04-reconnect-loop",
-        // The starter has `--version` and argument parsing already. The experiment `trap`
-        // is no part of the exercise.
+        // The experiment `trap` is no part of the exercise.
         starter_may_pass: &[
-            "the_programs_are_this_lessons_own",
-            "help_describes_every_option",
-            "a_bad_command_line_is_one_line_and_exit_2",
             "the_trap_address_already_in_use_and_its_fix",
             "the_trap_says_in_which_rounds_so_reuseaddr_is_set",
             "the_trap_counts_the_lost_messages_and_failed_dials_it_shows",
+        ],
+    },
+    Exercise {
+        number: "05",
+        package: "lesson-05-send-file",
+        dir: "lessons/05-send-file",
+        // The starter has dialing, listening, opening the file, making the folder and
+        // cleaning up at the start already. The experiment `naive` is no part of the
+        // exercise.
+        starter_may_pass: &[
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "a_closed_stdout_ends_the_server_quietly",
+            "a_missing_file_is_one_error_line",
+            "a_folder_that_cannot_be_made_is_one_error_line",
+            "a_part_left_by_a_stopped_server_is_removed_at_the_next_start",
+            "the_naive_experiment_shows_a_big_file_arrives_in_pieces",
+        ],
+    },
+    Exercise {
+        number: "06",
+        package: "lesson-06-group-call",
+        dir: "lessons/06-group-call",
+        // The starter has the client and listening already; the room's cap, ROOM FULL and
+        // silent callers need no broadcast. The experiments `lock-stall` and `unbounded` are
+        // no part of the exercise.
+        starter_may_pass: &[
+            "nobody_listening_is_a_refused_call",
+            "a_busy_port_is_explained",
+            "fifty_calls_at_once_keep_the_threads_bounded",
+            "the_client_ends_when_the_server_hangs_up",
+            "lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock",
+            "unbounded_shows_a_queue_that_grows_until_stopped",
         ],
     },
 ];
@@ -176,9 +253,12 @@ fn start(root: &Path, exercise: &Exercise, force: bool) -> anyhow::Result<()> {
         println!("wrote the starter over {}", file.source);
     }
     let parts: usize = files.iter().map(|f| f.parts.len()).sum();
+    let parts = match parts {
+        1 => "1 function says todo!(\"...\") with a hint".to_string(),
+        n => format!("{n} functions say todo!(\"...\"), each with a hint"),
+    };
     println!(
-        "\nExercise {number} is yours now: {parts} functions say todo!(\"...\"), each with a \
-         hint.\n\
+        "\nExercise {number} is yours now: {parts}.\n\
          `cargo xtask exercise list` lists them. Until you write them, the compiler warns about\n\
          unused imports and arguments: those are the tools each part needs.\n\
          Run `cargo test -p {package}` to see what is still missing.\n\
@@ -258,8 +338,8 @@ mod tests {
         assert_eq!(written, "fn f() -> u8 {\n    todo!(\"return one\")\n}\n");
     }
 
-    /// The instructors' chapter explains every check of the exercises: a new test in lesson
-    /// 03 or 04 needs its line there.
+    /// The instructors' chapter explains every check of the exercises: a new test in an
+    /// exercise's lesson needs its line there.
     #[test]
     fn every_check_of_an_exercise_is_explained_for_instructors() {
         let root = tools::workspace_root();
@@ -304,7 +384,8 @@ mod tests {
             assert!(exercise.dir.contains(exercise.number));
         }
         assert_eq!(find("3").unwrap().number, "03");
-        assert!(find("05").is_err());
+        assert!(find("99").is_err());
+        assert_eq!(find("1").unwrap().package, "lesson-01-phone-metaphor");
         assert_eq!(find("03").unwrap().package, "lesson-03-timestamp");
         assert_eq!(find("lesson-04-reconnect-loop").unwrap().number, "04");
     }

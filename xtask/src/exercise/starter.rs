@@ -236,7 +236,7 @@ mod tests {
             &starter(solution).unwrap().0,
         );
         std::fs::write(lesson.join(STARTER_DIR).join("lib.rs"), &copy).unwrap();
-        // The temporary tree has exercise 03 only: the lines about it.
+        // The temporary tree has the first exercise only: the lines about it.
         let about = |problems: Vec<String>| -> Vec<String> {
             problems
                 .into_iter()

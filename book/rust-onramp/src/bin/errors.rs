@@ -22,7 +22,8 @@ fn show(text: &str) {
 /// `?` means: if this failed, stop here and hand the error to my caller.
 /// `.context(...)` adds a sentence that says what we were doing (anyhow).
 fn port_plus_one(text: &str) -> anyhow::Result<u16> {
-    let port = parse_port(text).with_context(|| format!("reading the port {text:?}"))?;
+    let doing = format!("reading the port {text:?}");
+    let port = parse_port(text).context(doing)?;
     Ok(port + 1)
 }
 // ANCHOR_END: question

@@ -24,7 +24,8 @@ fn main() {
     // ANCHOR_END: loop
 
     // ANCHOR: closure
-    // A closure is a small function without a name. Python: lambda text: text.strip() == "bye"
+    // A closure is a small function without a name.
+    // Python: lambda text: text.strip() == "bye"
     let is_bye = |text: &str| text.trim() == "bye";
     for said in ["hello", "bye "] {
         println!("{said:?} ends the call: {}", is_bye(said));

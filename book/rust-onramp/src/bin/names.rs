@@ -12,7 +12,8 @@ fn main() {
     // ANCHOR_END: let
 
     // ANCHOR: text
-    // `String` owns its text and can grow; `&str` borrows text that lives somewhere else.
+    // `String` owns its text and can grow;
+    // `&str` borrows text that lives somewhere else.
     let greeting: &str = "hello";
     let mut line: String = String::from(greeting);
     line.push_str(", server");
@@ -21,7 +22,8 @@ fn main() {
     // ANCHOR_END: text
 
     // ANCHOR: bytes
-    // A socket sends bytes, not text. Python: "你好".encode() gives b'\xe4\xbd\xa0\xe5\xa5\xbd'.
+    // A socket sends bytes, not text.
+    // Python: "你好".encode() gives b'\xe4\xbd\xa0\xe5\xa5\xbd'.
     let message = "你好";
     let bytes: &[u8] = message.as_bytes();
     println!(

@@ -85,6 +85,30 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     );
     // ANCHOR_END: ready
 
+    // ANCHOR: call
+    // The call itself, from picking up to hanging up, is the function below (it is the
+    // exercise of this lesson).
+    take_the_call(&phone)?;
+    // ANCHOR_END: call
+
+    // ANCHOR: off
+    // close(): switch the phone off. In Rust, dropping a socket closes it.
+    // Python: server.close()
+    drop(phone);
+    println!("[close]  switched the phone off");
+    // ANCHOR_END: off
+    Ok(())
+}
+
+// ANCHOR: take_the_call
+/// One phone call on the `phone` that is switched on: wait for it to ring and pick up,
+/// listen to the caller, answer, hang up. Each step prints one line in phone words.
+fn take_the_call(phone: &Socket) -> anyhow::Result<()> {
+    // EXERCISE: pick up with phone.accept() and print the caller's number; read at most
+    //           1024 bytes (common::receive; 0 bytes: the caller hung up without a word)
+    //           and print them (from_utf8_lossy, common::printable); type a reply
+    //           (common::read_message; end of input means "bye") and write_all it; hang
+    //           up (common::hang_up). The lines to print are in the contract appendix.
     // ANCHOR: accept
     // accept(): wait for the phone to ring, and pick up. This call *blocks*: the program
     // stops on this line until somebody calls. The original printed '11111' before and
@@ -130,16 +154,15 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: send
 
     // ANCHOR: close
-    // close(): hang up, then switch the phone off. We hang up politely: common::hang_up
-    // says "that was all" (shutdown), lets the caller finish (it reads and drops what is
-    // still arriving, for a second at most), then closes. The original closed at once,
-    // and its callers sometimes lost the reply (the chapter explains).
+    // close(): hang up. We hang up politely: common::hang_up says "that was all"
+    // (shutdown), lets the caller finish (it reads and drops what is still arriving, for a
+    // second at most), then closes. The original closed at once, and its callers sometimes
+    // lost the reply (the chapter explains).
     // Python: conn.close()
     common::hang_up(line.into());
     println!("[close]  hung up");
-    // In Rust, dropping a socket closes it. Python: server.close()
-    drop(phone);
-    println!("[close]  switched the phone off");
     // ANCHOR_END: close
     Ok(())
+    // EXERCISE_END
 }
+// ANCHOR_END: take_the_call

@@ -31,21 +31,33 @@ fn chat(args: Args) -> anyhow::Result<()> {
     println!("connected to {}: we are {}", args.addr, line.local_addr()?);
     // ANCHOR_END: call
 
-    // ANCHOR: loop
-    // The chat: we speak first, then we take turns. Python: while True: ...
-    // Whoever says bye, or hangs up, ends it.
-    loop {
-        // Our turn, then theirs.
-        if speak(&mut line, "server")? == Chat::Over {
-            break;
-        }
-        if hear(&mut line, "server")? == Chat::Over {
-            break;
-        }
-    }
+    // ANCHOR: talk
+    // The chat itself: the loop in take_turns, below (the exercise of this lesson).
+    take_turns(&mut line)?;
     // Hang up politely, as lesson 01 does: "that was all", let the other side finish, then
     // close. Python: client.close()
     common::hang_up(line);
     Ok(())
-    // ANCHOR_END: loop
+    // ANCHOR_END: talk
 }
+
+// ANCHOR: loop
+/// The chat: we speak first, then we take turns, one message each, until one side says bye
+/// or hangs up (then `speak` or `hear` says `Chat::Over`).
+fn take_turns(line: &mut TcpStream) -> anyhow::Result<()> {
+    // EXERCISE: a loop: speak first, then hear ("server" is the other side); leave the
+    //           loop (break) as soon as either one returns Chat::Over
+    // Python: while True: ...
+    loop {
+        // Our turn, then theirs.
+        if speak(line, "server")? == Chat::Over {
+            break;
+        }
+        if hear(line, "server")? == Chat::Over {
+            break;
+        }
+    }
+    Ok(())
+    // EXERCISE_END
+}
+// ANCHOR_END: loop

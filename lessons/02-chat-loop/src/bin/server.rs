@@ -5,7 +5,7 @@
 //! `TcpListener::bind` does socket + bind + listen in one call.
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -44,21 +44,33 @@ fn chat(args: Args) -> anyhow::Result<()> {
     println!("a caller is on the line: {caller}");
     // ANCHOR_END: answer
 
-    // ANCHOR: loop
-    // The chat: the client speaks first, then we take turns. Python: while True: ...
-    // Whoever says bye, or hangs up, ends it.
-    loop {
-        // Their turn, then ours.
-        if hear(&mut line, "client")? == Chat::Over {
-            break;
-        }
-        if speak(&mut line, "client")? == Chat::Over {
-            break;
-        }
-    }
+    // ANCHOR: talk
+    // The chat itself: the loop in take_turns, below (the exercise of this lesson).
+    take_turns(&mut line)?;
     // Hang up politely, as lesson 01 does: "that was all", let the other side finish, then
     // close. Python: conn.close(); server.close()
     common::hang_up(line);
     Ok(())
-    // ANCHOR_END: loop
+    // ANCHOR_END: talk
 }
+
+// ANCHOR: loop
+/// The chat: the client speaks first, then we take turns, one message each, until one side
+/// says bye or hangs up (then `hear` or `speak` says `Chat::Over`).
+fn take_turns(line: &mut TcpStream) -> anyhow::Result<()> {
+    // EXERCISE: a loop: hear first, then speak ("client" is the other side); leave the
+    //           loop (break) as soon as either one returns Chat::Over
+    // Python: while True: ...
+    loop {
+        // Their turn, then ours.
+        if hear(line, "client")? == Chat::Over {
+            break;
+        }
+        if speak(line, "client")? == Chat::Over {
+            break;
+        }
+    }
+    Ok(())
+    // EXERCISE_END
+}
+// ANCHOR_END: loop

@@ -1,0 +1,393 @@
+//! Lesson 05, the server: answer calls that ask "may I send you 报告.txt, 10240 bytes?".
+//!
+//! The original tutorial promised that sockets let two programs send each other files, but
+//! it only ever sent short text. Here the promise is kept. One call carries one file, in the
+//! protocol SBPF/1 (see the lesson's `lib.rs`): the caller first says who the file is and
+//! how big it is, the server says `GO` (or why not), the file follows with its SHA-256, and
+//! the server answers `OK` with the digest it computed. A file appears under its name only
+//! when every byte has arrived and the digest matches.
+
+use std::ffi::OsStr;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, VERSION, hex};
+use sha2::{Digest, Sha256};
+
+/// Lesson 05: receive files, one per call, into a folder.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The phone number to listen on, HOST:PORT. Port 0 lets the system pick a free port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8051", value_parser = common::parse_addr)]
+    addr: SocketAddr,
+    /// The folder to save the files in. It is created if it is missing.
+    #[arg(long, value_name = "DIR", default_value = "received")]
+    dir: PathBuf,
+    /// The largest file the server takes, in bytes. A caller who announces a bigger one gets
+    /// `ERR TOO_BIG` before sending anything. The default is 1 GiB.
+    #[arg(long, value_name = "N", default_value_t = 1 << 30, allow_negative_numbers = true)]
+    max_bytes: u64,
+    /// How long a caller may take to send the whole header, in seconds (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
+    header_timeout: f64,
+    /// How long the body may stall (no byte at all arrives), in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
+    idle: f64,
+}
+
+/// After an `ERR`, how long we keep reading (and dropping) what the caller still sends, so
+/// that our last line is not destroyed by a reset. See [`hang_up_gracefully`].
+const DRAIN_TIME: Duration = Duration::from_millis(500);
+
+fn main() -> ExitCode {
+    let args: Args = common::parse_args();
+    common::finish(serve(args))
+}
+
+/// Why a call ends without a file: the code and the words of the `ERR` line.
+struct Refusal {
+    code: &'static str,
+    words: String,
+}
+
+fn refuse(code: &'static str, words: impl Into<String>) -> Refusal {
+    let words = words.into();
+    Refusal { code, words }
+}
+
+/// A failed read or write becomes an `ERR` line too, so that `?` works in every step below.
+impl From<io::Error> for Refusal {
+    fn from(err: io::Error) -> Refusal {
+        match err.kind() {
+            // A read waited longer than its timeout (Unix says "would block").
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                refuse("TIMEOUT", "nothing arrived in time; hanging up")
+            }
+            // The caller hung up (or the connection broke) before all was sent.
+            _ if common::is_hang_up(&err) => refuse("SHORT", "the call ended before all was sent"),
+            _ => refuse(
+                "IO",
+                format!(
+                    "the server could not save the file ({})",
+                    common::short(&err)
+                ),
+            ),
+        }
+    }
+}
+
+/// What the caller asks: "may I send you `name`, `size` bytes?".
+struct Header {
+    name: String,
+    size: u64,
+}
+
+fn serve(args: Args) -> anyhow::Result<()> {
+    // ANCHOR: listen
+    let phone = TcpListener::bind(args.addr).map_err(|err| common::listen_error(args.addr, err))?;
+    // Files in progress go to DIR/.partial/. A name that starts with a dot is a fine file
+    // name, but ".partial" is a folder, so no file can ever be saved under it.
+    let partial = args.dir.join(".partial");
+    fs::create_dir_all(&partial).with_context(|| {
+        format!(
+            "cannot create the folder {}: check --dir",
+            partial.display()
+        )
+    })?;
+    remove_leftovers(&partial)?;
+    common::announce_listening(phone.local_addr()?)?;
+    // ANCHOR_END: listen
+
+    // ANCHOR: callers
+    // One caller after another, as in lesson 04. While a file arrives, the next callers wait
+    // in the queue. Call numbers name the `.part` files: 1.part, 2.part, ...
+    for number in 1u64.. {
+        let (line, caller) = match phone.accept() {
+            Ok(call) => call,
+            Err(err) => {
+                eprintln!(
+                    "error: could not pick up a call ({}); waiting for the next one",
+                    common::short(&err)
+                );
+                // If this keeps failing (too many open files, say), do not spin.
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        println!("picked up a call from {caller}");
+        let part = partial.join(format!("{number}.part"));
+        let outcome = serve_one_caller(&line, caller, &args, &part);
+        // Whatever happened, no `.part` file outlives the call. (On success it is gone
+        // already; this removal then finds nothing, which is fine.)
+        let _ = fs::remove_file(&part);
+        if let Err(refusal) = outcome {
+            println!("refused {caller}: ERR {} {}", refusal.code, refusal.words);
+            // The caller may be gone already; then nobody hears this line, and that is fine.
+            let _ = say(&line, &format!("ERR {} {}\n", refusal.code, refusal.words));
+        }
+        hang_up_gracefully(line);
+    }
+    Ok(())
+    // ANCHOR_END: callers
+}
+
+// ANCHOR: serve_one
+/// One call: the header, the question "may I?", the body, the digest, the file.
+fn serve_one_caller(
+    line: &TcpStream,
+    caller: SocketAddr,
+    args: &Args,
+    part: &Path,
+) -> Result<(), Refusal> {
+    // 1. The header must arrive whole within --header-timeout, however it trickles in.
+    let mut header_reader = Deadline::new(line, Duration::from_secs_f64(args.header_timeout));
+    let header = read_header(&mut header_reader)?;
+    // {:?} puts the name in quotes and shows hidden characters, like \n, visibly.
+    println!(
+        "{caller} asks: may I send you {:?}, {} bytes?",
+        header.name, header.size
+    );
+
+    // 2. Answer before the body comes: a refusal sent now is read for sure. Sent after a
+    //    body we did not read, it could be lost to a reset (the chapter shows why).
+    check_name(&header.name)?;
+    if header.size > args.max_bytes {
+        return Err(refuse(
+            "TOO_BIG",
+            format!("at most {} bytes", args.max_bytes),
+        ));
+    }
+    let target = args.dir.join(&header.name);
+    // symlink_metadata, not exists(): a link that points nowhere is still taken.
+    if target.symlink_metadata().is_ok() {
+        return Err(refuse("EXISTS", "a file with this name is there already"));
+    }
+    // create_new: fail if the file is there, never truncate anything.
+    let mut file = OpenOptions::new().write(true).create_new(true).open(part)?;
+    line.set_write_timeout(Some(Duration::from_secs_f64(args.idle)))?;
+    say(line, "GO\n")?;
+
+    // 3. The body, at most --idle seconds between two pieces, then the caller's digest.
+    line.set_read_timeout(Some(Duration::from_secs_f64(args.idle)))?;
+    let mut body_reader = line;
+    let digest = receive_body(&mut body_reader, &mut file, header.size)?;
+    let mut theirs = [0u8; 32];
+    body_reader.read_exact(&mut theirs)?;
+    if theirs != digest {
+        return Err(refuse(
+            "CHECKSUM",
+            "the SHA-256 of the body does not match; nothing saved",
+        ));
+    }
+
+    // 4. The file appears under its name in one step, and only if the name is still free.
+    save(file, part, &target)?;
+    say(line, &format!("OK {}\n", hex(&digest)))?;
+    println!(
+        "saved {:?} in {} ({} bytes, sha256 {})",
+        header.name,
+        args.dir.display(),
+        header.size,
+        hex(&digest)
+    );
+    Ok(())
+}
+// ANCHOR_END: serve_one
+
+// ANCHOR: read_header
+/// Reads "SBPF", the version, the name's length and the name, and the size. `read_exact`
+/// waits until it has exactly that many bytes, however many pieces they come in.
+fn read_header(line: &mut impl Read) -> Result<Header, Refusal> {
+    // EXERCISE: read_exact the 4-byte MAGIC (else ERR BAD_MAGIC), 1 VERSION byte (else BAD_VERSION), a big-endian u16 name length (over NAME_LIMIT: BAD_NAME), the name (UTF-8, else BAD_NAME), a big-endian u64 size
+    let mut magic = [0u8; 4];
+    line.read_exact(&mut magic)?;
+    if magic != *MAGIC {
+        return Err(refuse(
+            "BAD_MAGIC",
+            "this is an SBPF/1 file server; a call starts with SBPF",
+        ));
+    }
+    let mut version = [0u8; 1];
+    line.read_exact(&mut version)?;
+    if version[0] != VERSION {
+        return Err(refuse(
+            "BAD_VERSION",
+            format!("this server speaks SBPF version {VERSION}"),
+        ));
+    }
+    // Python: struct.unpack('>H', ...), '>' for big-endian.
+    let mut length = [0u8; 2];
+    line.read_exact(&mut length)?;
+    let length = usize::from(u16::from_be_bytes(length));
+    if length > NAME_LIMIT {
+        return Err(refuse(
+            "BAD_NAME",
+            format!("a name is at most {NAME_LIMIT} bytes"),
+        ));
+    }
+    // At most 255 bytes: safe to make room for them, whatever the caller says.
+    let mut name = vec![0u8; length];
+    line.read_exact(&mut name)?;
+    let mut size = [0u8; 8];
+    line.read_exact(&mut size)?;
+    let size = u64::from_be_bytes(size);
+    let name = String::from_utf8(name).map_err(|_| refuse("BAD_NAME", "a name must be UTF-8"))?;
+    Ok(Header { name, size })
+    // EXERCISE_END
+}
+// ANCHOR_END: read_header
+
+// ANCHOR: check_name
+/// A name is a plain file name, or it is refused. We never "clean" a name (drop the `../`,
+/// swap `/` for `_`): the caller would get a file under a name they did not ask for, and
+/// every cleaning rule has a hole someone finds.
+fn check_name(name: &str) -> Result<(), Refusal> {
+    let why = if name.is_empty() {
+        "a name may not be empty"
+    } else if name == "." || name == ".." {
+        "a name may not be . or .."
+    } else if name.contains(['/', '\\']) {
+        "a name may not contain / or \\"
+    } else if name.chars().any(char::is_control) {
+        "a name may not contain control characters (NUL, line breaks, escapes)"
+    } else if Path::new(name).file_name() != Some(OsStr::new(name)) {
+        // The last safety net: Rust itself must see one plain file name. (Remember that
+        // dir.join("/etc/x") is "/etc/x": an absolute path replaces the folder.)
+        "a name must be a plain file name"
+    } else {
+        return Ok(());
+    };
+    Err(refuse("BAD_NAME", why))
+}
+// ANCHOR_END: check_name
+
+// ANCHOR: receive_body
+/// Copies exactly `size` bytes from the caller into `file`, one chunk at a time, and returns
+/// their SHA-256. Memory stays one chunk, whatever `size` says: never a buffer of `size`
+/// bytes, which a caller could set to 16 EiB (u64::MAX).
+fn receive_body(
+    line: &mut impl Read,
+    file: &mut impl Write,
+    size: u64,
+) -> Result<[u8; 32], Refusal> {
+    // EXERCISE: read from line.take(size) into a CHUNK-sized buffer until 0 bytes; hash each piece (Sha256::update) and write_all it to file; fewer than size bytes: ERR SHORT; return the finalized digest
+    // take(size) stops after the body: the 32 bytes of the digest stay in the socket.
+    let mut body = line.take(size);
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; CHUNK];
+    let mut received: u64 = 0;
+    loop {
+        let got = match body.read(&mut buffer) {
+            Ok(0) => break, // all `size` bytes, or the caller stopped sending
+            Ok(got) => got,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err.into()),
+        };
+        hasher.update(&buffer[..got]);
+        file.write_all(&buffer[..got])?;
+        received += got as u64;
+    }
+    if received < size {
+        return Err(refuse("SHORT", format!("got {received} of {size} bytes")));
+    }
+    Ok(hasher.finalize().into())
+    // EXERCISE_END
+}
+// ANCHOR_END: receive_body
+
+// ANCHOR: save
+/// Makes the finished `.part` file appear under its final name. `hard_link` gives the same
+/// file a second name, in one step, and fails if that name is taken: nothing is ever
+/// overwritten, and nobody ever sees half a file under the final name. (`fs::rename` would
+/// replace an existing file on Unix.) Then the `.part` name goes.
+fn save(file: File, part: &Path, target: &Path) -> Result<(), Refusal> {
+    // Flush what the system still holds for this file to the disk before it gets its name.
+    file.sync_all()?;
+    drop(file);
+    match fs::hard_link(part, target) {
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+            return Err(refuse("EXISTS", "a file with this name appeared meanwhile"));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    fs::remove_file(part)?;
+    Ok(())
+}
+// ANCHOR_END: save
+
+/// Sends one reply line.
+fn say(mut line: &TcpStream, text: &str) -> io::Result<()> {
+    line.write_all(text.as_bytes())
+}
+
+// ANCHOR: hang_up
+/// Hangs up without losing our last line. Closing a socket while the caller's bytes still
+/// wait unread makes the system send a reset (RST, RFC 1122 §4.2.2.13), and a reset can
+/// throw away our `ERR` line before the caller reads it. So: shut our sending side (the
+/// caller reads our line, then the end), read and drop whatever still comes for a short,
+/// bounded time, then close.
+fn hang_up_gracefully(line: TcpStream) {
+    let _ = line.shutdown(Shutdown::Write);
+    let mut rest = Deadline::new(&line, DRAIN_TIME).take(64 * CHUNK as u64);
+    let _ = io::copy(&mut rest, &mut io::sink());
+}
+// ANCHOR_END: hang_up
+
+// ANCHOR: deadline
+/// Reads from a call until a deadline. A plain read timeout counts from each read, so a
+/// caller sending one byte every 4 seconds would never time out; here every read waits at
+/// most for the time that is left.
+struct Deadline<'a> {
+    line: &'a TcpStream,
+    until: Instant,
+}
+
+impl<'a> Deadline<'a> {
+    fn new(line: &'a TcpStream, within: Duration) -> Self {
+        let until = Instant::now() + within;
+        Deadline { line, until }
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.line.set_read_timeout(Some(left))?;
+        let mut line = self.line;
+        line.read(buffer)
+    }
+}
+// ANCHOR_END: deadline
+
+/// Removes the `.part` files of an earlier run that was stopped in the middle of a call.
+fn remove_leftovers(partial: &Path) -> anyhow::Result<()> {
+    let mut removed = 0;
+    let entries = fs::read_dir(partial)
+        .with_context(|| format!("cannot read the folder {}: check --dir", partial.display()))?;
+    for entry in entries.flatten() {
+        if entry.path().extension() == Some(OsStr::new("part"))
+            && fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        eprintln!(
+            "note: removed {} left in {} by a server that was stopped during a call",
+            common::count(removed, "unfinished .part file"),
+            partial.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,739 @@
+//! Lesson 05 from the outside: the real programs, over real loopback TCP. Tests that play a
+//! caller by hand speak SBPF/1 byte for byte over a plain `TcpStream`.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::assert::OutputAssertExt;
+use lesson_05_send_file::hex;
+use predicates::str::contains;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+use test_support::{Running, TIMEOUT, dial, error_line, lesson, python};
+
+const SEND_FILE_PY: &str = include_str!("../python/send_file.py");
+const RECV_FILE_PY: &str = include_str!("../python/recv_file.py");
+
+/// The SHA-256 of nothing at all, as `sha256sum /dev/null` prints it.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// A scratch folder; the server saves into `<scratch>/received`, so that the scratch folder
+/// itself is the "parent" a bad name must not reach.
+struct Scratch {
+    root: TempDir,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            root: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn received(&self) -> PathBuf {
+        self.root.path().join("received")
+    }
+
+    fn received_arg(&self) -> String {
+        self.received().display().to_string()
+    }
+
+    /// Writes a file to send, outside `received`; returns its path.
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let outbox = self.root.path().join("outbox");
+        std::fs::create_dir_all(&outbox).unwrap();
+        let path = outbox.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Starts the server on port 0, saving into `received`, with `more` options.
+    fn server(&self, more: &[&str]) -> Running {
+        let dir = self.received_arg();
+        let mut args = vec!["--addr", "127.0.0.1:0", "--dir", &dir];
+        args.extend_from_slice(more);
+        lesson!().start("server", &args)
+    }
+
+    /// Every path under the scratch folder (but the client's outbox), with its size: what a
+    /// refused call must leave unchanged.
+    fn snapshot(&self) -> Vec<(String, u64)> {
+        let mut found = Vec::new();
+        let mut folders = vec![self.root.path().to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+                let path = entry.path();
+                let meta = entry.metadata().unwrap();
+                let shown = path.strip_prefix(self.root.path()).unwrap();
+                if shown.starts_with("outbox") {
+                    continue;
+                }
+                found.push((shown.display().to_string(), meta.len()));
+                if meta.is_dir() {
+                    folders.push(path);
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    /// The names in `received`, and the names in `received/.partial`.
+    fn saved_and_partial(&self) -> (Vec<String>, Vec<String>) {
+        (
+            names_in(&self.received(), true),
+            names_in(&self.received().join(".partial"), false),
+        )
+    }
+}
+
+fn names_in(folder: &Path, skip_partial: bool) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !(skip_partial && name == ".partial"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// `n` bytes that look random, the same every run for the same seed (xorshift64).
+fn seeded_bytes(n: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut bytes = Vec::with_capacity(n);
+    while bytes.len() < n {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(n);
+    bytes
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// The SBPF/1 header, byte for byte: "SBPF", 1, name length (u16 BE), name, size (u64 BE).
+fn header(name: &[u8], size: u64) -> Vec<u8> {
+    let mut bytes = b"SBPF\x01".to_vec();
+    bytes.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(&size.to_be_bytes());
+    bytes
+}
+
+/// One reply line from the server, without its `\n` (read a byte at a time, at most 1024).
+#[track_caller]
+fn reply(line: &mut TcpStream) -> String {
+    let mut bytes = Vec::new();
+    let mut byte = [0u8; 1];
+    let deadline = Instant::now() + TIMEOUT;
+    while bytes.len() < 1024 && Instant::now() < deadline {
+        match line.read(&mut byte) {
+            Ok(0) => panic!(
+                "the server hung up before ending its line; it said {:?}",
+                String::from_utf8_lossy(&bytes)
+            ),
+            Ok(_) if byte[0] == b'\n' => return String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(_) => bytes.push(byte[0]),
+            // A signal woke the read up before any byte came: read again (read_exact would).
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => panic!(
+                "no reply line from the server ({err}); it said {:?}",
+                String::from_utf8_lossy(&bytes)
+            ),
+        }
+    }
+    panic!(
+        "no reply line within {TIMEOUT:?} and 1024 bytes; the server said {:?}",
+        String::from_utf8_lossy(&bytes)
+    )
+}
+
+/// Dials the server, sends a header, returns the call and the first reply.
+#[track_caller]
+fn ask(addr: SocketAddr, name: &[u8], size: u64) -> (TcpStream, String) {
+    let mut line = dial(addr);
+    line.write_all(&header(name, size)).unwrap();
+    let answer = reply(&mut line);
+    (line, answer)
+}
+
+/// A whole upload by hand: header, GO, body, digest; returns the last reply.
+#[track_caller]
+fn upload(addr: SocketAddr, name: &str, body: &[u8]) -> String {
+    let (mut line, answer) = ask(addr, name.as_bytes(), body.len() as u64);
+    assert_eq!(answer, "GO");
+    line.write_all(body).unwrap();
+    line.write_all(&sha256(body)).unwrap();
+    reply(&mut line)
+}
+
+/// Runs the client to its end: `client FILE --addr ADDR more...`.
+fn client(server: &Running, file: &Path, more: &[&str]) -> assert_cmd::assert::Assert {
+    lesson!()
+        .command("client")
+        .arg(file)
+        .args(["--addr", &server.addr_arg()])
+        .args(more)
+        .assert()
+}
+
+/// The peak memory ("high water mark") of a process, in KiB, from /proc on Linux.
+fn peak_memory_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn has_python() -> bool {
+    std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+// ---- the common contract ----
+
+#[test]
+fn the_programs_are_this_lessons_own() {
+    lesson!().assert_own_programs(&["server", "client", "naive"]);
+}
+
+#[test]
+fn help_describes_every_option() {
+    lesson!().assert_help(&[
+        (
+            "server",
+            &[
+                "--addr",
+                "--dir",
+                "--max-bytes",
+                "--header-timeout",
+                "--idle",
+                "--version",
+            ],
+        ),
+        ("client", &["FILE", "--addr", "--name", "--progress"]),
+        ("naive", &["--bytes", "--runs"]),
+    ]);
+}
+
+#[test]
+fn a_bad_command_line_is_one_line_and_exit_2() {
+    lesson!().assert_bad_addresses(&["server", "client"]);
+    lesson!().assert_bad_command_lines(&[
+        ("server", &["--max-bytes", "-1"], "--max-bytes"),
+        ("server", &["--max-bytes", "lots"], "--max-bytes"),
+        ("server", &["--header-timeout", "0"], "--header-timeout"),
+        ("server", &["--idle", "nan"], "--idle"),
+        ("client", &[], "FILE"),
+        ("naive", &["--runs", "0"], "--runs"),
+    ]);
+}
+
+#[test]
+fn nobody_listening_is_a_refused_call() {
+    let scratch = Scratch::new();
+    let file = scratch.file("a.txt", b"hello");
+    lesson!().assert_refused(&[file.to_str().unwrap()], "", "");
+}
+
+#[test]
+fn a_busy_port_is_explained() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    lesson!().assert_port_in_use("server", &server.addr_arg());
+}
+
+#[test]
+fn a_closed_stdout_ends_the_server_quietly() {
+    let scratch = Scratch::new();
+    let dir = scratch.received_arg();
+    lesson!().assert_quiet_when_stdout_closes_with("server", &["--dir", &dir], b"SBPF");
+}
+
+// ---- files that arrive ----
+
+#[test]
+fn a_file_with_a_chinese_name_arrives_whole() {
+    let scratch = Scratch::new();
+    let body = seeded_bytes(10_240, 5);
+    let file = scratch.file("报告.txt", &body);
+    let server = scratch.server(&[]);
+    let digest = hex(&sha256(&body));
+    client(&server, &file, &[])
+        .success()
+        .stderr("")
+        .stdout(contains(format!(
+            "calling {}: may I send you \"报告.txt\", 10240 bytes?\n",
+            server.addr()
+        )))
+        .stdout(contains("the server says GO\n"))
+        .stdout(contains(format!(
+            "the server saved \"报告.txt\", sha256 {digest}\n"
+        )))
+        .stdout(contains("sent 10240 bytes in "));
+    server.wait_for(&format!(
+        "saved \"报告.txt\" in {} (10240 bytes, sha256 {digest})\n",
+        scratch.received_arg()
+    ));
+    assert_eq!(
+        std::fs::read(scratch.received().join("报告.txt")).unwrap(),
+        body
+    );
+    assert_eq!(
+        scratch.saved_and_partial(),
+        (vec!["报告.txt".to_string()], vec![])
+    );
+    let out = server.kill();
+    assert!(
+        out.stdout
+            .contains("asks: may I send you \"报告.txt\", 10240 bytes?\n")
+    );
+}
+
+#[test]
+fn an_empty_file_arrives_too() {
+    let scratch = Scratch::new();
+    let file = scratch.file("empty", b"");
+    let server = scratch.server(&[]);
+    client(&server, &file, &[])
+        .success()
+        .stdout(contains(format!("sha256 {EMPTY_SHA256}\n")));
+    assert_eq!(
+        std::fs::read(scratch.received().join("empty")).unwrap(),
+        b""
+    );
+}
+
+#[test]
+fn a_64_mib_file_arrives_and_the_servers_memory_stays_small() {
+    let scratch = Scratch::new();
+    let body = seeded_bytes(64 << 20, 64);
+    let file = scratch.file("big.bin", &body);
+    let server = scratch.server(&[]);
+    let digest = hex(&sha256(&body));
+    client(&server, &file, &[])
+        .success()
+        .stdout(contains(format!("sha256 {digest}\n")));
+    server.wait_for(&format!("sha256 {digest})"));
+    let saved = std::fs::read(scratch.received().join("big.bin")).unwrap();
+    assert_eq!(hex(&sha256(&saved)), digest);
+    if let Some(peak) = peak_memory_kib(server.id()) {
+        assert!(
+            peak < 16 * 1024,
+            "the server's memory should not grow with the file: its peak was {peak} KiB for a 64 MiB file"
+        );
+    }
+}
+
+#[test]
+fn a_header_sent_one_byte_at_a_time_is_understood() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let body = b"one byte at a time";
+    let mut line = dial(server.addr());
+    line.set_nodelay(true).unwrap();
+    for byte in header("慢.txt".as_bytes(), body.len() as u64) {
+        line.write_all(&[byte]).unwrap();
+        line.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(reply(&mut line), "GO");
+    line.write_all(body).unwrap();
+    line.write_all(&sha256(body)).unwrap();
+    assert_eq!(reply(&mut line), format!("OK {}", hex(&sha256(body))));
+    assert_eq!(
+        std::fs::read(scratch.received().join("慢.txt")).unwrap(),
+        body
+    );
+}
+
+#[test]
+fn two_uploads_at_once_both_succeed() {
+    let scratch = Scratch::new();
+    let one = seeded_bytes(4 << 20, 1);
+    let two = seeded_bytes(4 << 20, 2);
+    let (file_one, file_two) = (scratch.file("one", &one), scratch.file("two", &two));
+    let server = scratch.server(&[]);
+    let addr = server.addr_arg();
+    let first = lesson!().spawn("client", &[file_one.to_str().unwrap(), "--addr", &addr]);
+    let second = lesson!().spawn("client", &[file_two.to_str().unwrap(), "--addr", &addr]);
+    first.finish().output().assert().success();
+    second.finish().output().assert().success();
+    assert_eq!(std::fs::read(scratch.received().join("one")).unwrap(), one);
+    assert_eq!(std::fs::read(scratch.received().join("two")).unwrap(), two);
+    assert_eq!(scratch.saved_and_partial().1, Vec::<String>::new());
+}
+
+// ---- calls that fail, and leave nothing behind ----
+
+#[test]
+fn an_interrupted_upload_leaves_neither_the_file_nor_a_part() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let (mut line, answer) = ask(server.addr(), b"half.bin", 1 << 20);
+    assert_eq!(answer, "GO");
+    line.write_all(&seeded_bytes(100 << 10, 3)).unwrap();
+    // While the body arrives, it is written to a .part file in received/.partial.
+    let deadline = Instant::now() + TIMEOUT;
+    while scratch.saved_and_partial().1.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no .part file in received/.partial"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(scratch.saved_and_partial().0, Vec::<String>::new());
+    drop(line); // hang up in the middle
+    server.wait_for("ERR SHORT got 102400 of 1048576 bytes\n");
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn a_declared_size_of_u64_max_gets_too_big_before_any_body() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&["--max-bytes", "1048576"]);
+    let before = scratch.snapshot();
+    let (_line, answer) = ask(server.addr(), b"huge.bin", u64::MAX);
+    assert_eq!(answer, "ERR TOO_BIG at most 1048576 bytes");
+    assert_eq!(scratch.snapshot(), before);
+    // The next caller is served.
+    assert_eq!(
+        upload(server.addr(), "next.txt", b"next"),
+        format!("OK {}", hex(&sha256(b"next")))
+    );
+    // The client says so too, in one line.
+    let file = scratch.file("big.bin", &seeded_bytes((1 << 20) + 1, 9));
+    client(&server, &file, &[]).code(1).stderr(error_line(
+        "the server refused the file: ERR TOO_BIG at most 1048576 bytes",
+    ));
+    if let Some(peak) = peak_memory_kib(server.id()) {
+        assert!(
+            peak < 16 * 1024,
+            "peak memory {peak} KiB after a u64::MAX size"
+        );
+    }
+}
+
+#[test]
+fn a_refusal_ends_with_a_clean_hang_up_not_a_reset() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&["--max-bytes", "1000"]);
+    // A caller that does not wait for GO: header and body in one go.
+    let mut line = dial(server.addr());
+    let mut call = header(b"eager.bin", 100_000);
+    call.extend_from_slice(&seeded_bytes(100_000, 10));
+    line.write_all(&call).unwrap();
+    assert_eq!(reply(&mut line), "ERR TOO_BIG at most 1000 bytes");
+    // The server read what we sent before it closed, so the end of the call is a plain
+    // hang-up (0 bytes), not "connection reset".
+    let mut rest = [0u8; 16];
+    let mut end = line.read(&mut rest);
+    if end
+        .as_ref()
+        .is_err_and(|err| err.kind() == std::io::ErrorKind::Interrupted)
+    {
+        end = line.read(&mut rest); // a signal woke the read up: once more
+    }
+    match end {
+        Ok(0) => {}
+        other => panic!("after its ERR line the server should hang up cleanly, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_corrupted_byte_gets_checksum_and_no_file() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let body = seeded_bytes(200_000, 4);
+    let (mut line, answer) = ask(server.addr(), b"bent.bin", body.len() as u64);
+    assert_eq!(answer, "GO");
+    let mut bent = body.clone();
+    bent[123_456] ^= 0x01;
+    line.write_all(&bent).unwrap();
+    line.write_all(&sha256(&body)).unwrap();
+    assert_eq!(
+        reply(&mut line),
+        "ERR CHECKSUM the SHA-256 of the body does not match; nothing saved"
+    );
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn a_size_smaller_than_the_body_gets_checksum_and_no_file() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let body = b"twelve bytes";
+    // Declare 8 bytes: the server takes 8, then reads the next 32 (4 of the body, 28 of the
+    // digest) as the digest.
+    let (mut line, answer) = ask(server.addr(), b"small.txt", 8);
+    assert_eq!(answer, "GO");
+    line.write_all(body).unwrap();
+    line.write_all(&sha256(body)).unwrap();
+    assert!(reply(&mut line).starts_with("ERR CHECKSUM "));
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn a_short_body_then_a_half_close_gets_short_and_no_file() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let (mut line, answer) = ask(server.addr(), b"short.bin", 1000);
+    assert_eq!(answer, "GO");
+    line.write_all(&[7u8; 500]).unwrap();
+    // "I am done sending", while still listening: Python's shutdown(SHUT_WR).
+    line.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(reply(&mut line), "ERR SHORT got 500 of 1000 bytes");
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn every_bad_name_gets_bad_name_and_nothing_changes() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let before = scratch.snapshot();
+    let long = "a".repeat(256);
+    let bad: [&[u8]; 13] = [
+        b"../x",
+        b"/etc/x",
+        b"a/b",
+        b"..",
+        b".",
+        b"",
+        b"a\\b",
+        b"..\\x",
+        b"x\0y",
+        b"x\ny",
+        b"\x1b[2J",
+        long.as_bytes(),
+        b"\xff\xfe.txt",
+    ];
+    for name in bad {
+        let (_line, answer) = ask(server.addr(), name, 4);
+        assert!(
+            answer.starts_with("ERR BAD_NAME "),
+            "the name {:?} got {answer:?}",
+            String::from_utf8_lossy(name)
+        );
+        assert_eq!(
+            scratch.snapshot(),
+            before,
+            "the name {:?} changed the folders",
+            String::from_utf8_lossy(name)
+        );
+    }
+    // Through the client, as a student tries it.
+    let file = scratch.file("x", b"data");
+    client(&server, &file, &["--name", "../x"])
+        .code(1)
+        .stderr(error_line(
+            "the server refused the file: ERR BAD_NAME a name may not contain / or \\: choose another name with --name",
+        ));
+    assert_eq!(scratch.snapshot(), before);
+}
+
+#[test]
+fn an_existing_name_gets_exists_and_the_original_stays() {
+    let scratch = Scratch::new();
+    std::fs::create_dir_all(scratch.received()).unwrap();
+    std::fs::write(scratch.received().join("a.txt"), "the original").unwrap();
+    let server = scratch.server(&[]);
+    let file = scratch.file("a.txt", b"an impostor");
+    client(&server, &file, &[])
+        .code(1)
+        .stdout(contains("may I send you \"a.txt\", 11 bytes?\n"))
+        .stderr(error_line(
+            "the server refused the file: ERR EXISTS a file with this name is there already: choose another name with --name",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(scratch.received().join("a.txt")).unwrap(),
+        "the original"
+    );
+    assert_eq!(scratch.saved_and_partial().1, Vec::<String>::new());
+}
+
+#[test]
+fn a_silent_caller_is_dropped_after_the_header_timeout_and_the_next_is_served() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&["--header-timeout", "0.3"]);
+    let mut silent = dial(server.addr());
+    // A caller that sends half a header, then nothing.
+    silent.write_all(b"SBPF\x01\x00").unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        reply(&mut silent),
+        "ERR TIMEOUT nothing arrived in time; hanging up"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        upload(server.addr(), "next.txt", b"next"),
+        format!("OK {}", hex(&sha256(b"next")))
+    );
+}
+
+#[test]
+fn a_stalled_body_is_dropped_after_the_idle_time_and_leaves_nothing() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&["--idle", "0.3"]);
+    let (mut line, answer) = ask(server.addr(), b"stalled.bin", 1000);
+    assert_eq!(answer, "GO");
+    line.write_all(&[1u8; 10]).unwrap();
+    assert_eq!(
+        reply(&mut line),
+        "ERR TIMEOUT nothing arrived in time; hanging up"
+    );
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    // Lesson 02's chat client would send a line of text.
+    let mut chat = dial(server.addr());
+    chat.write_all(b"hello, is anyone there?").unwrap();
+    assert_eq!(
+        reply(&mut chat),
+        "ERR BAD_MAGIC this is an SBPF/1 file server; a call starts with SBPF"
+    );
+    let mut future = dial(server.addr());
+    future.write_all(b"SBPF\x02").unwrap();
+    assert_eq!(
+        reply(&mut future),
+        "ERR BAD_VERSION this server speaks SBPF version 1"
+    );
+    server.wait_for("ERR BAD_VERSION");
+}
+
+#[test]
+fn a_part_left_by_a_stopped_server_is_removed_at_the_next_start() {
+    let scratch = Scratch::new();
+    let partial = scratch.received().join(".partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    std::fs::write(partial.join("3.part"), "half a file").unwrap();
+    let server = scratch.server(&[]);
+    server.wait_for_stderr("note: removed 1 unfinished .part file left in ");
+    assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
+}
+
+#[test]
+fn a_missing_file_is_one_error_line() {
+    let scratch = Scratch::new();
+    let server = scratch.server(&[]);
+    let missing = scratch.root.path().join("no-such-file.txt");
+    client(&server, &missing, &[])
+        .code(1)
+        .stdout("")
+        .stderr(error_line("(no such file or directory): check the path"));
+}
+
+#[test]
+fn the_progress_bar_stays_hidden_when_stderr_is_no_terminal() {
+    let scratch = Scratch::new();
+    let file = scratch.file("p.bin", &seeded_bytes(1 << 20, 6));
+    let server = scratch.server(&[]);
+    client(&server, &file, &["--progress"])
+        .success()
+        .stderr("")
+        .stdout(contains("the server says GO\n"));
+}
+
+#[test]
+fn a_folder_that_cannot_be_made_is_one_error_line() {
+    let scratch = Scratch::new();
+    let in_the_way = scratch.file("a-file", b"not a folder");
+    lesson!()
+        .command("server")
+        .args(["--addr", "127.0.0.1:0", "--dir"])
+        .arg(&in_the_way)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line("cannot create the folder"));
+}
+
+// ---- the experiment ----
+
+#[test]
+fn the_naive_experiment_shows_a_big_file_arrives_in_pieces() {
+    let output = lesson!()
+        .command("naive")
+        .args(["--bytes", "10000000", "--runs", "3"])
+        .output()
+        .unwrap();
+    output.clone().assert().success().stderr("");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let firsts: Vec<u64> = stdout
+        .lines()
+        .filter_map(|line| line.split("the first recv got ").nth(1))
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(firsts.len(), 4, "{stdout}"); // 3 runs and the summary
+    assert!(
+        firsts.iter().all(|&first| first > 0 && first < 10_000_000),
+        "the first recv of 10 MB should get only a part:\n{stdout}"
+    );
+    assert!(stdout.contains("10000000 bytes came in "), "{stdout}");
+}
+
+// ---- Python peers ----
+
+#[test]
+fn the_python_sender_talks_to_the_rust_server() {
+    if !has_python() {
+        eprintln!("skipped: no python3");
+        return;
+    }
+    let scratch = Scratch::new();
+    let body = seeded_bytes(300_000, 7);
+    let file = scratch.file("来自Python.bin", &body);
+    let server = scratch.server(&[]);
+    let port = server.addr().port().to_string();
+    let sender = python(SEND_FILE_PY, &[file.to_str().unwrap(), &port]).finish();
+    assert!(sender.status.success(), "{sender:?}");
+    assert_eq!(sender.stdout, format!("OK {}\n", hex(&sha256(&body))));
+    assert_eq!(
+        std::fs::read(scratch.received().join("来自Python.bin")).unwrap(),
+        body
+    );
+}
+
+#[test]
+fn the_rust_client_talks_to_the_python_receiver() {
+    if !has_python() {
+        eprintln!("skipped: no python3");
+        return;
+    }
+    let scratch = Scratch::new();
+    let body = seeded_bytes(300_000, 8);
+    let file = scratch.file("给Python.bin", &body);
+    std::fs::create_dir_all(scratch.received()).unwrap();
+    let receiver = python(RECV_FILE_PY, &["0", &scratch.received_arg()]);
+    let out = receiver.wait_for("listening on ");
+    let addr = out
+        .lines()
+        .find_map(|line| line.strip_prefix("listening on "))
+        .expect("the Python receiver says where it listens")
+        .to_string();
+    lesson!()
+        .command("client")
+        .arg(&file)
+        .args(["--addr", &addr])
+        .assert()
+        .success()
+        .stdout(contains(format!("sha256 {}\n", hex(&sha256(&body)))));
+    let receiver = receiver.finish();
+    assert!(receiver.status.success(), "{receiver:?}");
+    assert_eq!(
+        std::fs::read(scratch.received().join("给Python.bin")).unwrap(),
+        body
+    );
+    assert_eq!(names_in(&scratch.received(), false), ["给Python.bin"]);
+}
