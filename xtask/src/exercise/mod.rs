@@ -81,6 +81,7 @@ pub const EXERCISES: &[Exercise] = &[
             "talks_with_the_originals_python_server",
             "the_client_says_the_handshake_is_done_not_that_the_server_picked_up",
             "backlog_queues_n_plus_one_callers_on_linux",
+            "backlog_dials_three_more_callers_than_the_queue_holds_by_default",
             "running_out_of_file_descriptors_says_how_to_raise_the_limit",
         ],
     },
