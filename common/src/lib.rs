@@ -513,6 +513,78 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_dial_and_listen_error_gets_its_own_advice() {
+        let addr: SocketAddr = "127.0.0.1:8001".parse().unwrap();
+        let dial = |kind| format!("{:#}", dial_error(addr, io::Error::from(kind)));
+        let no_answer = "could not reach 127.0.0.1:8001 (no answer): is the address right? \
+                         Is the server's queue full?";
+        assert_eq!(dial(ErrorKind::TimedOut), no_answer);
+        assert_eq!(dial(ErrorKind::WouldBlock), no_answer);
+        for kind in [
+            ErrorKind::AddrNotAvailable,
+            ErrorKind::NetworkUnreachable,
+            ErrorKind::HostUnreachable,
+        ] {
+            let why = short(&io::Error::from(kind));
+            assert_eq!(
+                dial(kind),
+                format!("could not reach 127.0.0.1:8001 ({why}): check the address in --addr.")
+            );
+        }
+        assert_eq!(
+            dial(ErrorKind::PermissionDenied),
+            "could not reach 127.0.0.1:8001 (permission denied): check the address and try again."
+        );
+        let listen = |kind| format!("{:#}", listen_error(addr, io::Error::from(kind)));
+        assert!(listen(ErrorKind::AddrNotAvailable).starts_with(
+            "cannot listen on 127.0.0.1:8001: that is not an address of this machine."
+        ));
+        assert!(
+            listen(ErrorKind::PermissionDenied).starts_with(
+                "cannot listen on 127.0.0.1:8001: permission denied. Ports below 1024"
+            )
+        );
+        assert_eq!(
+            listen(ErrorKind::InvalidInput),
+            "cannot listen on 127.0.0.1:8001 (invalid input parameter): check --addr."
+        );
+    }
+
+    #[test]
+    fn hang_ups_and_timeouts_are_told_apart() {
+        for kind in [
+            ErrorKind::ConnectionReset,
+            ErrorKind::ConnectionAborted,
+            ErrorKind::BrokenPipe,
+            ErrorKind::UnexpectedEof,
+            ErrorKind::NotConnected,
+        ] {
+            assert!(is_hang_up(&io::Error::from(kind)), "{kind:?}");
+            assert!(!is_timeout(&io::Error::from(kind)), "{kind:?}");
+        }
+        for kind in [ErrorKind::WouldBlock, ErrorKind::TimedOut] {
+            assert!(is_timeout(&io::Error::from(kind)), "{kind:?}");
+            assert!(!is_hang_up(&io::Error::from(kind)), "{kind:?}");
+        }
+        assert!(!is_hang_up(&io::Error::from(ErrorKind::PermissionDenied)));
+        // The system's words, without "(os error 111)".
+        assert_eq!(
+            short(&io::Error::from_raw_os_error(111)),
+            "connection refused"
+        );
+    }
+
+    #[test]
+    fn backlogs_from_0_to_4096_and_counts_from_1() {
+        assert_eq!(parse_backlog("0"), Ok(0));
+        assert_eq!(parse_backlog(" 4096 "), Ok(4096));
+        assert!(parse_backlog("4097").is_err());
+        assert!(parse_backlog("-1").is_err());
+        assert_eq!(parse_count("1"), Ok(1));
+        assert!(parse_count("0").is_err());
+    }
+
+    #[test]
     fn counts_are_singular_or_plural() {
         assert_eq!(count(0, "timestamp"), "0 timestamps");
         assert_eq!(count(1, "timestamp"), "1 timestamp");

@@ -792,6 +792,15 @@ pub fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
     bytes
 }
 
+/// Hangs up abruptly: the other side gets a reset (RST) instead of an orderly end, as when
+/// a program crashes or a machine on the way gives up (`SO_LINGER` 0, then close).
+pub fn reset(stream: TcpStream) {
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(stream);
+}
+
 /// A port on loopback where nobody listens (bound, then released at once).
 pub fn unused_addr() -> SocketAddr {
     listen().1

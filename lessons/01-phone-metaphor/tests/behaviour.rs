@@ -107,6 +107,28 @@ fn an_over_long_message_is_refused_and_typed_again() {
 }
 
 #[test]
+fn a_message_of_exactly_1024_bytes_is_sent() {
+    // The limit is one recv(1024): 1024 bytes fit, as the contract says ("at most 1024").
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    server.type_line("ok");
+    let full = "a".repeat(1024);
+    lesson!()
+        .command("client")
+        .args(["--addr", &server.addr_arg()])
+        .write_stdin(format!("{full}\n"))
+        .assert()
+        .success()
+        .stdout(contains("at most 1024").not());
+    let server = server.finish();
+    assert!(
+        server
+            .stdout
+            .contains(&format!("the caller says: {full}\n")),
+        "{server:?}"
+    );
+}
+
+#[test]
 fn bytes_that_are_not_utf8_do_not_crash_the_server() {
     let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
     server.type_line("got it");
@@ -474,5 +496,62 @@ fn running_out_of_file_descriptors_says_how_to_raise_the_limit() {
                 "could not get a socket: out of file descriptors (too many open files). Each caller in the queue holds one; raise the limit in this shell, e.g. `ulimit -n 8192`, or use fewer --callers."
             ),
         "{stderr}"
+    );
+}
+
+#[test]
+fn backlog_dials_three_more_callers_than_the_queue_holds_by_default() {
+    let done = lesson!()
+        .spawn("backlog", &["--backlog", "1", "--wait", "0.3"])
+        .finish();
+    done.output().assert().success();
+    assert!(
+        done.stdout
+            .contains("nobody calls accept() until all 4 callers have dialed"),
+        "{}",
+        done.stdout
+    );
+    let last = done.stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("queued: "), "{}", done.stdout);
+    #[cfg(target_os = "linux")]
+    assert_eq!(last, "queued: 2, no answer: 2", "{}", done.stdout);
+}
+
+/// Starts a server, has a caller say `hello` and then send `extra` bytes more, and types the
+/// reply. Returns how long from typing the reply until the server said it hung up, with the
+/// caller still on the line (it reads the reply and then stays, silent).
+fn time_to_hang_up_with_a_caller_who_stays(extra: usize) -> std::time::Duration {
+    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);
+    let mut caller = dial(server.addr());
+    caller.write_all(b"hello").unwrap();
+    server.wait_for("the caller says: hello");
+    caller.write_all(&vec![b'x'; extra]).unwrap();
+    let started = std::time::Instant::now();
+    server.type_line("ok");
+    assert_eq!(read_some(&mut caller), b"ok");
+    server.wait_for("[close]  hung up");
+    let waited = started.elapsed();
+    drop(caller);
+    waited
+}
+
+#[test]
+fn the_server_waits_a_second_at_most_for_the_callers_goodbye() {
+    // The contract's graceful close: after its reply the server listens for the caller's
+    // goodbye, throwing away what still comes, for at most 1 second and 64 KiB. A caller
+    // who stays on the line keeps it waiting the full second, also after 2 KiB more.
+    for extra in [0, 2048] {
+        let waited = time_to_hang_up_with_a_caller_who_stays(extra);
+        assert!(
+            waited >= std::time::Duration::from_millis(900),
+            "with {extra} bytes after the message, the server hung up after {waited:?}: it \
+             should wait about 1 s for the caller to hang up first"
+        );
+    }
+    // More than 64 KiB: the server stops listening at the limit, without waiting the second.
+    let waited = time_to_hang_up_with_a_caller_who_stays(100 * 1024);
+    assert!(
+        waited < std::time::Duration::from_millis(900),
+        "after 100 KiB, the server should stop at 64 KiB and hang up, not wait {waited:?}"
     );
 }

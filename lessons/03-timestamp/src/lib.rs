@@ -50,6 +50,29 @@ where
 }
 // ANCHOR_END: format_timestamp
 
+// ANCHOR: glued_timestamps
+/// How many timestamps `line` looks like, when it looks like several glued together
+/// (粘包): `1732470000.51732470001.5` is `1732470000.5` and `1732470001.5` with nothing
+/// between them. That is what a server that reads lines gets from a client that, like the
+/// original tutorial's, ends its timestamps with no `\n`.
+///
+/// `None` when it does not: one timestamp, or anything that is not digits with dots.
+/// Each timestamp brings one dot, and between two dots there must be room for the digits
+/// of one fraction and of the next whole number: at least two digits.
+pub fn glued_timestamps(line: &str) -> Option<usize> {
+    let only_digits_and_dots = line.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let pieces: Vec<&str> = line.split('.').collect();
+    // `a.bc.d` splits into 3 pieces: 2 dots, 2 timestamps.
+    let count = pieces.len() - 1;
+    if !only_digits_and_dots || count < 2 {
+        return None;
+    }
+    let ends_have_digits = !pieces[0].is_empty() && !pieces[count].is_empty();
+    let middles_hold_two = pieces[1..count].iter().all(|piece| piece.len() >= 2);
+    (ends_have_digits && middles_hold_two).then_some(count)
+}
+// ANCHOR_END: glued_timestamps
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +198,35 @@ mod tests {
             assert_eq!(utc(line), None, "{line:?}");
             assert_eq!(format_timestamp(line, &east(14)), None, "{line:?}");
             assert_eq!(format_timestamp(line, &east(-12)), None, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn timestamps_glued_together_are_counted() {
+        assert_eq!(glued_timestamps("1732470000.51732470001.5"), Some(2));
+        assert_eq!(glued_timestamps("1.23.45.6"), Some(3));
+        assert_eq!(glued_timestamps("1.22.3"), Some(2));
+    }
+
+    #[test]
+    fn one_timestamp_or_other_text_is_not_glued() {
+        for line in [
+            "",
+            ".",
+            "..",
+            "1732470000.5",
+            "1732470000",
+            "1.2.3",
+            "1..23",
+            ".12.3",
+            "12.3.",
+            "1.2a.3",
+            "hello",
+            "1.5 2.5",
+            "-1.23.4",
+            "1.2\n3.4",
+        ] {
+            assert_eq!(glued_timestamps(line), None, "{line:?}");
         }
     }
 }

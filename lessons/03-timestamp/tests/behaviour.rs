@@ -192,6 +192,33 @@ fn the_client_sends_timestamps_and_a_newline_each_in_one_write() {
 }
 
 #[test]
+fn the_first_timestamp_goes_at_once_the_pause_comes_between() {
+    let (listener, addr) = listen();
+    let addr = addr.to_string();
+    let client = lesson!().spawn(
+        "client",
+        &["--addr", &addr, "--interval", "5", "--count", "1"],
+    );
+    let mut line = accept(&listener);
+    let started = std::time::Instant::now();
+    let piece = read_some(&mut line);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(2),
+        "the first timestamp came {waited:?} after the call, {piece:?}: the --interval pause \
+         is between two sends, not before the first"
+    );
+    let text = String::from_utf8_lossy(&piece);
+    let sent: f64 = text.trim_end().parse().unwrap_or_default();
+    assert!((sent - now()).abs() < 5.0, "{text:?} is not the time now");
+    let client = client.finish();
+    assert!(
+        client.stdout.ends_with("sent 1 timestamp; hung up\n"),
+        "{client:?}"
+    );
+}
+
+#[test]
 fn ten_thousand_timestamps_make_ten_thousand_lines() {
     let server = utc_server();
     lesson!()
@@ -284,6 +311,142 @@ fn talks_with_the_originals_python_client() {
     server.wait_for("hung up");
 }
 
+/// The original's exercise-1 client as it really is: one call, then a timestamp every few
+/// seconds, each with nothing after it (no `\n`). Arguments: port, seconds between, count.
+const ORIGINAL_EXERCISE_CLIENT: &str = include_str!("../python/client_repeating.py");
+
+/// The server's note about a piece of a line that waits for its `\n` (the contract's line).
+fn unfinished_note(caller: &str) -> String {
+    format!(
+        "note: {caller} sent a message without a line ending (\\n), and it waits for one; the \
+         original tutorial's client sends none (see \"Why the newline: glued messages\" in \
+         lesson 03)\n"
+    )
+}
+
+/// The server's hint after a line that looks like `count` timestamps glued together.
+fn glued_hint(count: usize) -> String {
+    format!(
+        "hint: that looks like {count} timestamps glued together; end each one with \\n (see \
+         \"Why the newline: glued messages\" in lesson 03)\n"
+    )
+}
+
+/// The caller's address, from the server's `picked up a call from <addr>` line.
+fn picked_up(stdout: &str) -> &str {
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("picked up a call from "))
+        .unwrap_or_else(|| panic!("no `picked up a call from <addr>` line:\n{stdout}"))
+}
+
+#[test]
+fn the_originals_exercise_client_hears_why_nothing_is_printed() {
+    let server = utc_server();
+    let port = server.addr().port().to_string();
+    // 10 timestamps, 0.2 s apart, over one call: the first waits 1.8 s for a `\n`.
+    let client = python(ORIGINAL_EXERCISE_CLIENT, &[&port, "0.2", "10"]).finish();
+    assert!(client.status.success(), "{client:?}");
+    let sent: String = client
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("sent "))
+        .collect();
+    let stdout = server.wait_for("hung up; waiting for the next caller");
+    let caller = picked_up(&stdout);
+    let note = unfinished_note(caller);
+    assert_eq!(
+        stdout.matches(&note).count(),
+        1,
+        "expected the note once, before the hang-up:\n{note}\n--- stdout ---\n{stdout}"
+    );
+    assert!(
+        stdout.find(&note) < stdout.find("hung up"),
+        "the note comes while the caller is still on the line:\n{stdout}"
+    );
+    assert_eq!(time_lines(&stdout), Vec::<&str>::new(), "no line, no time");
+    let stderr = server.wait_for_stderr("hint:");
+    assert_eq!(
+        stderr,
+        format!("error: not a timestamp: {sent:?}\n{}", glued_hint(10)),
+        "at the hang-up: the contract's error, then the hint"
+    );
+}
+
+#[test]
+fn a_piece_of_a_line_waits_a_second_and_a_half_before_the_note() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    let caller_addr = caller.local_addr().unwrap().to_string();
+    let started = std::time::Instant::now();
+    caller.write_all(b"1732470000.5").unwrap();
+    let stdout = server.wait_for("without a line ending");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1400),
+        "the note came after {waited:?}; it waits about 1.5 s for the `\\n`:\n{stdout}"
+    );
+    assert!(stdout.contains(&unfinished_note(&caller_addr)), "{stdout}");
+    // The `\n` comes at last: the line is served as usual.
+    caller.write_all(b"\n").unwrap();
+    expect_time(&server, "1732470000.5", "2024-11-24 17:40:00");
+}
+
+#[test]
+fn several_timestamps_in_one_line_get_a_hint_and_other_bad_lines_do_not() {
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    caller
+        .write_all(b"1732470000.51732470001.5\n1.2.3\nhello\n1.23.45.6\n0\n")
+        .unwrap();
+    expect_time(&server, "0", "1970-01-01 00:00:00");
+    server.wait_for_stderr(&glued_hint(3));
+    assert_eq!(
+        server.stderr(),
+        format!(
+            "error: not a timestamp: \"1732470000.51732470001.5\"\n{}\
+             error: not a timestamp: \"1.2.3\"\n\
+             error: not a timestamp: \"hello\"\n\
+             error: not a timestamp: \"1.23.45.6\"\n{}",
+            glued_hint(2),
+            glued_hint(3)
+        )
+    );
+}
+
+#[test]
+fn a_caller_dropped_with_half_a_line_hears_the_note_first() {
+    let server = lesson!().start(
+        "server",
+        &["--addr", "127.0.0.1:0", "--utc", "--idle", "0.3"],
+    );
+    // A whole line, then silence: only the idle note.
+    let mut whole = dial(server.addr());
+    let whole_addr = whole.local_addr().unwrap().to_string();
+    whole.write_all(b"0\n").unwrap();
+    wait_for_hang_up(&mut whole);
+    // A piece of a line, then silence: the note, then the idle note, at 0.3 s.
+    let mut half = dial(server.addr());
+    let half_addr = half.local_addr().unwrap().to_string();
+    half.write_all(b"1\n2").unwrap();
+    wait_for_hang_up(&mut half);
+    let stdout = server.wait_for_count("said nothing for 0.3 s", 2);
+    let expected = format!(
+        "picked up a call from {whole_addr}\n\
+         0 -> 1970-01-01 00:00:00\n\
+         note: {whole_addr} said nothing for 0.3 s; hanging up on them; waiting for the next caller\n\
+         picked up a call from {half_addr}\n\
+         1 -> 1970-01-01 00:00:01\n\
+         {}\
+         note: {half_addr} said nothing for 0.3 s; hanging up on them; waiting for the next caller\n",
+        unfinished_note(&half_addr)
+    );
+    assert!(
+        stdout.ends_with(&expected),
+        "expected, at the end of stdout:\n{expected}--- stdout ---\n{stdout}"
+    );
+}
+
 #[test]
 fn a_line_that_is_not_a_timestamp_is_an_error_and_serving_goes_on() {
     let server = utc_server();
@@ -341,11 +504,18 @@ fn a_line_of_1024_bytes_is_fine_and_a_longer_one_drops_the_caller() {
 
     // 1025 bytes: one too many. The server hangs up on this caller.
     let too_long = format!("0{fits}\n");
+    let caller_addr = caller.local_addr().unwrap();
     caller.write_all(too_long.as_bytes()).unwrap();
     wait_for_hang_up(&mut caller);
     let stderr = server.wait_for_stderr("longer than 1024 bytes");
-    assert_eq!(stderr.lines().count(), 1, "one error line: {stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: {caller_addr} sent a line longer than 1024 bytes; hung up on that caller, \
+             waiting for the next one\n"
+        ),
+        "one error line, the contract's"
+    );
 
     // The next caller is served.
     dial(server.addr()).write_all(b"2\n").unwrap();
@@ -504,24 +674,93 @@ fn help_describes_every_option() {
 /// The experiment: with the reader late, two sends always come out of one read glued.
 #[test]
 fn glued_shows_two_sends_in_one_read() {
-    let done = lesson!()
-        .command("glued")
-        .args(["--trials", "2", "--pause", "0.1"])
-        .assert()
-        .success();
-    let out = String::from_utf8_lossy(&done.get_output().stdout).into_owned();
-    assert!(
-        out.ends_with("glued: 2 of 2 trials (two sends arrived in one recv)\n"),
+    // With a pause before the read, both sends are always there: every trial is glued.
+    let run = |args: &[&str]| {
+        let done = lesson!().command("glued").args(args).assert().success();
+        String::from_utf8_lossy(&done.get_output().stdout).into_owned()
+    };
+    let out = run(&["--trials", "7", "--pause", "0.1"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(
+            "7 trials: two sends of a timestamp each, no \\n, then one recv(1024) after a pause of 0.1 s"
+        ),
         "{out}"
     );
-    // And without a pause, the count is whatever happened: some number of 20.
-    let done = lesson!()
-        .command("glued")
-        .args(["--trials", "20"])
-        .assert()
-        .success();
-    let out = String::from_utf8_lossy(&done.get_output().stdout).into_owned();
-    assert!(out.contains(" of 20 trials"), "{out}");
+    // The first five trials are shown, each with what its one read got: two timestamps.
+    for (index, line) in lines[1..6].iter().enumerate() {
+        let prefix = format!("trial {}: recv got \"", index + 1);
+        let got = line
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix("\": both sends in one piece (glued)"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "expected `{prefix}<two timestamps>\": both sends in one piece (glued)`:\n{out}"
+                )
+            });
+        // `1795675651.1347591795675651.134763`: each timestamp has 6 digits after its dot.
+        let first_dot = got.find('.').unwrap_or(0);
+        let (first, second) = got.split_at((first_dot + 7).min(got.len()));
+        assert!(
+            looks_like_a_timestamp(first) && looks_like_a_timestamp(second) && first <= second,
+            "trial {} got {got:?}: expected two timestamps glued together\n{out}",
+            index + 1
+        );
+    }
+    assert_eq!(
+        &lines[6..],
+        [
+            "...",
+            "glued: 7 of 7 trials (two sends arrived in one recv)"
+        ],
+        "{out}"
+    );
+    // --all shows every trial, and five trials need no `...`.
+    let out = run(&["--trials", "6", "--pause", "0.05", "--all"]);
+    assert_eq!(
+        out.matches(": both sends in one piece (glued)\n").count(),
+        6,
+        "{out}"
+    );
+    assert!(
+        !out.contains("\n...\n")
+            && out.ends_with("glued: 6 of 6 trials (two sends arrived in one recv)\n"),
+        "{out}"
+    );
+    let out = run(&["--trials", "5", "--pause", "0.05"]);
+    assert_eq!(
+        out.matches(": both sends in one piece (glued)\n").count(),
+        5,
+        "{out}"
+    );
+    assert!(!out.contains("\n...\n"), "{out}");
+    // Without a pause, the count is whatever happened, but each verdict must match what
+    // its read got (one timestamp or two), and the count must match the verdicts.
+    let out = run(&["--trials", "40", "--all"]);
+    let mut glued = 0;
+    for line in out.lines().filter(|line| line.starts_with("trial ")) {
+        let got = line.split('"').nth(1).unwrap_or_default();
+        let one = looks_like_a_timestamp(got);
+        let expected = if one {
+            "\": the first send alone"
+        } else {
+            glued += 1;
+            "\": both sends in one piece (glued)"
+        };
+        assert!(line.ends_with(expected), "{line}\n{out}");
+    }
+    assert!(
+        out.ends_with(&format!(
+            "glued: {glued} of 40 trials (two sends arrived in one recv)\n"
+        )),
+        "{out}"
+    );
+    // A pause is from 0 to 10 seconds.
+    lesson!().assert_bad_command_lines(&[
+        ("glued", &["--pause", "11"], "from 0 to 10"),
+        ("glued", &["--pause=-0.5"], "from 0 to 10"),
+    ]);
 }
 
 #[test]
@@ -604,6 +843,32 @@ fn a_silent_caller_is_dropped_after_the_idle_limit_and_the_next_is_served() {
         ("server", &["--idle", "-1"], "from 0.001 to 86400"),
         ("server", &["--idle", "1e-10"], "from 0.001 to 86400"),
     ]);
+}
+
+#[test]
+fn the_idle_limit_counts_from_the_last_bytes_not_from_the_pickup() {
+    let server = lesson!().start(
+        "server",
+        &["--addr", "127.0.0.1:0", "--utc", "--idle", "0.4"],
+    );
+    let mut caller = dial(server.addr());
+    // A line every 0.2 s, for 1 s in all: never 0.4 s of silence, so never dropped.
+    for second in 1..=5 {
+        caller.write_all(format!("{second}\n").as_bytes()).unwrap();
+        expect_time(
+            &server,
+            &second.to_string(),
+            &format!("1970-01-01 00:00:0{second}"),
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    caller.write_all(b"6\n").unwrap();
+    expect_time(&server, "6", "1970-01-01 00:00:06");
+    assert!(
+        !server.stdout().contains("said nothing"),
+        "a caller who keeps talking is not dropped:\n{}",
+        server.stdout()
+    );
 }
 
 #[test]

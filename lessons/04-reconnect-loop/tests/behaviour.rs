@@ -413,8 +413,8 @@ fn help_describes_every_option() {
     ]);
 }
 
-/// Runs the trap experiment and returns its summary line.
-fn trap(args: &[&str]) -> String {
+/// Runs the trap experiment and returns all it printed.
+fn trap_output(args: &[&str]) -> String {
     let done = lesson!().command("trap").args(args).output().unwrap();
     let stdout = String::from_utf8_lossy(&done.stdout).into_owned();
     assert!(
@@ -424,10 +424,13 @@ fn trap(args: &[&str]) -> String {
     );
     assert!(stdout.starts_with("listening on "), "{stdout}");
     stdout
-        .lines()
-        .find(|line| line.starts_with("summary: "))
-        .unwrap_or_else(|| panic!("trap {args:?} printed no summary:\n{stdout}"))
-        .to_string()
+}
+
+/// The port the trap's server listens on, from its `listening on` line.
+#[cfg(target_os = "linux")]
+fn trap_port(stdout: &str) -> &str {
+    let first = stdout.lines().next().unwrap_or_default();
+    first.rsplit(':').next().unwrap_or_default()
 }
 
 /// The original's server binds the port again every round. On Linux, the call it hung up
@@ -450,12 +453,114 @@ fn the_trap_address_already_in_use_and_its_fix() {
             "served 5 of 5 rounds; bind never failed",
         ),
     ] {
-        let summary = trap(args);
+        let stdout = trap_output(args);
         assert!(
-            summary.contains(expected),
-            "trap {args:?} should say {expected:?}, but said:\n{summary}"
+            stdout.contains(&format!("summary: {expected};")),
+            "trap {args:?} should say {expected:?}, but said:\n{stdout}"
+        );
+        // Where bind fails, the trap says so in its round, and shows where to see TIME_WAIT.
+        let port = trap_port(&stdout);
+        let failed =
+            format!("server, round 2: bind(127.0.0.1:{port}) failed: Address already in use");
+        let time_wait = format!(
+            "the port is held by the calls the server hung up first: they wait in TIME_WAIT \
+             for 60 s. See them: ss -tan state time-wait '( sport = :{port} )'\n"
+        );
+        let fails = expected == in_use;
+        assert_eq!(
+            stdout.contains(&failed),
+            fails,
+            "{args:?}: {failed:?}?\n{stdout}"
+        );
+        assert_eq!(
+            stdout.ends_with(&time_wait),
+            fails,
+            "{args:?}: {time_wait:?}?\n{stdout}"
         );
     }
+}
+
+#[test]
+fn the_trap_says_in_which_rounds_so_reuseaddr_is_set() {
+    // When the caller hangs up first, no call waits in TIME_WAIT: every round binds, and
+    // each round says whether its socket has SO_REUSEADDR.
+    for (which, flags) in [
+        ("first", ["on", "off", "off"]),
+        ("later", ["off", "on", "on"]),
+        ("all", ["on", "on", "on"]),
+        ("none", ["off", "off", "off"]),
+    ] {
+        let args = [
+            "--rounds",
+            "3",
+            "--first-to-hang-up",
+            "caller",
+            "--reuseaddr",
+            which,
+        ];
+        let stdout = trap_output(&args);
+        for (round, flag) in (1..).zip(flags) {
+            let line =
+                format!("server, round {round}: a new socket is listening (SO_REUSEADDR {flag})\n");
+            assert!(
+                stdout.contains(&line),
+                "--reuseaddr {which}: {line:?}?\n{stdout}"
+            );
+        }
+    }
+}
+
+/// The numbers after `message ` in the caller's lines that end a message (answered or LOST).
+#[cfg(target_os = "linux")]
+fn caller_message_numbers(stdout: &str) -> Vec<u32> {
+    stdout
+        .lines()
+        .filter(|line| line.contains("\" answered with \"") || line.contains("\" was LOST: "))
+        .filter_map(|line| line.strip_prefix("caller: \"message "))
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_trap_counts_the_lost_messages_and_failed_dials_it_shows() {
+    // With a pause before each dial, the caller never hits a bad moment: every message is
+    // answered, by the round of its number.
+    let stdout = trap_output(&["--rounds", "3", "--reuseaddr", "--pause", "0.1"]);
+    for round in 1..=3 {
+        for line in [
+            format!("server, round {round}: got \"message {round}\"\n"),
+            format!("caller: \"message {round}\" answered with \"reply {round}\"\n"),
+        ] {
+            assert!(stdout.contains(&line), "{line:?}?\n{stdout}");
+        }
+    }
+    assert!(
+        stdout.contains(
+            "summary: served 3 of 3 rounds; bind never failed; messages lost: 0; failed dials: 0\n"
+        ),
+        "{stdout}"
+    );
+    // Without a pause, 200 rounds always lose messages and fail dials (the book's claim), and
+    // the summary counts exactly the lines above it. A failed dial tries the same message
+    // again; a lost one is gone, and the next message has the next number.
+    let stdout = trap_output(&["--rounds", "200", "--reuseaddr"]);
+    let lost = stdout.matches("\" was LOST: the call was cut off").count();
+    let failed = stdout.matches("failed (connection re").count();
+    assert!(
+        lost >= 1 && failed >= 1,
+        "the book says every such run loses some:\n{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("messages lost: {lost}; failed dials: {failed}\n")),
+        "the summary should count {lost} lost and {failed} failed:\n{stdout}"
+    );
+    let numbers = caller_message_numbers(&stdout);
+    let expected: Vec<u32> = (1..=numbers.len() as u32).collect();
+    assert_eq!(
+        numbers, expected,
+        "messages are numbered 1, 2, 3...:\n{stdout}"
+    );
 }
 
 /// Other systems have other rules for bind() and TIME_WAIT: only check that the experiment
@@ -463,8 +568,10 @@ fn the_trap_address_already_in_use_and_its_fix() {
 #[cfg(not(target_os = "linux"))]
 #[test]
 fn the_trap_runs() {
-    trap(&["--rounds", "3"]);
-    trap(&["--rounds", "3", "--reuseaddr"]);
+    for args in [&["--rounds", "3"][..], &["--rounds", "3", "--reuseaddr"]] {
+        let stdout = trap_output(args);
+        assert!(stdout.contains("\nsummary: served "), "{stdout}");
+    }
 }
 
 #[test]

@@ -82,6 +82,7 @@ pub const EXERCISES: &[Exercise] = &[
             "talks_with_the_originals_python_server",
             "the_client_says_the_handshake_is_done_not_that_the_server_picked_up",
             "backlog_queues_n_plus_one_callers_on_linux",
+            "backlog_dials_three_more_callers_than_the_queue_holds_by_default",
             "running_out_of_file_descriptors_says_how_to_raise_the_limit",
         ],
     },
@@ -117,7 +118,11 @@ pub const EXERCISES: &[Exercise] = &[
         package: "lesson-04-reconnect-loop",
         dir: "lessons/04-reconnect-loop",
         // The experiment `trap` is no part of the exercise.
-        starter_may_pass: &["the_trap_address_already_in_use_and_its_fix"],
+        starter_may_pass: &[
+            "the_trap_address_already_in_use_and_its_fix",
+            "the_trap_says_in_which_rounds_so_reuseaddr_is_set",
+            "the_trap_counts_the_lost_messages_and_failed_dials_it_shows",
+        ],
     },
     Exercise {
         number: "05",

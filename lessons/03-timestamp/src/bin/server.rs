@@ -8,11 +8,11 @@
 use std::io::{self, BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{Local, Utc};
 use clap::Parser;
-use lesson_03_timestamp::{LINE_LIMIT, format_timestamp};
+use lesson_03_timestamp::{LINE_LIMIT, format_timestamp, glued_timestamps};
 
 /// Lesson 03: receive Unix timestamps, one per line, and print each as a date and time.
 #[derive(Parser)]
@@ -61,7 +61,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
             }
         };
         println!("picked up a call from {caller}");
-        match serve_one_caller(line, args.utc, idle) {
+        match serve_one_caller(line, caller, args.utc, idle) {
             Ok(()) => println!("{caller} hung up; waiting for the next caller"),
             // A caller who says nothing must not keep the others waiting for ever.
             Err(err) if common::is_timeout(&err) => println!(
@@ -83,11 +83,15 @@ fn serve(args: Args) -> anyhow::Result<()> {
 // ANCHOR: serve_one_caller
 /// Reads timestamps from one caller, a line at a time, until the caller hangs up, or says
 /// nothing for `idle` (a timeout error).
-fn serve_one_caller(line: TcpStream, utc: bool, idle: Duration) -> io::Result<()> {
-    // Every read waits at most `idle` for the caller's next bytes, then gives up.
-    line.set_read_timeout(Some(idle))?;
+fn serve_one_caller(
+    line: TcpStream,
+    caller: SocketAddr,
+    utc: bool,
+    idle: Duration,
+) -> io::Result<()> {
     // BufReader asks the socket for bigger pieces (recv) and hands them out line by line.
-    let mut reader = BufReader::new(line);
+    // It reads through CallerLine, which keeps the server's two clocks (see below).
+    let mut reader = BufReader::new(CallerLine::new(line, caller, idle));
     loop {
         let received = match receive_line(&mut reader) {
             Ok(Some(received)) => received,
@@ -108,11 +112,125 @@ fn serve_one_caller(line: TcpStream, utc: bool, idle: Duration) -> io::Result<()
             // that a caller cannot play tricks with our terminal.
             Some(time) => println!("{} -> {time}", common::printable(&text)),
             // {:?} puts the line in quotes and shows hidden characters, like \t, visibly.
-            None => eprintln!("error: not a timestamp: {text:?}"),
+            None => {
+                eprintln!("error: not a timestamp: {text:?}");
+                // A client that, like the original tutorial's, sends no \n: all it sent
+                // arrives as one line when it hangs up.
+                if let Some(count) = glued_timestamps(&text) {
+                    eprintln!(
+                        "hint: that looks like {count} timestamps glued together; end each \
+                         one with \\n (see \"{FRAMING_SECTION}\" in lesson 03)"
+                    );
+                }
+            }
         }
     }
 }
 // ANCHOR_END: serve_one_caller
+
+// ANCHOR: caller_line
+/// The chapter's section on framing, which the server's note and hint point to.
+const FRAMING_SECTION: &str = "Why the newline: glued messages";
+
+/// How long a piece of a line may wait for its `\n` before the server says why it waits.
+const UNFINISHED_NOTE_AFTER: Duration = Duration::from_millis(1500);
+
+/// The caller's end of the line, with the server's two clocks on it.
+///
+/// - The idle clock: a caller who sends nothing for `idle` is dropped. A read that waits
+///   that long ends with a timeout error.
+/// - The unfinished-line clock: when part of a line has waited 1.5 s for its `\n`, the
+///   server says once why it prints nothing. The original tutorial's client sends no `\n`
+///   at all, so without this note its student would look at a silent server.
+///
+/// The two clocks share one alarm: each read from the socket waits until the sooner of
+/// them (`set_read_timeout`). The note comes at 1.5 s, or when the idle clock runs out if
+/// that is sooner (`--idle 0.5`), so a caller dropped with half a line hears why first.
+struct CallerLine {
+    stream: TcpStream,
+    caller: SocketAddr,
+    idle: Duration,
+    /// When the last bytes came.
+    last_heard: Instant,
+    /// When the line that has no `\n` yet began; `None` when no such piece waits.
+    unfinished_since: Option<Instant>,
+    /// The note is said once per call.
+    noted: bool,
+}
+
+impl CallerLine {
+    fn new(stream: TcpStream, caller: SocketAddr, idle: Duration) -> Self {
+        CallerLine {
+            stream,
+            caller,
+            idle,
+            last_heard: Instant::now(),
+            unfinished_since: None,
+            noted: false,
+        }
+    }
+
+    /// When the idle clock runs out.
+    fn idle_ends(&self) -> Instant {
+        self.last_heard + self.idle
+    }
+
+    /// When the note is due, if it is to come: a piece of a line waits, and it was not
+    /// said yet.
+    fn note_due(&self) -> Option<Instant> {
+        let since = self.unfinished_since.filter(|_| !self.noted)?;
+        Some((since + UNFINISHED_NOTE_AFTER).min(self.idle_ends()))
+    }
+
+    /// Bytes came: the idle clock starts again, and the unfinished-line clock starts
+    /// when a line begins and stops at its `\n`.
+    fn heard(&mut self, bytes: &[u8]) {
+        let now = Instant::now();
+        self.last_heard = now;
+        match bytes.iter().rposition(|&byte| byte == b'\n') {
+            // Whole lines, then perhaps the start of the next one.
+            Some(end) => self.unfinished_since = (end + 1 < bytes.len()).then_some(now),
+            None => {
+                self.unfinished_since.get_or_insert(now);
+            }
+        }
+    }
+}
+
+impl Read for CallerLine {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let alarm = self.note_due().unwrap_or(self.idle_ends());
+            // A read timeout of zero is refused (it would mean "no timeout"): at least 1 ms.
+            let wait = alarm.saturating_duration_since(Instant::now());
+            let wait = wait.max(Duration::from_millis(1));
+            self.stream.set_read_timeout(Some(wait))?;
+            match self.stream.read(buf) {
+                Ok(size) => {
+                    self.heard(&buf[..size]);
+                    return Ok(size);
+                }
+                Err(err) if common::is_timeout(&err) => {
+                    let now = Instant::now();
+                    if self.note_due().is_some_and(|due| now >= due) {
+                        println!(
+                            "note: {} sent a message without a line ending (\\n), and it \
+                             waits for one; the original tutorial's client sends none (see \
+                             \"{FRAMING_SECTION}\" in lesson 03)",
+                            self.caller
+                        );
+                        self.noted = true;
+                    }
+                    if now >= self.idle_ends() {
+                        return Err(err);
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+// ANCHOR_END: caller_line
 
 // ANCHOR: receive_line
 /// Reads one line from the caller, without its line ending (`\n`, or `\r\n` as Windows
