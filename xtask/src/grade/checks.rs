@@ -14,13 +14,18 @@ use crate::testrun::{self, Cargo, TestExe};
 /// The checks of the lessons' experiments (`backlog`, `glued`, `trap`, `naive`): programs
 /// the exercises do not ask for, so these are scored apart, in `experiments`. A test here
 /// checks that every test which runs one of those programs is listed.
-pub const EXPERIMENTS: [&str; 6] = [
+pub const EXPERIMENTS: [&str; 11] = [
+    "l01.backlog_dials_three_more_callers_than_the_queue_holds_by_default",
     "l01.backlog_queues_n_plus_one_callers_on_linux",
     "l01.running_out_of_file_descriptors_says_how_to_raise_the_limit",
     "l03.glued_shows_two_sends_in_one_read",
     "l04.the_trap_address_already_in_use_and_its_fix",
+    "l04.the_trap_counts_the_lost_messages_and_failed_dials_it_shows",
     "l04.the_trap_runs",
+    "l04.the_trap_says_in_which_rounds_so_reuseaddr_is_set",
     "l05.the_naive_experiment_shows_a_big_file_arrives_in_pieces",
+    "l06.lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock",
+    "l06.unbounded_shows_a_queue_that_grows_until_stopped",
 ];
 
 /// One lesson of this workspace: `03`, `lesson-03-timestamp`.
@@ -166,13 +171,22 @@ mod tests {
                 // Tests that start the program themselves; the shared `assert_*` helpers of
                 // test-support pass over a missing experiment under grading.
                 let flat: String = test.split_whitespace().collect();
-                let runs = ["backlog", "glued", "trap", "naive"].iter().any(|program| {
+                let programs = [
+                    "backlog",
+                    "glued",
+                    "trap",
+                    "naive",
+                    "lock-stall",
+                    "unbounded",
+                ];
+                let runs = programs.iter().any(|program| {
                     let started = ["program", "command", "spawn", "start"]
                         .iter()
                         .any(|how| flat.contains(&format!("{how}(\"{program}\"")));
-                    let helper = ["=", ";", "{"]
-                        .iter()
-                        .any(|before| flat.contains(&format!("{before}{program}(")));
+                    let helper = ["=", ";", "{"].iter().any(|before| {
+                        flat.contains(&format!("{before}{program}("))
+                            || flat.contains(&format!("{before}{program}_output("))
+                    });
                     started || helper
                 });
                 if runs {
