@@ -1,8 +1,9 @@
 //! What every lesson program needs but no lesson is about.
 //!
-//! The socket calls live in the lessons, where a student reads them top to bottom. This crate
-//! holds the plumbing around them, written once: reading the command line, turning an error
-//! into one line that says what to do, and reading what the user types.
+//! The socket calls live in the lessons, where a student reads them top to bottom.
+//! This crate holds the plumbing around them, written once: reading the command line,
+//! turning an error into one line that says what to do, and reading what the user
+//! types.
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
@@ -10,11 +11,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 /// One message is at most this many bytes, because the other side reads it with one
-/// `recv(1024)`, as the original tutorial does. A longer message would arrive in pieces.
+/// `recv(1024)`, as the original tutorial does. A longer message would arrive in
+/// pieces.
 pub const MESSAGE_LIMIT: usize = 1024;
 
-/// Reads the command line. `--help` and `--version` print and exit 0; a mistake prints one
-/// `error:` line and exits 2.
+/// Reads the command line. `--help` and `--version` print and exit 0; a mistake
+/// prints one `error:` line and exits 2.
 pub fn parse_args<T: clap::Parser>() -> T {
     end_quietly_when_output_closes();
     match T::try_parse() {
@@ -24,8 +26,8 @@ pub fn parse_args<T: clap::Parser>() -> T {
             let text = err.render().to_string();
             let mut lines = text.lines();
             let first = lines.next().unwrap_or("error: bad command line");
-            // "error: the following required arguments were not provided:" names them on
-            // the next line: keep it, on the same line.
+            // "error: the following required arguments were not provided:" names them
+            // on the next line: keep it, on the same line.
             match lines.next().map(str::trim) {
                 Some(what) if first.ends_with(':') && !what.is_empty() => {
                     eprintln!("{first} {what} (see --help)")
@@ -37,12 +39,13 @@ pub fn parse_args<T: clap::Parser>() -> T {
     }
 }
 
-/// When the reader of our output goes away (`server | head -1`, or a closed terminal), the
-/// next `println!` fails. Rust ignores the SIGPIPE signal that would stop a C or Python
-/// program, so `println!` panics instead ("failed printing to stdout"). This hook turns that
-/// one panic into a quiet end: no message, no backtrace; exit status 0 when stdout closed
-/// (nobody is reading any more, which is no fault of ours), 1 when stderr closed. Every other
-/// panic is reported as usual. `parse_args` installs it, so every program has it.
+/// When the reader of our output goes away (`server | head -1`, or a closed
+/// terminal), the next `println!` fails. Rust ignores the SIGPIPE signal that would
+/// stop a C or Python program, so `println!` panics instead ("failed printing to
+/// stdout"). This hook turns that one panic into a quiet end: no message, no
+/// backtrace; exit status 0 when stdout closed (nobody is reading any more, which is
+/// no fault of ours), 1 when stderr closed. Every other panic is reported as usual.
+/// `parse_args` installs it, so every program has it.
 pub fn end_quietly_when_output_closes() {
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -62,15 +65,16 @@ pub fn end_quietly_when_output_closes() {
     }));
 }
 
-/// Parses `--addr HOST:PORT`, e.g. `127.0.0.1:8001`, `[::1]:8001` or `localhost:8001`.
-/// A host name is looked up (in `/etc/hosts`, then DNS); a name nobody knows gets its own
-/// message, so that a student does not hunt for a mistake in the format.
+/// Parses `--addr HOST:PORT`, e.g. `127.0.0.1:8001`, `[::1]:8001` or
+/// `localhost:8001`. A host name is looked up (in `/etc/hosts`, then DNS); a name
+/// nobody knows gets its own message, so that a student does not hunt for a mistake
+/// in the format.
 pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     parse_addr_with(text, |host, port| (host, port).to_socket_addrs())
 }
 
-/// [`parse_addr`], with the name lookup given as `look_up`, so that a unit test can try a
-/// name that does not exist without asking a DNS server.
+/// [`parse_addr`], with the name lookup given as `look_up`, so that a unit test can
+/// try a name that does not exist without asking a DNS server.
 fn parse_addr_with<A: Iterator<Item = SocketAddr>>(
     text: &str,
     look_up: impl Fn(&str, u16) -> io::Result<A>,
@@ -99,7 +103,8 @@ fn parse_addr_with<A: Iterator<Item = SocketAddr>>(
 /// The sentence for a host name that the lookup did not find.
 fn name_not_found(host: &str, err: Option<&io::Error>) -> String {
     let why = match err {
-        // The system's words, without the "failed to lookup address information: " prefix.
+        // The system's words, without the "failed to lookup address information: "
+        // prefix.
         Some(err) => {
             let text = short(err);
             let text = text.rsplit(": ").next().unwrap_or(&text).to_string();
@@ -112,14 +117,14 @@ fn name_not_found(host: &str, err: Option<&io::Error>) -> String {
     )
 }
 
-/// The shortest and longest durations a program accepts, in seconds: one millisecond and
-/// one day. Below a millisecond a socket timeout rounds to zero, which the system refuses
-/// (it would mean "no timeout" to some systems and an error to Rust).
+/// The shortest and longest durations a program accepts, in seconds: one millisecond
+/// and one day. Below a millisecond a socket timeout rounds to zero, which the system
+/// refuses (it would mean "no timeout" to some systems and an error to Rust).
 pub const SHORTEST_SECS: f64 = 0.001;
 pub const LONGEST_SECS: f64 = 86_400.0;
 
-/// Parses a duration like `30` or `0.5` (seconds): from one millisecond to one day. Zero,
-/// negative numbers, `nan` and `inf` are refused with the allowed range.
+/// Parses a duration like `30` or `0.5` (seconds): from one millisecond to one day.
+/// Zero, negative numbers, `nan` and `inf` are refused with the allowed range.
 pub fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(secs) if (SHORTEST_SECS..=LONGEST_SECS).contains(&secs) => Ok(secs),
@@ -141,8 +146,8 @@ pub fn parse_seconds_or_zero(text: &str) -> Result<f64, String> {
     }
 }
 
-/// The largest backlog a program accepts. Linux caps `listen(N)` at `net.core.somaxconn`
-/// (4096 by default) anyway.
+/// The largest backlog a program accepts. Linux caps `listen(N)` at
+/// `net.core.somaxconn` (4096 by default) anyway.
 pub const LARGEST_BACKLOG: i32 = 4096;
 
 /// Parses the N of `listen(N)`: a whole number from 0 to [`LARGEST_BACKLOG`].
@@ -189,8 +194,10 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            // `{:#}` puts the causes on the same line: "what happened: why".
-            eprintln!("error: {err:#}");
+            // `{:#}` puts the causes on the same line: "what happened: why". The line is
+            // made first and written in one go, so that it arrives whole in a pipe.
+            let line = format!("error: {err:#}\n");
+            let _ = io::stderr().write_all(line.as_bytes());
             ExitCode::FAILURE
         }
     }
@@ -234,12 +241,15 @@ pub fn listen_error(addr: SocketAddr, err: io::Error) -> anyhow::Error {
         ErrorKind::PermissionDenied => anyhow::anyhow!(
             "cannot listen on {addr}: permission denied. Ports below 1024 need admin rights; pick a port above 1024."
         ),
-        _ => anyhow::anyhow!("cannot listen on {addr} ({}): check --addr.", short(&err)),
+        _ => anyhow::anyhow!(
+            "cannot listen on {addr} ({}): check --addr.",
+            short(&err)
+        ),
     }
 }
 
-/// True when an error only means "the other side hung up" (suddenly, or while we wrote).
-/// That is not our program's failure: it is the end of the call.
+/// True when an error only means "the other side hung up" (suddenly, or while we
+/// wrote). That is not our program's failure: it is the end of the call.
 pub fn is_hang_up(err: &io::Error) -> bool {
     matches!(
         err.kind(),
@@ -264,15 +274,16 @@ pub fn receive(line: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
 }
 // ANCHOR_END: receive
 
-/// True when the error says that the program may open no more files (sockets are files
-/// too): EMFILE, too many in this program (24 on Linux, macOS and the BSDs), ENFILE (23), too
-/// many in the whole system, or WSAEMFILE (10024) on Windows. `ulimit -n` shows the limit.
+/// True when the error says that the program may open no more files (sockets are
+/// files too): EMFILE, too many in this program (24 on Linux, macOS and the BSDs),
+/// ENFILE (23), too many in the whole system, or WSAEMFILE (10024) on Windows.
+/// `ulimit -n` shows the limit.
 pub fn is_out_of_files(err: &io::Error) -> bool {
     matches!(err.raw_os_error(), Some(23 | 24 | 10024))
 }
 
-/// True when a read gave up because its timeout passed (Unix says "would block", Windows
-/// "timed out").
+/// True when a read gave up because its timeout passed (Unix says "would block",
+/// Windows "timed out").
 pub fn is_timeout(err: &io::Error) -> bool {
     matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
@@ -283,18 +294,20 @@ pub const HANG_UP_WAIT: Duration = Duration::from_secs(1);
 /// How many bytes [`hang_up`] reads and throws away at most, while it waits.
 pub const HANG_UP_LIMIT: usize = 64 * 1024;
 
-/// Hangs up politely, after our last word: "I have nothing more to say" (shutdown of our
-/// sending side), then listen until the caller hangs up too (a read gives 0 bytes), but at
-/// most [`HANG_UP_WAIT`] and [`HANG_UP_LIMIT`] bytes, and only then close.
+/// Hangs up politely, after our last word: "I have nothing more to say" (shutdown of
+/// our sending side), then listen until the caller hangs up too (a read gives 0
+/// bytes), but at most [`HANG_UP_WAIT`] and [`HANG_UP_LIMIT`] bytes, and only then
+/// close.
 ///
-/// Why not just close? A socket closed while some of the caller's bytes are still unread
-/// (the `\r\n` that netcat sends on its own, the rest of a long line) does not say goodbye
-/// (FIN): it says "reset" (RST), as RFC 1122, section 4.2.2.13, asks. The caller's system
-/// may then throw away our reply before the caller has read it. The original's Python
-/// programs close at once, and have the same bug.
+/// Why not just close? A socket closed while some of the caller's bytes are still
+/// unread (the `\r\n` that netcat sends on its own, the rest of a long line) does not
+/// say goodbye (FIN): it says "reset" (RST), as RFC 1122, section 4.2.2.13, asks. The
+/// caller's system may then throw away our reply before the caller has read it. The
+/// original's Python programs close at once, and have the same bug.
 pub fn hang_up(mut line: TcpStream) {
-    // shutdown(SHUT_WR): the caller reads our reply, then "0 bytes", the end of the call.
-    // An error here means the caller is gone already: nothing left to be polite to.
+    // shutdown(SHUT_WR): the caller reads our reply, then "0 bytes", the end of the
+    // call. An error here means the caller is gone already: nothing left to be polite
+    // to.
     if line.shutdown(Shutdown::Write).is_err() {
         return;
     }
@@ -316,12 +329,12 @@ pub fn hang_up(mut line: TcpStream) {
 // ANCHOR_END: hang_up
 
 // ANCHOR: printable
-/// Text from the other side, made safe to print: control characters are shown as escapes,
-/// so that a peer cannot move the cursor, clear the screen or change the colours of our
-/// terminal. A carriage return is shown as the two characters `\r`, the other C0 controls
-/// and DEL as `\x1b` (ESC) and so on, the C1 controls (U+0080 to U+009F) as `\u{9b}` and
-/// so on. Tabs and line breaks (`\n`) stay as they are: they only move to the next column
-/// or line.
+/// Text from the other side, made safe to print: control characters are shown as
+/// escapes, so that a peer cannot move the cursor, clear the screen or change the
+/// colours of our terminal. A carriage return is shown as the two characters `\r`,
+/// the other C0 controls and DEL as `\x1b` (ESC) and so on, the C1 controls (U+0080
+/// to U+009F) as `\u{9b}` and so on. Tabs and line breaks (`\n`) stay as they are:
+/// they only move to the next column or line.
 pub fn printable(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
@@ -329,7 +342,9 @@ pub fn printable(text: &str) -> String {
             '\t' | '\n' => shown.push(c),
             '\r' => shown.push_str("\\r"),
             // C0 controls and DEL (0x7f): one byte, shown as \xNN.
-            c if c.is_ascii_control() => shown.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_ascii_control() => {
+                shown.push_str(&format!("\\x{:02x}", c as u32))
+            }
             // C1 controls, U+0080 to U+009F.
             c if c.is_control() => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => shown.push(c),
@@ -349,16 +364,16 @@ pub fn short(err: &io::Error) -> String {
     text.to_lowercase()
 }
 
-/// Prints `prompt` (no newline), then reads one line typed by the user, without its line
-/// ending. `None` means the input ended (Ctrl-D, or a closed pipe).
+/// Prints `prompt` (no newline), then reads one line typed by the user, without its
+/// line ending. `None` means the input ended (Ctrl-D, or a closed pipe).
 pub fn read_line(prompt: &str) -> io::Result<Option<String>> {
     print!("{prompt}");
     io::stdout().flush()?;
     let mut bytes = Vec::new();
     if io::stdin().lock().read_until(b'\n', &mut bytes)? == 0 {
         if !prompt.is_empty() {
-            // The prompt gets its line ending, so the next output starts on a new line.
-            // Without a prompt there is nothing to end (lesson 06's client).
+            // The prompt gets its line ending, so the next output starts on a new
+            // line. Without a prompt there is nothing to end (lesson 06's client).
             println!();
         }
         return Ok(None);
@@ -369,9 +384,10 @@ pub fn read_line(prompt: &str) -> io::Result<Option<String>> {
     Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-/// Like [`read_line`], for one message: a line that does not fit in one `recv(1024)` on the
-/// other side, or an empty line, gets a note and the user types again. (Sending an empty
-/// line writes 0 bytes: nothing travels, and both sides would wait for each other forever.)
+/// Like [`read_line`], for one message: a line that does not fit in one `recv(1024)`
+/// on the other side, or an empty line, gets a note and the user types again.
+/// (Sending an empty line writes 0 bytes: nothing travels, and both sides would wait
+/// for each other forever.)
 pub fn read_message(prompt: &str) -> io::Result<Option<String>> {
     loop {
         let Some(line) = read_line(prompt)? else {
@@ -390,7 +406,8 @@ pub fn read_message(prompt: &str) -> io::Result<Option<String>> {
     }
 }
 
-/// The ready line: printed as soon as a server listens, before anything else on stdout.
+/// The ready line: printed as soon as a server listens, before anything else on
+/// stdout.
 pub fn announce_listening(addr: SocketAddr) -> io::Result<()> {
     let mut out = io::stdout().lock();
     writeln!(out, "listening on {addr}")?;
@@ -421,7 +438,8 @@ mod tests {
     #[test]
     fn errors_are_short() {
         let err = io::Error::from(ErrorKind::ConnectionRefused);
-        let line = format!("{:#}", dial_error("127.0.0.1:8001".parse().unwrap(), err));
+        let line =
+            format!("{:#}", dial_error("127.0.0.1:8001".parse().unwrap(), err));
         assert_eq!(
             line,
             "could not reach 127.0.0.1:8001 (connection refused): is the server running? Start it first."
@@ -453,27 +471,30 @@ mod tests {
 
     #[test]
     fn a_host_name_nobody_knows_is_not_a_bad_format() {
-        let nobody_knows = |_: &str, _: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
-            Err(io::Error::other(
-                "failed to lookup address information: Name or service not known",
-            ))
-        };
+        let nobody_knows =
+            |_: &str, _: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
+                Err(io::Error::other(
+                    "failed to lookup address information: Name or service not known",
+                ))
+            };
         assert_eq!(
             parse_addr_with("nosuch.invalid:8001", nobody_knows),
             Err("could not find the host name `nosuch.invalid` (name or service not known): check its spelling, or give an IP address like 127.0.0.1:8001".to_string())
         );
         // A name that is found gives its first address.
-        let found = |_: &str, port: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
-            Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))].into_iter())
-        };
+        let found =
+            |_: &str, port: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
+                Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))].into_iter())
+            };
         assert_eq!(
             parse_addr_with("localhost:8001", found),
             Ok("127.0.0.1:8001".parse().unwrap())
         );
         // Text without the shape of HOST:PORT is never looked up.
-        let never = |host: &str, _: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
-            panic!("looked up {host}")
-        };
+        let never =
+            |host: &str, _: u16| -> io::Result<std::vec::IntoIter<SocketAddr>> {
+                panic!("looked up {host}")
+            };
         for bad in [
             "nonsense",
             "127.0.0.1",
@@ -484,7 +505,8 @@ mod tests {
         ] {
             assert_eq!(
                 parse_addr_with(bad, never),
-                Err("expected HOST:PORT, like 127.0.0.1:8001 or [::1]:8001".to_string()),
+                Err("expected HOST:PORT, like 127.0.0.1:8001 or [::1]:8001"
+                    .to_string()),
                 "{bad}"
             );
         }
@@ -528,22 +550,23 @@ mod tests {
             let why = short(&io::Error::from(kind));
             assert_eq!(
                 dial(kind),
-                format!("could not reach 127.0.0.1:8001 ({why}): check the address in --addr.")
+                format!(
+                    "could not reach 127.0.0.1:8001 ({why}): check the address in --addr."
+                )
             );
         }
         assert_eq!(
             dial(ErrorKind::PermissionDenied),
             "could not reach 127.0.0.1:8001 (permission denied): check the address and try again."
         );
-        let listen = |kind| format!("{:#}", listen_error(addr, io::Error::from(kind)));
+        let listen =
+            |kind| format!("{:#}", listen_error(addr, io::Error::from(kind)));
         assert!(listen(ErrorKind::AddrNotAvailable).starts_with(
             "cannot listen on 127.0.0.1:8001: that is not an address of this machine."
         ));
-        assert!(
-            listen(ErrorKind::PermissionDenied).starts_with(
-                "cannot listen on 127.0.0.1:8001: permission denied. Ports below 1024"
-            )
-        );
+        assert!(listen(ErrorKind::PermissionDenied).starts_with(
+            "cannot listen on 127.0.0.1:8001: permission denied. Ports below 1024"
+        ));
         assert_eq!(
             listen(ErrorKind::InvalidInput),
             "cannot listen on 127.0.0.1:8001 (invalid input parameter): check --addr."

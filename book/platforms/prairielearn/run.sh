@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# PrairieLearn's external grader runs this in your image, which has Rust and your copy of
-# the grader in /grader (built once, as Gradescope's setup.sh does). The student's files are
+# PrairieLearn's external grader runs this in your image, which has Rust and your copy
+# of
+# the grader in /grader (built once, as Gradescope's setup.sh does). The student's
+# files are
 # in /grade/student; PrairieLearn reads /grade/results/results.json.
 set -uo pipefail
 mkdir -p /grade/results

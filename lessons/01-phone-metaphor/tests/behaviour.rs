@@ -6,7 +6,8 @@ use assert_cmd::assert::OutputAssertExt;
 use predicates::prelude::*;
 use predicates::str::contains;
 use test_support::{
-    accept, assert_printable, dial, lesson, listen, python, random_messages, read_some, read_to_end,
+    accept, assert_printable, dial, lesson, listen, python, random_messages,
+    read_some, read_to_end,
 };
 
 #[test]
@@ -39,7 +40,8 @@ fn one_call_both_ways_with_chinese_text() {
         .assert()
         .success()
         .stdout(contains("the server says: 收到，谢谢！"));
-    let client_out = String::from_utf8_lossy(&client.get_output().stdout).into_owned();
+    let client_out =
+        String::from_utf8_lossy(&client.get_output().stdout).into_owned();
 
     let server = server.finish();
     let out = &server.stdout;
@@ -394,7 +396,9 @@ fn control_characters_from_the_other_side_are_shown_escaped() {
     drop(caller);
     let out = server.finish().stdout;
     assert!(
-        out.contains("the caller says: \\x1b[2Jhi\\r\\u{9b}31m\ttab\nline two\\x07\n"),
+        out.contains(
+            "the caller says: \\x1b[2Jhi\\r\\u{9b}31m\ttab\nline two\\x07\n"
+        ),
         "{out}"
     );
     assert_printable("the server", &out);

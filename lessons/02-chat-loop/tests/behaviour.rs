@@ -4,8 +4,8 @@ use std::io::{Read, Write};
 
 use assert_cmd::assert::OutputAssertExt;
 use test_support::{
-    Running, accept, assert_printable, dial, error_line, lesson, listen, python, random_messages,
-    read_some,
+    Running, accept, assert_printable, dial, error_line, lesson, listen, python,
+    random_messages, read_some,
 };
 
 /// The original tutorial's chat programs, in their own shape (raw send and recv(1024), no
@@ -19,7 +19,9 @@ fn assert_in_order(text: &str, parts: &[&str]) {
     for part in parts {
         match rest.find(part) {
             Some(at) => rest = &rest[at + part.len()..],
-            None => panic!("expected {part:?} (after the parts before it) in:\n{text}"),
+            None => {
+                panic!("expected {part:?} (after the parts before it) in:\n{text}")
+            }
         }
     }
 }
@@ -515,7 +517,8 @@ fn random_bytes_from_a_caller_do_not_break_the_server() {
     let messages: Vec<Vec<u8>> = random_messages(2, 300, 1024)
         .into_iter()
         .filter(|m| {
-            !m.is_empty() && String::from_utf8_lossy(m).trim_end_matches(['\r', '\n']) != "bye"
+            !m.is_empty()
+                && String::from_utf8_lossy(m).trim_end_matches(['\r', '\n']) != "bye"
         })
         .collect();
     let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0"]);

@@ -1,42 +1,47 @@
 //! Lesson 03 (exercise 1): what the server and the client share.
 //!
-//! The one piece of this exercise that has nothing to do with sockets lives here: turning a
-//! Unix timestamp, as text, into a date and time on the clock of some time zone. It is a
-//! small pure function (no network, no clock), so unit tests can check it with fixed inputs.
+//! The one piece of this exercise that has nothing to do with sockets lives here:
+//! turning a Unix timestamp, as text, into a date and time on the clock of some time
+//! zone. It is a small pure function (no network, no clock), so unit tests can check
+//! it with fixed inputs.
 
 use std::fmt::Display;
 
 use chrono::{DateTime, Datelike, TimeZone};
 
-/// The longest line the server accepts, in bytes, without its `\n` or `\r\n`. A timestamp needs about
-/// 20; the bound is there so that a caller who never sends `\n` cannot make the server keep
-/// more and more bytes in memory.
+/// The longest line the server accepts, in bytes, without its `\n` or `\r\n`. A
+/// timestamp needs about 20; the bound is there so that a caller who never sends `\n`
+/// cannot make the server keep more and more bytes in memory.
 pub const LINE_LIMIT: usize = 1024;
 
 // ANCHOR: format_timestamp
-/// Turns one received line, like `1732470000.123456`, into `YYYY-MM-DD HH:MM:SS` on the
-/// clock of `zone` (chrono's `Local` for this computer's time zone, `Utc` for UTC).
+/// Turns one received line, like `1732470000.123456`, into `YYYY-MM-DD HH:MM:SS` on
+/// the clock of `zone` (chrono's `Local` for this computer's time zone, `Utc` for
+/// UTC).
 ///
-/// `None` means the line is not a timestamp: not a number, not finite (`nan`, `inf`, and
-/// `1e400`, which is too big for an `f64` and becomes infinity), or a moment outside the
-/// years 1 to 9999 (the years Python's `datetime` knows, and the ones `%Y` shows as four
-/// digits).
+/// `None` means the line is not a timestamp: not a number, not finite (`nan`, `inf`,
+/// and `1e400`, which is too big for an `f64` and becomes infinity), or a moment
+/// outside the years 1 to 9999 (the years Python's `datetime` knows, and the ones
+/// `%Y` shows as four digits).
 ///
-/// Like Python's `time.localtime`, the fraction of a second is rounded down: `0.9` is still
-/// `1970-01-01 00:00:00` UTC, and `-0.5` is half a second before that, `1969-12-31 23:59:59`.
+/// Like Python's `time.localtime`, the fraction of a second is rounded down: `0.9` is
+/// still `1970-01-01 00:00:00` UTC, and `-0.5` is half a second before that,
+/// `1969-12-31 23:59:59`.
 pub fn format_timestamp<Tz: TimeZone>(line: &str, zone: &Tz) -> Option<String>
 where
     Tz::Offset: Display,
 {
-    // EXERCISE: parse the line as f64 seconds (refuse NaN and infinity), round down, then use
-    //           DateTime::from_timestamp, with_timezone, and format with %Y-%m-%d %H:%M:%S
-    // Python: float(line). Rust's parse accepts the same spellings, "nan" and "inf" too.
+    // EXERCISE: parse the line as f64 seconds (refuse NaN and infinity), round down,
+    //           then use DateTime::from_timestamp, with_timezone, and format with
+    //           %Y-%m-%d %H:%M:%S
+    // Python: float(line). Rust's parse accepts the same spellings, "nan" and "inf"
+    // too.
     let seconds: f64 = line.trim().parse().ok()?;
     if !seconds.is_finite() {
         return None;
     }
-    // Whole seconds, rounded down. `as i64` saturates: a huge number becomes i64::MAX,
-    // and from_timestamp refuses that below.
+    // Whole seconds, rounded down. `as i64` saturates: a huge number becomes
+    // i64::MAX, and from_timestamp refuses that below.
     let whole = seconds.floor() as i64;
     // A moment in UTC: `None` if it is far outside the range chrono can represent.
     let utc = DateTime::from_timestamp(whole, 0)?;
@@ -53,12 +58,12 @@ where
 // ANCHOR: glued_timestamps
 /// How many timestamps `line` looks like, when it looks like several glued together
 /// (粘包): `1732470000.51732470001.5` is `1732470000.5` and `1732470001.5` with nothing
-/// between them. That is what a server that reads lines gets from a client that, like the
-/// original tutorial's, ends its timestamps with no `\n`.
+/// between them. That is what a server that reads lines gets from a client that, like
+/// the original tutorial's, ends its timestamps with no `\n`.
 ///
 /// `None` when it does not: one timestamp, or anything that is not digits with dots.
-/// Each timestamp brings one dot, and between two dots there must be room for the digits
-/// of one fraction and of the next whole number: at least two digits.
+/// Each timestamp brings one dot, and between two dots there must be room for the
+/// digits of one fraction and of the next whole number: at least two digits.
 pub fn glued_timestamps(line: &str) -> Option<usize> {
     let only_digits_and_dots = line.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let pieces: Vec<&str> = line.split('.').collect();
@@ -98,7 +103,8 @@ mod tests {
             utc("1732470000.123456").as_deref(),
             Some("2024-11-24 17:40:00")
         );
-        // Python's str(time.time()) has no fixed number of digits; an integer works too.
+        // Python's str(time.time()) has no fixed number of digits; an integer works
+        // too.
         assert_eq!(
             utc("1732470001.1234567").as_deref(),
             Some("2024-11-24 17:40:01")

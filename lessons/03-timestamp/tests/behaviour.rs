@@ -7,7 +7,8 @@ use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, SystemTime};
 
 use test_support::{
-    Running, accept, assert_printable, dial, lesson, listen, python, random_messages, read_some,
+    Running, accept, assert_printable, dial, lesson, listen, python, random_messages,
+    read_some,
 };
 
 const ANY_PORT: [&str; 2] = ["--addr", "127.0.0.1:0"];
@@ -337,7 +338,9 @@ fn picked_up(stdout: &str) -> &str {
     stdout
         .lines()
         .find_map(|line| line.strip_prefix("picked up a call from "))
-        .unwrap_or_else(|| panic!("no `picked up a call from <addr>` line:\n{stdout}"))
+        .unwrap_or_else(|| {
+            panic!("no `picked up a call from <addr>` line:\n{stdout}")
+        })
 }
 
 #[test]
@@ -488,7 +491,9 @@ fn wait_for_hang_up(caller: &mut TcpStream) {
     match caller.read_to_end(&mut rest) {
         Ok(_) => assert!(rest.is_empty(), "the server sends nothing back: {rest:?}"),
         Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {}
-        Err(err) => panic!("expected the server to hang up on this caller, got: {err}"),
+        Err(err) => {
+            panic!("expected the server to hang up on this caller, got: {err}")
+        }
     }
 }
 
@@ -641,7 +646,8 @@ fn a_busy_port_is_explained() {
 #[test]
 fn a_bad_command_line_is_one_line_and_exit_2() {
     lesson!().assert_bad_addresses(&["server", "client"]);
-    let client = |option, value| ("client", ["--addr", "127.0.0.1:0", option, value], option);
+    let client =
+        |option, value| ("client", ["--addr", "127.0.0.1:0", option, value], option);
     let cases = [
         client("--interval", "-1"),
         client("--interval", "soon"),
@@ -703,7 +709,9 @@ fn glued_shows_two_sends_in_one_read() {
         let first_dot = got.find('.').unwrap_or(0);
         let (first, second) = got.split_at((first_dot + 7).min(got.len()));
         assert!(
-            looks_like_a_timestamp(first) && looks_like_a_timestamp(second) && first <= second,
+            looks_like_a_timestamp(first)
+                && looks_like_a_timestamp(second)
+                && first <= second,
             "trial {} got {got:?}: expected two timestamps glued together\n{out}",
             index + 1
         );
@@ -725,7 +733,8 @@ fn glued_shows_two_sends_in_one_read() {
     );
     assert!(
         !out.contains("\n...\n")
-            && out.ends_with("glued: 6 of 6 trials (two sends arrived in one recv)\n"),
+            && out
+                .ends_with("glued: 6 of 6 trials (two sends arrived in one recv)\n"),
         "{out}"
     );
     let out = run(&["--trials", "5", "--pause", "0.05"]);

@@ -29,7 +29,8 @@ fn expect_lines(server: &Running, relay: &Relay, count: usize, client: &str) {
     let deadline = std::time::Instant::now() + test_support::TIMEOUT;
     loop {
         let stdout = server.stdout();
-        let lines: Vec<&str> = stdout.lines().filter(|l| l.contains(" -> ")).collect();
+        let lines: Vec<&str> =
+            stdout.lines().filter(|l| l.contains(" -> ")).collect();
         let good = lines.iter().filter(|l| is_time_line(l)).count();
         if good >= wanted && lines.len() == good {
             return;
@@ -53,7 +54,10 @@ fn is_time_line(line: &str) -> bool {
         return false;
     };
     let sent_ok = sent.parse::<f64>().is_ok_and(|s| s > 1e9) && sent.len() == 17;
-    sent_ok && time.len() == 19 && time.as_bytes()[4] == b'-' && time.as_bytes()[13] == b':'
+    sent_ok
+        && time.len() == 19
+        && time.as_bytes()[4] == b'-'
+        && time.as_bytes()[13] == b':'
 }
 
 #[test]
@@ -94,7 +98,8 @@ fn a_stall_in_the_middle_of_a_line_loses_nothing() {
 #[test]
 fn a_reset_on_the_way_ends_that_call_and_the_server_serves_the_next() {
     let server = utc_server();
-    let relay = Relay::start(server.addr(), Shape::whole().reset_after(5), Shape::whole());
+    let relay =
+        Relay::start(server.addr(), Shape::whole().reset_after(5), Shape::whole());
     let client = client_through(&relay, "0.05", "3");
     assert!(!client.contains("panicked"), "{client}");
     // The server counts the reset as a hang-up and takes the next caller.

@@ -10,7 +10,8 @@ use assert_cmd::assert::OutputAssertExt;
 use predicates::prelude::*;
 use predicates::str::contains;
 use test_support::{
-    accept, assert_printable, dial, lesson, listen, python, random_messages, read_some, read_to_end,
+    accept, assert_printable, dial, lesson, listen, python, random_messages,
+    read_some, read_to_end,
 };
 
 #[test]
@@ -46,7 +47,8 @@ fn callers_one_after_another_each_get_the_next_typed_reply() {
         .write_stdin("a\nb\n你好\n")
         .assert()
         .success();
-    let client_out = String::from_utf8_lossy(&client.get_output().stdout).into_owned();
+    let client_out =
+        String::from_utf8_lossy(&client.get_output().stdout).into_owned();
     let says: Vec<_> = client_out
         .lines()
         .filter_map(|line| line.split("the server says: ").nth(1))
@@ -80,7 +82,8 @@ fn callers_one_after_another_each_get_the_next_typed_reply() {
 #[test]
 fn sixty_callers_at_once_are_all_answered() {
     const CALLERS: usize = 60;
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
     let addr = server.addr();
     let start = Arc::new(Barrier::new(CALLERS));
     let callers: Vec<_> = (0..CALLERS)
@@ -147,10 +150,14 @@ fn a_silent_caller_is_dropped_after_the_timeout_and_the_next_is_served() {
     let mut reply = Vec::new();
     match next.read_to_end(&mut reply) {
         Ok(_) => {}
-        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => panic!(
-            "the next caller got no reply within 5 s: the silent caller still holds the line. Does the server hang up on a caller who says nothing for --timeout seconds?\n{}",
-            server.stdout()
-        ),
+        Err(err)
+            if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+        {
+            panic!(
+                "the next caller got no reply within 5 s: the silent caller still holds the line. Does the server hang up on a caller who says nothing for --timeout seconds?\n{}",
+                server.stdout()
+            )
+        }
         Err(err) => panic!(
             "the next caller's call broke ({err}) while it waited in the queue: does the server close its listening socket between callers? Bind once, before the loop.\n{}",
             server.stdout()
@@ -178,7 +185,8 @@ fn a_silent_caller_is_dropped_after_the_timeout_and_the_next_is_served() {
 
 #[test]
 fn a_caller_who_hangs_up_without_a_word() {
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
     let quiet = dial(server.addr());
     let quiet_addr = quiet.local_addr().unwrap();
     drop(quiet);
@@ -191,7 +199,8 @@ fn a_caller_who_hangs_up_without_a_word() {
 
 #[test]
 fn a_caller_whose_call_breaks() {
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
     let broken = dial(server.addr());
     let broken_addr = broken.local_addr().unwrap();
     server.wait_for(&format!("picked up a call from {broken_addr}"));
@@ -209,7 +218,8 @@ fn a_caller_whose_call_breaks() {
 
 #[test]
 fn bytes_that_are_not_utf8_do_not_crash_the_server() {
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "got it"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "got it"]);
     let mut caller = dial(server.addr());
     caller.write_all(b"ab\xff\xfecd").unwrap();
     assert_eq!(
@@ -267,7 +277,8 @@ fn the_client_goes_on_when_the_server_hangs_up_without_replying() {
 
 #[test]
 fn an_over_long_message_is_refused_and_typed_again() {
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
     let long = "长".repeat(500); // 1500 bytes of UTF-8
     lesson!()
         .command("client")
@@ -336,7 +347,8 @@ for message in sys.argv[2:]:
 
 #[test]
 fn the_server_talks_with_the_originals_client() {
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "收到"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "收到"]);
     let port = server.addr().port().to_string();
     let client = python(ORIGINAL_CLIENT, &[&port, "你好", "again"]).finish();
     assert!(client.status.success(), "{client:?}");
@@ -352,7 +364,8 @@ fn ipv6_loopback_works_too() {
         eprintln!("skipped: this machine has no IPv6 loopback");
         return;
     }
-    let server = lesson!().start("server", &["--addr", "[::1]:0", "--reply", "v6 ok"]);
+    let server =
+        lesson!().start("server", &["--addr", "[::1]:0", "--reply", "v6 ok"]);
     assert!(server.addr().is_ipv6());
     lesson!()
         .command("client")
@@ -439,7 +452,8 @@ fn trap_port(stdout: &str) -> &str {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_trap_address_already_in_use_and_its_fix() {
-    let in_use = "served 1 of 5 rounds; bind failed in round 2 (address already in use)";
+    let in_use =
+        "served 1 of 5 rounds; bind failed in round 2 (address already in use)";
     for (args, expected) in [
         (&["--rounds", "5"][..], in_use),
         (&["--rounds", "5", "--reuseaddr", "first"], in_use),
@@ -460,8 +474,9 @@ fn the_trap_address_already_in_use_and_its_fix() {
         );
         // Where bind fails, the trap says so in its round, and shows where to see TIME_WAIT.
         let port = trap_port(&stdout);
-        let failed =
-            format!("server, round 2: bind(127.0.0.1:{port}) failed: Address already in use");
+        let failed = format!(
+            "server, round 2: bind(127.0.0.1:{port}) failed: Address already in use"
+        );
         let time_wait = format!(
             "the port is held by the calls the server hung up first: they wait in TIME_WAIT \
              for 60 s. See them: ss -tan state time-wait '( sport = :{port} )'\n"
@@ -500,8 +515,9 @@ fn the_trap_says_in_which_rounds_so_reuseaddr_is_set() {
         ];
         let stdout = trap_output(&args);
         for (round, flag) in (1..).zip(flags) {
-            let line =
-                format!("server, round {round}: a new socket is listening (SO_REUSEADDR {flag})\n");
+            let line = format!(
+                "server, round {round}: a new socket is listening (SO_REUSEADDR {flag})\n"
+            );
             assert!(
                 stdout.contains(&line),
                 "--reuseaddr {which}: {line:?}?\n{stdout}"
@@ -515,7 +531,9 @@ fn the_trap_says_in_which_rounds_so_reuseaddr_is_set() {
 fn caller_message_numbers(stdout: &str) -> Vec<u32> {
     stdout
         .lines()
-        .filter(|line| line.contains("\" answered with \"") || line.contains("\" was LOST: "))
+        .filter(|line| {
+            line.contains("\" answered with \"") || line.contains("\" was LOST: ")
+        })
         .filter_map(|line| line.strip_prefix("caller: \"message "))
         .filter_map(|rest| rest.split('"').next()?.parse().ok())
         .collect()
@@ -607,7 +625,8 @@ fn a_reply_reaches_a_caller_whose_message_came_in_two_pieces() {
     }
     // The same with --reply, both pieces sent at once as netcat does: however the pieces
     // arrive, every caller gets the reply.
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
     for round in 1..=20 {
         let mut caller = dial(server.addr());
         caller.write_all(b"hello").unwrap();
@@ -622,7 +641,8 @@ fn a_reply_reaches_a_caller_whose_message_came_in_two_pieces() {
 
 #[test]
 fn control_characters_from_the_other_side_are_shown_escaped() {
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
     let mut caller = dial(server.addr());
     caller
         .write_all("\x1b[2Jhi\r\u{9b}31m\ttab\nline two\x07".as_bytes())
@@ -646,7 +666,8 @@ fn control_characters_from_the_other_side_are_shown_escaped() {
 
 #[test]
 fn random_bytes_from_callers_do_not_break_the_server() {
-    let server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--reply", "ok"]);
     // 300 calls, one random message each, up to 2000 bytes: longer than one read of 1024.
     for message in random_messages(4, 300, 2000) {
         let mut caller = dial(server.addr());
@@ -677,7 +698,8 @@ fn random_bytes_from_callers_do_not_break_the_server() {
 fn a_slow_typist_is_not_timed_out() {
     // --timeout is for the caller's message only: the person typing the reply may take
     // longer, and the caller waits for it.
-    let mut server = lesson!().start("server", &["--addr", "127.0.0.1:0", "--timeout", "0.1"]);
+    let mut server =
+        lesson!().start("server", &["--addr", "127.0.0.1:0", "--timeout", "0.1"]);
     let mut caller = dial(server.addr());
     caller.write_all(b"take your time").unwrap();
     server.wait_for(" says: take your time\n");

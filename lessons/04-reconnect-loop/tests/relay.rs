@@ -49,7 +49,8 @@ fn a_reply_that_comes_late_is_still_heard() {
 fn the_client_survives_a_reset_while_it_reads_the_reply() {
     let server = server("ok");
     // The relay resets each call as soon as the reply comes: the client's read fails.
-    let relay = Relay::start(server.addr(), Shape::whole(), Shape::whole().reset_after(0));
+    let relay =
+        Relay::start(server.addr(), Shape::whole(), Shape::whole().reset_after(0));
     let (stdout, stderr, ok) = client_through(&relay, "hello\nagain\n");
     assert!(
         ok && stdout

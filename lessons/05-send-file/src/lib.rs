@@ -1,8 +1,8 @@
 //! Lesson 05: what the sender and the receiver of a file agree on.
 //!
-//! The protocol is called SBPF/1 ("sockets by phone, file", version 1). One call carries one
-//! file. All numbers are big-endian ("network byte order"), so a program on any machine, in
-//! any language, reads them the same way.
+//! The protocol is called SBPF/1 ("sockets by phone, file", version 1). One call
+//! carries one file. All numbers are big-endian ("network byte order"), so a program
+//! on any machine, in any language, reads them the same way.
 //!
 //! ```text
 //! caller -> server   "SBPF" 1 | name length (u16) | name (UTF-8) | size (u64)
@@ -12,26 +12,31 @@
 //! ```
 
 // ANCHOR: protocol
-/// The first four bytes of every call: "this is a file, in our protocol". A program that
-/// dials the wrong server (lesson 02's chat client, a web browser) is caught at once.
+/// The first four bytes of every call: "this is a file, in our protocol". A program
+/// that dials the wrong server (lesson 02's chat client, a web browser) is caught at
+/// once.
 pub const MAGIC: &[u8; 4] = b"SBPF";
-/// The version byte after the magic. A future SBPF/2 gets `ERR BAD_VERSION` from this server.
+/// The version byte after the magic. A future SBPF/2 gets `ERR BAD_VERSION` from this
+/// server.
 pub const VERSION: u8 = 1;
-/// The longest name, in bytes of UTF-8 (not characters: `报告.txt` is 6 characters, 10
+/// The longest name, in bytes of UTF-8 (not characters: `报告.txt` is 6 characters,
+/// 10
 /// bytes). Most file systems allow 255 bytes in one name.
 pub const NAME_LIMIT: usize = 255;
-/// How much of the body is read, hashed and written at a time. Memory stays this small
-/// whatever size the file is.
+/// How much of the body is read, hashed and written at a time. Memory stays this
+/// small whatever size the file is.
 pub const CHUNK: usize = 64 * 1024;
-/// The longest reply line we read (`OK` and 64 hex digits, or an `ERR` with a few words).
+/// The longest reply line we read (`OK` and 64 hex digits, or an `ERR` with a few
+/// words).
 pub const REPLY_LIMIT: u64 = 1024;
 // ANCHOR_END: protocol
 
-/// Unicode's invisible "format" characters (general category Cf, Unicode 15): a zero-width
-/// space (U+200B), the right-to-left override (U+202E) that shows `report\u{202E}txt.exe`
-/// as "reportexe.txt", a byte order mark (U+FEFF), ... They change how a name looks, not
-/// what it is, so two names that look the same can be different files. Rust's standard
-/// library has no table of categories, so here is this one (from the Unicode data file).
+/// Unicode's invisible "format" characters (general category Cf, Unicode 15): a
+/// zero-width space (U+200B), the right-to-left override (U+202E) that shows
+/// `report\u{202E}txt.exe` as "reportexe.txt", a byte order mark (U+FEFF), ... They
+/// change how a name looks, not what it is, so two names that look the same can be
+/// different files. Rust's standard library has no table of categories, so here is
+/// this one (from the Unicode data file).
 const FORMAT_CHARACTERS: &[(char, char)] = &[
     ('\u{00AD}', '\u{00AD}'),
     ('\u{0600}', '\u{0605}'),
@@ -68,8 +73,8 @@ pub fn hex(digest: &[u8]) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// A number of bytes per second, in MB/s (millions of bytes, like network speeds), KB/s
-/// (thousands) or bytes/s, whichever shows at least one digit that is not 0.
+/// A number of bytes per second, in MB/s (millions of bytes, like network speeds),
+/// KB/s (thousands) or bytes/s, whichever shows at least one digit that is not 0.
 pub fn speed(bytes: u64, seconds: f64) -> String {
     let per_second = bytes as f64 / seconds.max(1e-9);
     if per_second >= 1e6 {

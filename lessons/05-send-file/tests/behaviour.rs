@@ -17,7 +17,8 @@ const SEND_FILE_PY: &str = include_str!("../python/send_file.py");
 const RECV_FILE_PY: &str = include_str!("../python/recv_file.py");
 
 /// The SHA-256 of nothing at all, as `sha256sum /dev/null` prints it.
-const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const EMPTY_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// A scratch folder; the server saves into `<scratch>/received`, so that the scratch folder
 /// itself is the "parent" a bad name must not reach.
@@ -152,7 +153,9 @@ fn reply(line: &mut TcpStream) -> String {
                 "the server hung up before ending its line; it said {:?}",
                 String::from_utf8_lossy(&bytes)
             ),
-            Ok(_) if byte[0] == b'\n' => return String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(_) if byte[0] == b'\n' => {
+                return String::from_utf8_lossy(&bytes).into_owned();
+            }
             Ok(_) => bytes.push(byte[0]),
             // A signal woke the read up before any byte came: read again (read_exact would).
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -188,7 +191,11 @@ fn upload(addr: SocketAddr, name: &str, body: &[u8]) -> String {
 }
 
 /// Runs the client to its end: `client FILE --addr ADDR more...`.
-fn client(server: &Running, file: &Path, more: &[&str]) -> assert_cmd::assert::Assert {
+fn client(
+    server: &Running,
+    file: &Path,
+    more: &[&str],
+) -> assert_cmd::assert::Assert {
     lesson!()
         .command("client")
         .arg(file)
@@ -281,7 +288,11 @@ fn a_busy_port_is_explained() {
 fn a_closed_stdout_ends_the_server_quietly() {
     let scratch = Scratch::new();
     let dir = scratch.received_arg();
-    lesson!().assert_quiet_when_stdout_closes_with("server", &["--dir", &dir], b"SBPF");
+    lesson!().assert_quiet_when_stdout_closes_with(
+        "server",
+        &["--dir", &dir],
+        b"SBPF",
+    );
 }
 
 // ---- files that arrive ----
@@ -389,8 +400,10 @@ fn two_uploads_at_once_both_succeed() {
     let (file_one, file_two) = (scratch.file("one", &one), scratch.file("two", &two));
     let server = scratch.server(&[]);
     let addr = server.addr_arg();
-    let first = lesson!().spawn("client", &[file_one.to_str().unwrap(), "--addr", &addr]);
-    let second = lesson!().spawn("client", &[file_two.to_str().unwrap(), "--addr", &addr]);
+    let first =
+        lesson!().spawn("client", &[file_one.to_str().unwrap(), "--addr", &addr]);
+    let second =
+        lesson!().spawn("client", &[file_two.to_str().unwrap(), "--addr", &addr]);
     first.finish().output().assert().success();
     second.finish().output().assert().success();
     assert_eq!(std::fs::read(scratch.received().join("one")).unwrap(), one);
@@ -463,7 +476,9 @@ fn a_refusal_ends_with_a_clean_hang_up_not_a_reset() {
     }
     match end {
         Ok(0) => {}
-        other => panic!("after its ERR line the server should hang up cleanly, got {other:?}"),
+        other => panic!(
+            "after its ERR line the server should hang up cleanly, got {other:?}"
+        ),
     }
 }
 
@@ -563,9 +578,10 @@ fn look_alike_and_option_like_names_get_bad_name_with_the_reason() {
     let scratch = Scratch::new();
     let server = scratch.server(&[]);
     let before = scratch.snapshot();
-    let invisible = "a name may not contain invisible format characters (like U+200B or U+202E)";
+    let invisible =
+        "a name may not contain invisible format characters (like U+200B or U+202E)";
     let cases = [
-        ("\u{200B}report.txt", invisible),    // a zero-width space in front
+        ("\u{200B}report.txt", invisible), // a zero-width space in front
         ("report\u{202E}txt.exe", invisible), // right-to-left: shows as "reportexe.txt"
         ("\u{FEFF}x", invisible),
         (
@@ -821,7 +837,8 @@ fn a_partial_folder_that_is_a_link_is_refused_and_nothing_it_points_to_is_remove
     std::fs::create_dir_all(&elsewhere).unwrap();
     std::fs::write(elsewhere.join("thesis.part"), "keep").unwrap();
     std::fs::create_dir_all(scratch.received()).unwrap();
-    std::os::unix::fs::symlink(&elsewhere, scratch.received().join(".partial")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, scratch.received().join(".partial"))
+        .unwrap();
     lesson!()
         .command("server")
         .args(["--addr", "127.0.0.1:0", "--dir", &scratch.received_arg()])
@@ -899,7 +916,8 @@ fn a_part_left_by_a_stopped_server_is_removed_at_the_next_start() {
     let server = scratch.server(&[]);
     if std::path::Path::new("/proc/self").exists() {
         server.wait_for_stderr("note: removed 1 unfinished .part file left in ");
-        let mut kept = vec![running, "notes.txt".to_string(), "thesis.part".to_string()];
+        let mut kept =
+            vec![running, "notes.txt".to_string(), "thesis.part".to_string()];
         kept.sort();
         assert_eq!(scratch.saved_and_partial(), (vec![], kept));
     } else {
@@ -1099,8 +1117,9 @@ fn a_server_that_never_answers_is_given_up_after_the_answer_timeout() {
     // put through by the system, and nobody says GO.
     let (_listener, addr) = test_support::listen();
     let started = Instant::now();
-    let expected =
-        format!("no answer from {addr} in 0.3 s: is it an SBPF/1 file server (lesson 05)?");
+    let expected = format!(
+        "no answer from {addr} in 0.3 s: is it an SBPF/1 file server (lesson 05)?"
+    );
     lesson!()
         .command("client")
         .arg(&file)

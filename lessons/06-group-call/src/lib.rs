@@ -1,18 +1,18 @@
-//! Lesson 06: what the group call's server and client share (both read lines with a cap),
-//! and the loopback calls its experiments set up.
+//! Lesson 06: what the group call's server and client share (both read lines with a
+//! cap), and the loopback calls its experiments set up.
 
 use std::io::{self, BufRead, Read};
 use std::net::{TcpListener, TcpStream};
 
-/// The longest line anyone may say, in bytes, without its `\n`. A caller who sends a longer
-/// one gets a note and stays; the line is not passed on.
+/// The longest line anyone may say, in bytes, without its `\n`. A caller who sends a
+/// longer one gets a note and stays; the line is not passed on.
 pub const LINE_LIMIT: usize = 4096;
 
 /// What one read of a line gave.
 #[derive(Debug, PartialEq)]
 pub enum Heard {
-    /// A line, without its `\n` (and without a `\r` before it, as `nc` on Windows sends).
-    /// Bytes that are not UTF-8 are shown as �.
+    /// A line, without its `\n` (and without a `\r` before it, as `nc` on Windows
+    /// sends). Bytes that are not UTF-8 are shown as �.
     Line(String),
     /// A line longer than [`LINE_LIMIT`]: it was read to its end and thrown away.
     TooLong,
@@ -21,9 +21,9 @@ pub enum Heard {
 }
 
 // ANCHOR: hear
-/// Reads the next line, never holding more than [`LINE_LIMIT`] + 1 bytes of it: a caller
-/// who never sends `\n` cannot fill our memory. A last line without `\n` before the other
-/// side hangs up still counts as a line.
+/// Reads the next line, never holding more than [`LINE_LIMIT`] + 1 bytes of it: a
+/// caller who never sends `\n` cannot fill our memory. A last line without `\n`
+/// before the other side hangs up still counts as a line.
 pub fn hear(reader: &mut impl BufRead) -> io::Result<Heard> {
     let mut line = Vec::new();
     let size = match reader
@@ -53,26 +53,31 @@ pub fn hear(reader: &mut impl BufRead) -> io::Result<Heard> {
 
 // ANCHOR: name_problem
 /// Why `name` cannot be a name, if it cannot. The server refuses such a name, and the
-/// client does not even ask for it: 1 to 32 characters, no white space, no `:` (that would
-/// look like `name: text`), no control characters, and no invisible format characters,
-/// which would let `al\u{200b}ice` pass for `alice`.
+/// client does not even ask for it: 1 to 32 characters, no white space, no `:` (that
+/// would look like `name: text`), no control characters, and no invisible format
+/// characters, which would let `al\u{200b}ice` pass for `alice`.
 pub fn name_problem(name: &str) -> Option<&'static str> {
     let length = name.chars().count();
     let bad = |c: char| c.is_whitespace() || c == ':' || c.is_control();
     if !(1..=32).contains(&length) || name.chars().any(bad) {
-        Some("a name is 1 to 32 characters, without spaces, ':' or control characters")
+        Some(
+            "a name is 1 to 32 characters, without spaces, ':' or control characters",
+        )
     } else if name.chars().any(is_format_character) {
-        Some("a name may not contain invisible format characters, like U+200B or U+202E")
+        Some(
+            "a name may not contain invisible format characters, like U+200B or \
+             U+202E",
+        )
     } else {
         None
     }
 }
 // ANCHOR_END: name_problem
 
-/// Unicode's "format" characters (general category Cf, Unicode 16): they change how the
-/// text around them is shown (the right-to-left override U+202E turns `alice` into
-/// `ecila`) or are not shown at all (the zero width space U+200B). Rust's standard library
-/// has no table of categories, so here is this one.
+/// Unicode's "format" characters (general category Cf, Unicode 16): they change how
+/// the text around them is shown (the right-to-left override U+202E turns `alice`
+/// into `ecila`) or are not shown at all (the zero width space U+200B). Rust's
+/// standard library has no table of categories, so here is this one.
 fn is_format_character(c: char) -> bool {
     matches!(
         c,
@@ -124,8 +129,8 @@ fn skip_to_line_end(reader: &mut impl BufRead) -> io::Result<()> {
     }
 }
 
-/// For the experiments: `n` calls on this machine's loopback. Each pair is (the caller's
-/// end, the server's end) of one call.
+/// For the experiments: `n` calls on this machine's loopback. Each pair is (the
+/// caller's end, the server's end) of one call.
 pub fn calls_on_loopback(n: usize) -> io::Result<Vec<(TcpStream, TcpStream)>> {
     let phone = TcpListener::bind("127.0.0.1:0")?;
     let number = phone.local_addr()?;
@@ -138,8 +143,8 @@ pub fn calls_on_loopback(n: usize) -> io::Result<Vec<(TcpStream, TcpStream)>> {
     Ok(calls)
 }
 
-/// Reads and drops everything that arrives on `line`, adding the bytes to `count`, until
-/// the call ends: a caller who listens.
+/// Reads and drops everything that arrives on `line`, adding the bytes to `count`,
+/// until the call ends: a caller who listens.
 pub fn listen_and_count(mut line: TcpStream, count: &std::sync::atomic::AtomicU64) {
     let mut buffer = [0u8; 64 * 1024];
     while let Ok(size @ 1..) = line.read(&mut buffer) {

@@ -55,7 +55,12 @@ impl Caller {
         match self.reader.read_line(&mut line) {
             Ok(0) => None,
             Ok(_) => Some(line.trim_end_matches('\n').to_string()),
-            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
                 panic!("no line came from the server within {TIMEOUT:?}")
             }
             Err(err) => panic!("waited for a line from the server: {err}"),
@@ -135,14 +140,20 @@ fn eight_callers_each_line_reaches_the_other_seven_in_order() {
                 for n in 0..LINES {
                     text.push_str(&format!("line {n} from {}\n", names[me]));
                 }
-                let speaking = thread::spawn(move || writer.write_all(text.as_bytes()).unwrap());
+                let speaking =
+                    thread::spawn(move || writer.write_all(text.as_bytes()).unwrap());
                 // Everybody else's lines, each sender's in the order sent; never our own.
                 let mut next = [0usize; 8];
                 for _ in 0..LINES * 7 {
                     let line = caller.next_line().expect("a line from the room");
                     let (name, text) = line.split_once(": ").expect("`name: text`");
-                    let from = names.iter().position(|n| *n == name).expect("a caller");
-                    assert_ne!(from, me, "{} heard its own line back: {line}", names[me]);
+                    let from =
+                        names.iter().position(|n| *n == name).expect("a caller");
+                    assert_ne!(
+                        from, me,
+                        "{} heard its own line back: {line}",
+                        names[me]
+                    );
                     let n = next[from];
                     assert_eq!(text, format!("line {n} from {name}"), "out of order");
                     next[from] += 1;
@@ -180,7 +191,8 @@ fn a_caller_who_never_reads_is_removed_and_does_not_delay_the_others() {
     thread::scope(|scope| {
         scope.spawn(|| {
             loop {
-                let line = reader.next_line().expect("the reader is still in the room");
+                let line =
+                    reader.next_line().expect("the reader is still in the room");
                 if line == "* slow left: too slow" {
                     removed.store(true, Ordering::SeqCst);
                 } else if line == "sender: the end" {
@@ -242,9 +254,8 @@ fn a_caller_who_never_reads_is_removed_and_does_not_delay_the_others() {
     slow.set_read_timeout(Some(TIMEOUT)).unwrap();
     let ended = io::copy(&mut (&mut slow).take(256 << 20), &mut io::sink());
     assert!(
-        !ended.is_err_and(
-            |err| err.kind() == ErrorKind::WouldBlock || err.kind() == ErrorKind::TimedOut
-        ),
+        !ended.is_err_and(|err| err.kind() == ErrorKind::WouldBlock
+            || err.kind() == ErrorKind::TimedOut),
         "the slow caller's call did not end"
     );
 }
@@ -321,7 +332,8 @@ fn with_a_cap_of_4_the_fifth_hears_room_full_at_once_and_a_sixth_may_join_later(
 #[test]
 fn fifty_calls_at_once_keep_the_threads_bounded() {
     let server = server(&[]);
-    let mut calls: Vec<Caller> = (0..50).map(|_| Caller::call(server.addr(), None)).collect();
+    let mut calls: Vec<Caller> =
+        (0..50).map(|_| Caller::call(server.addr(), None)).collect();
     // Eight are in the room (default --max-callers 8); the other 42 hear ROOM FULL.
     let mut full = 0;
     for call in calls.iter_mut().skip(8) {
@@ -465,7 +477,8 @@ fn a_name_with_invisible_format_characters_is_refused() {
 }
 
 #[test]
-fn a_caller_who_hangs_up_before_joining_is_logged_as_such_and_the_room_hears_nothing() {
+fn a_caller_who_hangs_up_before_joining_is_logged_as_such_and_the_room_hears_nothing()
+{
     let server = server(&[]);
     let mut host = join(&server, "host");
     let early = Caller::call(server.addr(), None);
@@ -553,7 +566,8 @@ fn the_client_shows_others_lines_with_control_characters_escaped() {
     let server = server(&[]);
     // In the room (announced) before the client calls: only then does it hear the join.
     let mut raw = join(&server, "raw");
-    let mut client = lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "you"]);
+    let mut client =
+        lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "you"]);
     raw.expect("* you joined");
     raw.say("\u{1b}[2J\rgotcha\tok");
     client.wait_for("raw: \\x1b[2J\\rgotcha\tok\n");
@@ -577,8 +591,8 @@ fn the_client_leaving_prints_exactly_its_two_lines() {
     // Once with `bye`, once with the end of the input (`printf 'hi\n' | client`).
     for (n, typed) in ["hi\nbye\n", "hi\n"].into_iter().enumerate() {
         let name = format!("leaver{n}");
-        let mut client =
-            lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", &name]);
+        let mut client = lesson!()
+            .spawn("client", &["--addr", &server.addr_arg(), "--name", &name]);
         watcher.expect(&format!("* {name} joined"));
         client.type_bytes(typed.as_bytes());
         client.close_stdin();
@@ -619,7 +633,8 @@ fn python_and_rust_clients_talk_in_one_room() {
     let port = server.addr().port().to_string();
     let mut snake = python(PYTHON_CLIENT, &[&port, "snake"]);
     watcher.expect("* snake joined");
-    let mut crab = lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "crab"]);
+    let mut crab =
+        lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "crab"]);
     watcher.expect("* crab joined");
     snake.wait_for("* crab joined");
     crab.type_line("你好 from Rust");

@@ -1,9 +1,11 @@
-//! Lesson 01, an experiment: how many callers really wait in the queue of `listen(N)`?
+//! Lesson 01, an experiment: how many callers really wait in the queue of
+//! `listen(N)`?
 //!
-//! The original tutorial says that with `listen(5)` one caller is connected, four wait, and
-//! the sixth caller's phone "reports an error". This program checks that claim on your own
-//! system: it opens a listener with backlog N that never picks up, lets M callers dial it one
-//! after another, and reports which ones got into the queue.
+//! The original tutorial says that with `listen(5)` one caller is connected, four
+//! wait, and the sixth caller's phone "reports an error". This program checks that
+//! claim on your own system: it opens a listener with backlog N that never picks up,
+//! lets M callers dial it one after another, and reports which ones got into the
+//! queue.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -37,8 +39,8 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     let wait = Duration::from_secs_f64(args.wait);
 
     // ANCHOR: listener
-    // A phone that is switched on but never picked up: socket, bind, listen(N), and no
-    // accept. Port 0 lets the system choose a free port on this machine only.
+    // A phone that is switched on but never picked up: socket, bind, listen(N), and
+    // no accept. Port 0 lets the system choose a free port on this machine only.
     let loopback: SocketAddr = "127.0.0.1:0".parse()?;
     let phone = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
     phone.bind(&loopback.into())?;
@@ -47,15 +49,16 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     let shown = number.as_socket().expect("an IPv4 address");
     common::announce_listening(shown)?;
     println!(
-        "listen({}) done; nobody calls accept() until all {callers} callers have dialed",
+        "listen({}) done; nobody calls accept() until all {callers} callers have \
+         dialed",
         args.backlog
     );
     // ANCHOR_END: listener
 
     // ANCHOR: dial
-    // The callers dial one after another. A caller whose connect() completes is in the
-    // queue: the system finished the handshake for us, although nobody picked up. The
-    // others wait up to `wait` seconds for an answer, then give up.
+    // The callers dial one after another. A caller whose connect() completes is in
+    // the queue: the system finished the handshake for us, although nobody picked up.
+    // The others wait up to `wait` seconds for an answer, then give up.
     let mut queued = Vec::new();
     let mut no_answer = 0;
     for caller in 1..=callers {
@@ -64,15 +67,20 @@ fn experiment(args: Args) -> anyhow::Result<()> {
         let started = Instant::now();
         match socket.connect_timeout(&number, wait) {
             Ok(()) => {
-                println!("caller {caller}: in the queue (connected, nobody has picked up yet)");
+                println!(
+                    "caller {caller}: in the queue (connected, nobody has picked up \
+                     yet)"
+                );
                 queued.push(socket);
             }
             Err(err) => {
                 no_answer += 1;
-                // No "connection refused" here: the system dropped the call silently, and
-                // connect() kept trying until we gave up (`err` is our own time-out).
+                // No "connection refused" here: the system dropped the call silently,
+                // and connect() kept trying until we gave up (`err` is our own
+                // time-out).
                 println!(
-                    "caller {caller}: no answer within {:.1} s, and no error either: we gave up ({})",
+                    "caller {caller}: no answer within {:.1} s, and no error \
+                     either: we gave up ({})",
                     started.elapsed().as_secs_f64(),
                     common::short(&err)
                 );
@@ -93,9 +101,9 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A socket we could not open for `caller`. Every caller in the queue keeps its socket open,
-/// and each open socket is one "file descriptor": a system allows a program only so many
-/// (`ulimit -n` shows the number, often 1024).
+/// A socket we could not open for `caller`. Every caller in the queue keeps its
+/// socket open, and each open socket is one "file descriptor": a system allows a
+/// program only so many (`ulimit -n` shows the number, often 1024).
 fn out_of_sockets(caller: usize, err: std::io::Error) -> anyhow::Error {
     if common::is_out_of_files(&err) {
         anyhow::anyhow!(

@@ -1,4 +1,5 @@
-//! Lesson 01, the client: make one phone call, say one thing, hear the reply, hang up.
+//! Lesson 01, the client: make one phone call, say one thing, hear the reply, hang
+//! up.
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
@@ -22,18 +23,22 @@ fn main() -> ExitCode {
 
 fn make_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR: connect
-    // socket() + connect(): buy a phone and dial. Rust's TcpStream::connect does both;
-    // Python needs two lines: client = socket.socket(); client.connect(('127.0.0.1', 8001))
-    let mut line =
-        TcpStream::connect(args.addr).map_err(|err| common::dial_error(args.addr, err))?;
+    // socket() + connect(): buy a phone and dial. Rust's TcpStream::connect does
+    // both;
+    // Python needs two lines: client = socket.socket(); client.connect(('127.0.0.1',
+    // 8001))
+    let mut line = TcpStream::connect(args.addr)
+        .map_err(|err| common::dial_error(args.addr, err))?;
     // connect() returns when the two systems have completed the handshake. The server
-    // program may not have called accept() yet: our call can still be waiting in its queue.
+    // program may not have called accept() yet: our call can still be waiting in its
+    // queue.
     println!(
         "[connect] the systems completed the handshake: we are {}",
         line.local_addr()?
     );
     println!(
-        "[connect] (the server may not have picked up yet: we wait in its queue until it does)"
+        "[connect] (the server may not have picked up yet: we wait in its queue \
+         until it does)"
     );
     // ANCHOR_END: connect
 

@@ -1,9 +1,10 @@
 //! Lesson 01, the server: one phone call, from buying the phone to hanging up.
 //!
 //! Each step is one socket call, in the order the original Python program makes them:
-//! socket → bind → listen → accept → recv → send → close. We use the `socket2` crate because
-//! it offers exactly these calls, one by one. (Rust's standard `TcpListener::bind` does the
-//! first three in one go; the chapter shows it at the end.)
+//! socket → bind → listen → accept → recv → send → close. We use the `socket2` crate
+//! because it offers exactly these calls, one by one. (Rust's standard
+//! `TcpListener::bind` does the first three in one go; the chapter shows it at the
+//! end.)
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -16,7 +17,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// The phone number to listen on, HOST:PORT. Port 0 lets the system pick a free port.
+    /// The phone number to listen on, HOST:PORT. Port 0 lets the system pick a free
+    /// port.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8001", value_parser = common::parse_addr)]
     addr: SocketAddr,
     /// How many callers may wait in the queue: the 5 in the original's `listen(5)`.
@@ -41,11 +43,12 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: socket
 
     // ANCHOR: reuse
-    // SO_REUSEADDR: let us take our number again at once after a restart, while the calls
-    // we just hung up still linger in TIME_WAIT (lesson 04 explains). Without it, starting
-    // the server again within a minute fails with "already in use". The original's Python
-    // server does not set it, so its readers meet that error. Rust's TcpListener::bind sets
-    // it on Unix; on Windows the option would let another program share the port, so no.
+    // SO_REUSEADDR: let us take our number again at once after a restart, while the
+    // calls we just hung up still linger in TIME_WAIT (lesson 04 explains). Without
+    // it, starting the server again within a minute fails with "already in use". The
+    // original's Python server does not set it, so its readers meet that error.
+    // Rust's TcpListener::bind sets it on Unix; on Windows the option would let
+    // another program share the port, so no.
     // Python: server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if cfg!(unix) {
         phone.set_reuse_address(true)?;
@@ -53,7 +56,8 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: reuse
 
     // ANCHOR: bind
-    // bind(): put in the SIM card. From now on the phone has a number: IP address + port.
+    // bind(): put in the SIM card. From now on the phone has a number: IP address +
+    // port.
     // Python: server.bind(('127.0.0.1', 8001))
     phone
         .bind(&args.addr.into())
@@ -61,8 +65,9 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: bind
 
     // ANCHOR: listen
-    // listen(): switch the phone on. Callers can ring now; the ones we have not picked up
-    // yet wait in a queue, and the backlog says how long that queue may grow.
+    // listen(): switch the phone on. Callers can ring now; the ones we have not
+    // picked up yet wait in a queue, and the backlog says how long that queue may
+    // grow.
     // Python: server.listen(5)
     phone
         .listen(args.backlog)
@@ -86,8 +91,8 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: ready
 
     // ANCHOR: call
-    // The call itself, from picking up to hanging up, is the function below (it is the
-    // exercise of this lesson).
+    // The call itself, from picking up to hanging up, is the function below (it is
+    // the exercise of this lesson).
     take_the_call(&phone)?;
     // ANCHOR_END: call
 
@@ -101,20 +106,25 @@ fn answer_one_call(args: Args) -> anyhow::Result<()> {
 }
 
 // ANCHOR: take_the_call
-/// One phone call on the `phone` that is switched on: wait for it to ring and pick up,
-/// listen to the caller, answer, hang up. Each step prints one line in phone words.
+/// One phone call on the `phone` that is switched on: wait for it to ring and pick
+/// up, listen to the caller, answer, hang up. Each step prints one line in phone
+/// words.
 fn take_the_call(phone: &Socket) -> anyhow::Result<()> {
-    // EXERCISE: pick up with phone.accept() and print the caller's number; read at most
-    //           1024 bytes (common::receive; 0 bytes: the caller hung up without a word)
-    //           and print them (from_utf8_lossy, common::printable); type a reply
-    //           (common::read_message; end of input means "bye") and write_all it; hang
-    //           up (common::hang_up). The lines to print are in the contract appendix.
+    // EXERCISE: pick up with phone.accept() and print the caller's number; read at
+    //           most 1024 bytes (common::receive; 0 bytes: the caller hung up without
+    //           a word) and print them (from_utf8_lossy, common::printable); type a
+    //           reply (common::read_message; end of input means "bye") and write_all
+    //           it; hang up (common::hang_up). The lines to print are in the contract
+    //           appendix.
     // ANCHOR: accept
-    // accept(): wait for the phone to ring, and pick up. This call *blocks*: the program
-    // stops on this line until somebody calls. The original printed '11111' before and
-    // '22222' after to show it; we say what is happening instead.
+    // accept(): wait for the phone to ring, and pick up. This call *blocks*: the
+    // program stops on this line until somebody calls. The original printed '11111'
+    // before and '22222' after to show it; we say what is happening instead.
     // Python: conn, addr = server.accept()
-    println!("[accept] waiting for the phone to ring... (accept blocks until someone calls)");
+    println!(
+        "[accept] waiting for the phone to ring... (accept blocks until someone \
+         calls)"
+    );
     io::stdout().flush()?;
     let (mut line, caller) = phone.accept()?;
     let caller = caller.as_socket().expect("a TCP caller has an IP address");
@@ -122,9 +132,9 @@ fn take_the_call(phone: &Socket) -> anyhow::Result<()> {
     // ANCHOR_END: accept
 
     // ANCHOR: recv
-    // recv(): listen to what the caller says, at most 1024 bytes at once. This blocks too,
-    // until bytes arrive. common::receive is `line.read(&mut buffer)`, plus one rule: a
-    // caller who hangs up abruptly ("connection reset") counts as hanging up.
+    // recv(): listen to what the caller says, at most 1024 bytes at once. This blocks
+    // too, until bytes arrive. common::receive is `line.read(&mut buffer)`, plus one
+    // rule: a caller who hangs up abruptly ("connection reset") counts as hanging up.
     // Python: data = conn.recv(1024)
     let mut buffer = [0u8; 1024];
     let size = common::receive(&mut line, &mut buffer)?;
@@ -133,9 +143,9 @@ fn take_the_call(phone: &Socket) -> anyhow::Result<()> {
         println!("[recv]   the caller hung up without saying anything");
         return Ok(());
     }
-    // Python's .decode('utf-8') crashes on bytes that are not UTF-8; from_utf8_lossy shows
-    // them as � instead. common::printable shows control characters as escapes (\r, \x1b),
-    // so that the caller cannot play tricks with our terminal.
+    // Python's .decode('utf-8') crashes on bytes that are not UTF-8; from_utf8_lossy
+    // shows them as � instead. common::printable shows control characters as escapes
+    // (\r, \x1b), so that the caller cannot play tricks with our terminal.
     let message = String::from_utf8_lossy(&buffer[..size]);
     println!("[recv]   the caller says: {}", common::printable(&message));
     // ANCHOR_END: recv
@@ -143,7 +153,8 @@ fn take_the_call(phone: &Socket) -> anyhow::Result<()> {
     // ANCHOR: send
     // send(): say something back. The user types the reply; end of input means "bye".
     // Python: conn.send(input('reply> ').encode('utf-8'))
-    let reply = common::read_message("your reply> ")?.unwrap_or_else(|| "bye".to_string());
+    let reply =
+        common::read_message("your reply> ")?.unwrap_or_else(|| "bye".to_string());
     match line.write_all(reply.as_bytes()) {
         Ok(()) => println!("[send]   replied: {reply}"),
         Err(err) if common::is_hang_up(&err) => {
@@ -155,9 +166,9 @@ fn take_the_call(phone: &Socket) -> anyhow::Result<()> {
 
     // ANCHOR: close
     // close(): hang up. We hang up politely: common::hang_up says "that was all"
-    // (shutdown), lets the caller finish (it reads and drops what is still arriving, for a
-    // second at most), then closes. The original closed at once, and its callers sometimes
-    // lost the reply (the chapter explains).
+    // (shutdown), lets the caller finish (it reads and drops what is still arriving,
+    // for a second at most), then closes. The original closed at once, and its
+    // callers sometimes lost the reply (the chapter explains).
     // Python: conn.close()
     common::hang_up(line.into());
     println!("[close]  hung up");

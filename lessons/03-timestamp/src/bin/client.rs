@@ -1,8 +1,9 @@
-//! Lesson 03, the client (exercise 1): report the time to the server, again and again.
+//! Lesson 03, the client (exercise 1): report the time to the server, again and
+//! again.
 //!
 //! The original exercise: every 10 seconds, send `time.time()` to the server. Each
-//! timestamp goes out with a `\n` after it, in one write, so that the server can tell where
-//! one ends and the next begins.
+//! timestamp goes out with a `\n` after it, in one write, so that the server can tell
+//! where one ends and the next begins.
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -34,8 +35,8 @@ fn main() -> ExitCode {
 fn report_the_time(args: Args) -> anyhow::Result<()> {
     // ANCHOR: connect
     // Dial once; every timestamp goes over this one call.
-    let mut line =
-        TcpStream::connect(args.addr).map_err(|err| common::dial_error(args.addr, err))?;
+    let mut line = TcpStream::connect(args.addr)
+        .map_err(|err| common::dial_error(args.addr, err))?;
     println!(
         "connected to {}: sending the time every {} s",
         args.addr, args.interval
@@ -75,15 +76,17 @@ fn report_the_time(args: Args) -> anyhow::Result<()> {
 /// Sends the current Unix time, like `1732470000.123456`, and a `\n`, in one write.
 /// Returns the text that was sent, without the `\n`.
 fn send_timestamp(line: &mut TcpStream) -> io::Result<String> {
-    // EXERCISE: take the time since 1970 (SystemTime::now, duration_since UNIX_EPOCH), write it
-    //           like 1732470000.123456 plus a newline, send both in one write_all
-    // Python: str(time.time()). Unix time counts seconds since 1970-01-01 00:00:00 UTC.
+    // EXERCISE: take the time since 1970 (SystemTime::now, duration_since
+    //           UNIX_EPOCH), write it like 1732470000.123456 plus a newline, send
+    //           both in one write_all
+    // Python: str(time.time()). Unix time counts seconds since 1970-01-01 00:00:00
+    // UTC.
     let since_1970 = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_err(|_| io::Error::other("this computer's clock is set before 1970"))?;
     let text = format!("{}.{:06}", since_1970.as_secs(), since_1970.subsec_micros());
-    // The timestamp and its '\n' together, in one write: the '\n' tells the server where
-    // this timestamp ends.
+    // The timestamp and its '\n' together, in one write: the '\n' tells the server
+    // where this timestamp ends.
     line.write_all(format!("{text}\n").as_bytes())?;
     Ok(text)
     // EXERCISE_END

@@ -1,11 +1,12 @@
 //! Lesson 03, an experiment: do two sends arrive as two pieces?
 //!
-//! The original's programs send a timestamp without anything after it, and read with one
-//! `recv(1024)`, trusting that one send arrives as one recv. This program tests that trust.
-//! For each trial, a caller dials a listener on this machine and sends two timestamps right
-//! after each other, in two writes, with no `\n`; the listener reads once, up to 1024 bytes,
-//! as the original's server does. When both timestamps come out of that one read, glued
-//! together, they are a "glued" piece (粘包): the server could not tell them apart.
+//! The original's programs send a timestamp without anything after it, and read with
+//! one `recv(1024)`, trusting that one send arrives as one recv. This program tests
+//! that trust. For each trial, a caller dials a listener on this machine and sends
+//! two timestamps right after each other, in two writes, with no `\n`; the listener
+//! reads once, up to 1024 bytes, as the original's server does. When both timestamps
+//! come out of that one read, glued together, they are a "glued" piece (粘包): the
+//! server could not tell them apart.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -15,14 +16,16 @@ use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 
-/// Lesson 03 experiment: two quick sends, one recv(1024). How often do they arrive glued?
+/// Lesson 03 experiment: two quick sends, one recv(1024). How often do they arrive
+/// glued?
 #[derive(Parser)]
 #[command(version)]
 struct Args {
     /// How many times to try.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     trials: u32,
-    /// How long the reader waits before its recv, in seconds (a busy server is late, too).
+    /// How long the reader waits before its recv, in seconds (a busy server is late,
+    /// too).
     #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = seconds)]
     pause: f64,
     /// Print what every read got, not only the first few.
@@ -33,7 +36,10 @@ struct Args {
 fn seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(secs) if (0.0..=10.0).contains(&secs) => Ok(secs),
-        _ => Err("expected a number of seconds from 0 to 10, like 0 or 0.2".to_string()),
+        _ => {
+            Err("expected a number of seconds from 0 to 10, like 0 or 0.2"
+                .to_string())
+        }
     }
 }
 
@@ -90,14 +96,16 @@ fn one_trial(
     let first = timestamp();
     let second = timestamp();
     let to_send = (first.clone(), second);
-    // The caller, in a thread of its own: dial, then two writes, right after each other.
+    // The caller, in a thread of its own: dial, then two writes, right after each
+    // other.
     let caller = thread::spawn(move || -> std::io::Result<()> {
         let mut line = TcpStream::connect(addr)?;
         line.write_all(&to_send.0)?;
         line.write_all(&to_send.1)?;
-        // Stay on the line until the reader has read, so that its read sees no hang-up.
-        // The reader hangs up with our second send maybe unread, which resets the call:
-        // that is expected here, so the result of this wait does not matter.
+        // Stay on the line until the reader has read, so that its read sees no
+        // hang-up. The reader hangs up with our second send maybe unread, which
+        // resets the call: that is expected here, so the result of this wait does not
+        // matter.
         let _ = line.read_to_end(&mut Vec::new());
         Ok(())
     });

@@ -38,7 +38,8 @@ fn main() -> ExitCode {
 fn serve(args: Args) -> anyhow::Result<()> {
     // ANCHOR: listen
     // socket + bind + listen in one call (lesson 01 made them one by one).
-    let phone = TcpListener::bind(args.addr).map_err(|err| common::listen_error(args.addr, err))?;
+    let phone = TcpListener::bind(args.addr)
+        .map_err(|err| common::listen_error(args.addr, err))?;
     common::announce_listening(phone.local_addr()?)?;
     println!("waiting for callers (Ctrl-C stops the server)");
     // ANCHOR_END: listen
@@ -189,7 +190,9 @@ impl CallerLine {
         self.last_heard = now;
         match bytes.iter().rposition(|&byte| byte == b'\n') {
             // Whole lines, then perhaps the start of the next one.
-            Some(end) => self.unfinished_since = (end + 1 < bytes.len()).then_some(now),
+            Some(end) => {
+                self.unfinished_since = (end + 1 < bytes.len()).then_some(now)
+            }
             None => {
                 self.unfinished_since.get_or_insert(now);
             }

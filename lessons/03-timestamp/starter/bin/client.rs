@@ -6,8 +6,9 @@
 /// Returns the text that was sent, without the `\n`.
 fn send_timestamp(line: &mut TcpStream) -> io::Result<String> {
     todo!(
-        "take the time since 1970 (SystemTime::now, duration_since UNIX_EPOCH), write it \
-         like 1732470000.123456 plus a newline, send both in one write_all"
+        "take the time since 1970 (SystemTime::now, duration_since \
+         UNIX_EPOCH), write it like 1732470000.123456 plus a newline, send \
+         both in one write_all"
     )
 }
 // ANCHOR_END: send_timestamp

@@ -1,9 +1,9 @@
 //! Lesson 04, the client: one phone call for every message.
 //!
-//! For each line you type, the client dials the server, says that line, prints the reply and
-//! hangs up. The next line is a new call, from a new port. The original's client dialed
-//! first and then waited for you to type; this one asks first and dials when the message is
-//! ready, so it never holds the server's line while you think.
+//! For each line you type, the client dials the server, says that line, prints the
+//! reply and hangs up. The next line is a new call, from a new port. The original's
+//! client dialed first and then waited for you to type; this one asks first and dials
+//! when the message is ready, so it never holds the server's line while you think.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,7 +11,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Lesson 04: for every line you type, call the server, send the line, print the reply.
+/// Lesson 04: for every line you type, call the server, send the line, print the
+/// reply.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -27,7 +28,8 @@ fn main() -> ExitCode {
 
 fn call_for_every_line(args: Args) -> anyhow::Result<()> {
     // ANCHOR: loop
-    // The original's `while 1:`, with the question first: end of input (Ctrl-D) ends it.
+    // The original's `while 1:`, with the question first: end of input (Ctrl-D) ends
+    // it.
     while let Some(message) = common::read_message("you> ")? {
         one_call(args.addr, &message)?;
     }
@@ -38,13 +40,14 @@ fn call_for_every_line(args: Args) -> anyhow::Result<()> {
 // ANCHOR: one_call
 /// One call: dial, say `message`, print the reply, hang up.
 fn one_call(addr: SocketAddr, message: &str) -> anyhow::Result<()> {
-    // EXERCISE: TcpStream::connect (errors through common::dial_error); write_all the message;
-    //           one read of up to 1024 bytes; print `the server says: <reply>`
-    //           (from_utf8_lossy, common::printable; 0 bytes: the server hung up without
-    //           replying); hang up
-    // socket() + connect(): a new call every time (Python: client = socket.socket() and
-    // client.connect(...) inside the loop).
-    let mut line = TcpStream::connect(addr).map_err(|err| common::dial_error(addr, err))?;
+    // EXERCISE: TcpStream::connect (errors through common::dial_error); write_all the
+    //           message; one read of up to 1024 bytes; print `the server says:
+    //           <reply>` (from_utf8_lossy, common::printable; 0 bytes: the server
+    //           hung up without replying); hang up
+    // socket() + connect(): a new call every time (Python: client = socket.socket()
+    // and client.connect(...) inside the loop).
+    let mut line =
+        TcpStream::connect(addr).map_err(|err| common::dial_error(addr, err))?;
     println!("called {addr} from {}", line.local_addr()?);
 
     if let Err(err) = line.write_all(message.as_bytes()) {
@@ -55,7 +58,8 @@ fn one_call(addr: SocketAddr, message: &str) -> anyhow::Result<()> {
         return Err(err.into());
     }
 
-    // recv(1024): wait for the reply. If we are in the queue, this waits for our turn.
+    // recv(1024): wait for the reply. If we are in the queue, this waits for our
+    // turn.
     let mut buffer = [0u8; common::MESSAGE_LIMIT];
     let size = match line.read(&mut buffer) {
         Ok(size) => size,

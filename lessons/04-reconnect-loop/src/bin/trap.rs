@@ -1,13 +1,17 @@
-//! Lesson 04, an experiment: the original's server, which binds the port again every round.
+//! Lesson 04, an experiment: the original's server, which binds the port again every
+//! round.
 //!
-//! The original exercise's server runs socket(), bind() and listen() at the top of its
-//! `while 1:` loop, and closes everything at the bottom. Its client dials again for every
-//! message. This program plays both, in one process, for a fixed number of rounds:
+//! The original exercise's server runs socket(), bind() and listen() at the top of
+//! its `while 1:` loop, and closes everything at the bottom. Its client dials again
+//! for every message. This program plays both, in one process, for a fixed number of
+//! rounds:
 //!
-//! - the server (a thread) makes exactly the original's calls, with the raw socket calls of
+//! - the server (a thread) makes exactly the original's calls, with the raw socket
+//!   calls of
 //!   `socket2`: no SO_REUSEADDR unless `--reuseaddr` asks for it. (Rust's own
 //!   `TcpListener::bind` always sets SO_REUSEADDR on Unix, so it would hide the trap.)
-//! - the caller (the main thread) sends `message 1`, `message 2`, ..., one call each, and
+//! - the caller (the main thread) sends `message 1`, `message 2`, ..., one call each,
+//!   and
 //!   dials again as soon as a call is over, as a script would.
 //!
 //! It prints what each side sees, and a summary line at the end.
@@ -23,30 +27,31 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use socket2::{Domain, Protocol, Socket, Type};
 
-/// Lesson 04 experiment: the original's server (a new socket and bind() every round) and a
-/// caller that dials again at once. Shows "Address already in use", and what fixes it.
+/// Lesson 04 experiment: the original's server (a new socket and bind() every round)
+/// and a caller that dials again at once. Shows "Address already in use", and what
+/// fixes it.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// Where the server listens. Port 0 lets the system pick a free port in round 1; the later
-    /// rounds bind that same port again, as the original does with 8041.
+    /// Where the server listens. Port 0 lets the system pick a free port in round 1;
+    /// the later rounds bind that same port again, as the original does with 8041.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0", value_parser = common::parse_addr)]
     addr: SocketAddr,
     /// How many rounds the server tries to serve (one caller each).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     rounds: u32,
-    /// Which listeners get SO_REUSEADDR before bind(): `none` (the original), `all` (the fix),
-    /// `first` (only round 1's, the old one), `later` (only the new ones, from round 2 on).
-    /// `--reuseaddr` alone means `all`.
+    /// Which listeners get SO_REUSEADDR before bind(): `none` (the original), `all`
+    /// (the fix), `first` (only round 1's, the old one), `later` (only the new ones,
+    /// from round 2 on). `--reuseaddr` alone means `all`.
     #[arg(long, value_enum, value_name = "WHICH", default_value = "none", num_args = 0..=1, default_missing_value = "all")]
     reuseaddr: Which,
-    /// Who hangs up first after the reply: the `server` (the caller waits for it), the
-    /// `caller` (the server waits for it), or `race`: both hang up at once, as in the
-    /// original, and who is first changes from call to call.
+    /// Who hangs up first after the reply: the `server` (the caller waits for it),
+    /// the `caller` (the server waits for it), or `race`: both hang up at once, as in
+    /// the original, and who is first changes from call to call.
     #[arg(long, value_enum, value_name = "SIDE", default_value = "server")]
     first_to_hang_up: Side,
-    /// How long the caller waits before dialing again, in seconds (0: at once, like a script;
-    /// 0.2: more like a person).
+    /// How long the caller waits before dialing again, in seconds (0: at once, like a
+    /// script; 0.2: more like a person).
     #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = seconds, allow_negative_numbers = true)]
     pause: f64,
 }
@@ -81,7 +86,10 @@ enum Side {
 fn seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(secs) if (0.0..=10.0).contains(&secs) => Ok(secs),
-        _ => Err("expected a number of seconds from 0 to 10, like 0 or 0.2".to_string()),
+        _ => {
+            Err("expected a number of seconds from 0 to 10, like 0 or 0.2"
+                .to_string())
+        }
     }
 }
 
@@ -134,7 +142,9 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     let served = done_rx.recv_timeout(DEADLINE)??;
     // ANCHOR: summary
     let bind = match &served.bind_failed {
-        Some((round, err)) => format!("bind failed in round {round} ({})", common::short(err)),
+        Some((round, err)) => {
+            format!("bind failed in round {round} ({})", common::short(err))
+        }
         None => "bind never failed".to_string(),
     };
     println!(
@@ -163,7 +173,11 @@ fn original_server(
     for round in 1..=rounds {
         // while 1:
         //     server = socket.socket()
-        let phone = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        let phone = Socket::new(
+            Domain::for_address(addr),
+            Type::STREAM,
+            Some(Protocol::TCP),
+        )?;
         let reuse = which.sets(round);
         if reuse {
             phone.set_reuse_address(true)?;
@@ -186,7 +200,9 @@ fn original_server(
             let _ = ready.send(addr);
         }
         let flag = if reuse { "on" } else { "off" };
-        println!("server, round {round}: a new socket is listening (SO_REUSEADDR {flag})");
+        println!(
+            "server, round {round}: a new socket is listening (SO_REUSEADDR {flag})"
+        );
         //     conn, addr = server.accept()
         let (line, _) = phone.accept()?;
         let mut line = TcpStream::from(line);
@@ -201,7 +217,8 @@ fn original_server(
         let reply = format!("reply {round}");
         let sent = line.write_all(reply.as_bytes());
         if first == Side::Caller {
-            wait_for_hang_up(&mut line); // not in the original: see --first-to-hang-up
+            // Not in the original: see --first-to-hang-up.
+            wait_for_hang_up(&mut line);
         }
         //     conn.close()
         drop(line);
@@ -209,10 +226,14 @@ fn original_server(
         drop(phone);
         match sent {
             Ok(()) => {
-                println!("server, round {round}: replied {reply:?}, hung up, closed the socket")
+                println!(
+                    "server, round {round}: replied {reply:?}, hung up, closed the \
+                     socket"
+                )
             }
             Err(err) => println!(
-                "server, round {round}: could not reply ({}), hung up, closed the socket",
+                "server, round {round}: could not reply ({}), hung up, closed the \
+                 socket",
                 common::short(&err)
             ),
         }
@@ -226,7 +247,8 @@ fn original_server(
 
 // ANCHOR: caller
 /// The original's client loop: a new call for every message, dialed at once (or after
-/// `pause` seconds), until the server stops. Returns (messages lost, dials that failed).
+/// `pause` seconds), until the server stops. Returns (messages lost, dials that
+/// failed).
 fn redialing_caller(
     addr: SocketAddr,
     pause: f64,
@@ -246,11 +268,13 @@ fn redialing_caller(
                 if server_done.load(Ordering::SeqCst) {
                     break; // the server has stopped for good
                 }
-                // Between server.close() and the next listen(), nobody answers: refused.
-                // Or the old listener closed while our call was being put through: reset.
+                // Between server.close() and the next listen(), nobody answers:
+                // refused. Or the old listener closed while our call was being put
+                // through: reset.
                 failed += 1;
                 println!(
-                    "caller: dial for {message:?} failed ({}): no listener at that moment; dialing again",
+                    "caller: dial for {message:?} failed ({}): no listener at that \
+                     moment; dialing again",
                     common::short(&err)
                 );
                 continue;
@@ -269,15 +293,16 @@ fn redialing_caller(
                 }
             }
             outcome => {
-                // We got through to the old listener's queue just before it closed: the
-                // call was cut off, and the message is gone.
+                // We got through to the old listener's queue just before it closed:
+                // the call was cut off, and the message is gone.
                 lost += 1;
                 let why = match outcome {
                     Err(err) => common::short(&err),
                     Ok(_) => "hung up".to_string(),
                 };
                 println!(
-                    "caller: {message:?} was LOST: the call was cut off without a reply ({why})"
+                    "caller: {message:?} was LOST: the call was cut off without a \
+                     reply ({why})"
                 );
             }
         }
@@ -288,8 +313,8 @@ fn redialing_caller(
 }
 // ANCHOR_END: caller
 
-/// A dial that found no listener (refused), or one whose listener closed during the dial
-/// (reset).
+/// A dial that found no listener (refused), or one whose listener closed during the
+/// dial (reset).
 fn dial_failed_at_a_bad_moment(err: &io::Error) -> bool {
     matches!(
         err.kind(),
@@ -297,7 +322,8 @@ fn dial_failed_at_a_bad_moment(err: &io::Error) -> bool {
     )
 }
 
-/// Reads until the other side hangs up (a read of 0 bytes), so that it is the first to close.
+/// Reads until the other side hangs up (a read of 0 bytes), so that it is the first
+/// to close.
 fn wait_for_hang_up(line: &mut TcpStream) {
     let mut buffer = [0u8; 64];
     while matches!(line.read(&mut buffer), Ok(size) if size > 0) {}

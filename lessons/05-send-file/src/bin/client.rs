@@ -1,9 +1,9 @@
 //! Lesson 05, the client: call a server and send it one file.
 //!
-//! The call goes like this: "may I send you 报告.txt, 10240 bytes?" (the header), wait for
-//! `GO` or a refusal, then the file itself and its SHA-256, then wait for `OK` and the
-//! digest the server computed. The file is read and sent a chunk at a time, so a file much
-//! bigger than the memory of the computer goes through just as well.
+//! The call goes like this: "may I send you 报告.txt, 10240 bytes?" (the header), wait
+//! for `GO` or a refusal, then the file itself and its SHA-256, then wait for `OK`
+//! and the digest the server computed. The file is read and sent a chunk at a time,
+//! so a file much bigger than the memory of the computer goes through just as well.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, REPLY_LIMIT, VERSION, hex, speed};
+use lesson_05_send_file::{
+    CHUNK, MAGIC, NAME_LIMIT, REPLY_LIMIT, VERSION, hex, speed,
+};
 use sha2::{Digest, Sha256};
 
 /// Lesson 05: send one file to a server.
@@ -28,15 +30,17 @@ struct Args {
     /// The phone number to call, HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8051", value_parser = common::parse_addr)]
     addr: SocketAddr,
-    /// Send the file under this name instead of its own. (The server decides whether it
-    /// takes the name: try `--name ../x` and see.)
+    /// Send the file under this name instead of its own. (The server decides whether
+    /// it takes the name: try `--name ../x` and see.)
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
-    /// How long to wait for each answer of the server (`GO`, then `OK`), in seconds. A
-    /// program that takes the call but never answers (not a file server) is given up then.
+    /// How long to wait for each answer of the server (`GO`, then `OK`), in seconds.
+    /// A program that takes the call but never answers (not a file server) is given
+    /// up then.
     #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
     answer_timeout: f64,
-    /// Show a progress bar on stderr while the file is sent (only when stderr is a terminal).
+    /// Show a progress bar on stderr while the file is sent (only when stderr is a
+    /// terminal).
     #[arg(long)]
     progress: bool,
 }
@@ -67,10 +71,12 @@ fn send(args: Args) -> anyhow::Result<()> {
             .file_name()
             .and_then(|name| name.to_str())
             .map(str::to_string)
-            .with_context(|| format!("{shown} has no UTF-8 file name: give one with --name"))?,
+            .with_context(|| {
+                format!("{shown} has no UTF-8 file name: give one with --name")
+            })?,
     };
-    // The header gives the name's length in 2 bytes, and the server takes at most 255:
-    // say so now, before we dial.
+    // The header gives the name's length in 2 bytes, and the server takes at most
+    // 255: say so now, before we dial.
     if name.len() > NAME_LIMIT {
         bail!(
             "the name is {} bytes of UTF-8; SBPF/1 allows at most {NAME_LIMIT}: choose a shorter one with --name",
@@ -80,10 +86,10 @@ fn send(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: open
 
     // ANCHOR: ask
-    let mut line =
-        TcpStream::connect(args.addr).map_err(|err| common::dial_error(args.addr, err))?;
-    // Wait for an answer no longer than --answer-timeout: whoever took the call may never
-    // say a word (lesson 06's server, for one, waits for us to speak first).
+    let mut line = TcpStream::connect(args.addr)
+        .map_err(|err| common::dial_error(args.addr, err))?;
+    // Wait for an answer no longer than --answer-timeout: whoever took the call may
+    // never say a word (lesson 06's server, for one, waits for us to speak first).
     line.set_read_timeout(Some(Duration::from_secs_f64(args.answer_timeout)))?;
     let waiting = Waiting {
         addr: args.addr,
@@ -116,7 +122,8 @@ fn send(args: Args) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let digest = match sent {
         Ok(digest) => digest,
-        // The server may have hung up with a reason (a timeout, a full disk): show it.
+        // The server may have hung up with a reason (a timeout, a full disk): show
+        // it.
         Err(err) => match read_reply(&line, &waiting) {
             Ok(answer) => return Err(refused(&answer)),
             Err(_) => bail!(
@@ -142,7 +149,9 @@ fn send(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Some(theirs) => {
-            bail!("the server got sha256 {theirs}, we sent {ours}: the file changed on the way")
+            bail!(
+                "the server got sha256 {theirs}, we sent {ours}: the file changed on the way"
+            )
         }
         None => Err(refused(&answer)),
     }
@@ -150,11 +159,16 @@ fn send(args: Args) -> anyhow::Result<()> {
 }
 
 // ANCHOR: send_header
-/// The header: "SBPF", version 1, the name's length in bytes (big-endian u16), the name in
-/// UTF-8, the size in bytes (big-endian u64). One write_all of the whole header.
+/// The header: "SBPF", version 1, the name's length in bytes (big-endian u16), the
+/// name in UTF-8, the size in bytes (big-endian u64). One write_all of the whole
+/// header.
 fn send_header(line: &mut impl Write, name: &str, size: u64) -> io::Result<()> {
-    // EXERCISE: MAGIC, VERSION, name.len() (bytes, not chars!) as a big-endian u16 (to_be_bytes; too long: an InvalidInput error), the name's bytes, size as a big-endian u64; write_all
-    // len() counts bytes: "报告.txt".len() is 10. (Python's len() of the str would say 6.)
+    // EXERCISE: MAGIC, VERSION, name.len() (bytes, not chars!) as a big-endian u16
+    //           (to_be_bytes; too long: an InvalidInput error), the name's bytes,
+    //           size as a big-endian u64; write_all
+    // len() counts bytes: "报告.txt".len() is 10. (Python's len() of the str would
+    // say
+    // 6.)
     let length = u16::try_from(name.len()).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -173,14 +187,17 @@ fn send_header(line: &mut impl Write, name: &str, size: u64) -> io::Result<()> {
 // ANCHOR_END: send_header
 
 // ANCHOR: send_body
-/// Sends exactly `size` bytes of `file`, a chunk at a time, and returns their SHA-256.
+/// Sends exactly `size` bytes of `file`, a chunk at a time, and returns their
+/// SHA-256.
 fn send_body(
     file: &mut impl Read,
     line: &mut impl Write,
     size: u64,
     bar: &ProgressBar,
 ) -> io::Result<[u8; 32]> {
-    // EXERCISE: read file.take(size) into a CHUNK-sized buffer until 0 bytes; hash each piece (Sha256::update), write_all it to line, bar.inc; fewer than size bytes: an error; return the finalized digest
+    // EXERCISE: read file.take(size) into a CHUNK-sized buffer until 0 bytes; hash
+    //           each piece (Sha256::update), write_all it to line, bar.inc; fewer
+    //           than size bytes: an error; return the finalized digest
     // take(size): send what we announced, even if the file grows meanwhile.
     let mut body = file.take(size);
     let mut hasher = Sha256::new();
@@ -232,7 +249,9 @@ fn read_reply(line: &TcpStream, waiting: &Waiting) -> anyhow::Result<String> {
         Err(err) => bail!("no answer from the server ({})", common::short(&err)),
     }
     if reply.pop() != Some(b'\n') {
-        bail!("the server hung up without an answer: is it an SBPF/1 file server (lesson 05)?");
+        bail!(
+            "the server hung up without an answer: is it an SBPF/1 file server (lesson 05)?"
+        );
     }
     // Show hidden characters visibly: a server cannot rewrite our terminal.
     let text = String::from_utf8_lossy(&reply);
@@ -263,8 +282,9 @@ fn refused(answer: &str) -> anyhow::Error {
 
 /// A bar of bytes sent, on stderr. indicatif hides it when stderr is not a terminal.
 fn progress_bar(size: u64) -> ProgressBar {
-    let style =
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
-            .expect("a valid template");
+    let style = ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    )
+    .expect("a valid template");
     ProgressBar::new(size).with_style(style)
 }

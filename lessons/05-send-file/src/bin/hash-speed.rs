@@ -1,6 +1,7 @@
-//! Lesson 05, an experiment: how fast can this computer compute a SHA-256, with no network
-//! at all? The server and the client hash every byte they pass on, so this is the speed a
-//! transfer cannot beat. It hashes one 64 KiB chunk over and over, as the server does.
+//! Lesson 05, an experiment: how fast can this computer compute a SHA-256, with no
+//! network at all? The server and the client hash every byte they pass on, so this is
+//! the speed a transfer cannot beat. It hashes one 64 KiB chunk over and over, as the
+//! server does.
 
 use std::process::ExitCode;
 use std::time::Instant;

@@ -1,9 +1,9 @@
 //! Lesson 05, an experiment: the naive file transfer, run for real.
 //!
-//! The sender does what `nc host port < file` does: send every byte, then hang up. The
-//! receiver does what a beginner writes first: one `recv` with a buffer as big as the file,
-//! as if one `send` arrived as one `recv`. This program runs both on loopback, in one
-//! process, and prints how much the first `recv` really got.
+//! The sender does what `nc host port < file` does: send every byte, then hang up.
+//! The receiver does what a beginner writes first: one `recv` with a buffer as big as
+//! the file, as if one `send` arrived as one `recv`. This program runs both on
+//! loopback, in one process, and prints how much the first `recv` really got.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -50,13 +50,14 @@ fn experiment(args: Args) -> anyhow::Result<()> {
 }
 
 // ANCHOR: naive
-/// One naive transfer: returns (bytes of the first recv, number of recv calls, total bytes).
+/// One naive transfer: returns (bytes of the first recv, number of recv calls, total
+/// bytes).
 fn one_transfer(size: usize) -> anyhow::Result<(usize, u64, usize)> {
     let phone = TcpListener::bind("127.0.0.1:0")?;
     let number = phone.local_addr()?;
 
-    // The sender: `nc 127.0.0.1 PORT < file`. Send it all, hang up. No name, no size, no
-    // check: hanging up is the only "that was all".
+    // The sender: `nc 127.0.0.1 PORT < file`. Send it all, hang up. No name, no size,
+    // no check: hanging up is the only "that was all".
     let sender = thread::spawn(move || -> std::io::Result<()> {
         let file = vec![b'x'; size];
         let mut line = TcpStream::connect(number)?;

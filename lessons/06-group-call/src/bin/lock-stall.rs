@@ -1,9 +1,9 @@
 //! Lesson 06, an experiment: a broadcast that writes while it holds the lock.
 //!
-//! The first room everyone writes: a `Mutex<Vec<TcpStream>>`, and to pass a line on, take
-//! the lock and `write_all` it to every caller. It works while everybody reads. Here one
-//! caller never reads. Its buffers fill up, one `write_all` waits for it, and it waits
-//! holding the lock: the callers who do read get nothing more either.
+//! The first room everyone writes: a `Mutex<Vec<TcpStream>>`, and to pass a line on,
+//! take the lock and `write_all` it to every caller. It works while everybody reads.
+//! Here one caller never reads. Its buffers fill up, one `write_all` waits for it,
+//! and it waits holding the lock: the callers who do read get nothing more either.
 
 use std::io::Write;
 use std::net::{Shutdown, TcpStream};
@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use lesson_06_group_call::{calls_on_loopback, listen_and_count, megabytes};
 
-/// Lesson 06 experiment: one caller who never reads stalls a room that writes under its lock.
+/// Lesson 06 experiment: one caller who never reads stalls a room that writes under
+/// its lock.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -46,7 +47,9 @@ fn experiment(args: Args) -> anyhow::Result<()> {
         callers.push(caller);
     }
     let deaf = callers.pop().expect("one caller who never reads");
-    println!("{readers} callers who read, 1 who never reads; every line is written under the lock");
+    println!(
+        "{readers} callers who read, 1 who never reads; every line is written under the lock"
+    );
     // ANCHOR: stall
     let room = Mutex::new(room);
     let started = Instant::now();
@@ -57,25 +60,30 @@ fn experiment(args: Args) -> anyhow::Result<()> {
         }
         scope.spawn(|| report(&heard, &done, started));
         let line = format!("{}\n", "x".repeat(999));
-        // At most a million lines (1 GB) per caller: if nothing stalls by then, nothing will.
+        // At most a million lines (1 GB) per caller: if nothing stalls by then,
+        // nothing will.
         let mut result = Ok(());
         for _ in 0..1_000_000 {
-            // The broadcast: take the lock, write to every caller, let go of the lock.
+            // The broadcast: take the lock, write to every caller, let go of the
+            // lock.
             let room = room.lock().unwrap();
-            result = room
-                .iter()
-                .try_for_each(|mut line_to: &TcpStream| line_to.write_all(line.as_bytes()));
+            result = room.iter().try_for_each(|mut line_to: &TcpStream| {
+                line_to.write_all(line.as_bytes())
+            });
             if result.is_err() {
                 break;
             }
         }
         done.store(true, Ordering::SeqCst);
         let Err(err) = result else {
-            println!("1 GB went to every caller and nothing stalled: did they all read?");
+            println!(
+                "1 GB went to every caller and nothing stalled: did they all read?"
+            );
             return Ok(());
         };
         println!(
-            "{:.2} s: a write_all waited {} s for the caller who never reads, holding the lock \
+            "{:.2} s: a write_all waited {} s for the caller who never reads, \
+             holding the lock \
              ({}); the readers got nothing meanwhile",
             started.elapsed().as_secs_f64(),
             args.wait,

@@ -1,9 +1,10 @@
 //! Lesson 06, an experiment: an outbox without a limit.
 //!
-//! The second room: the broadcast only queues each line (no writing under the lock, so
-//! nobody stalls), and a thread per caller writes its queue out. Here one caller never
-//! reads, and nothing limits its queue: it grows as long as anybody talks. The experiment
-//! stops it at `--stop-at` megabytes, before your computer runs out of memory.
+//! The second room: the broadcast only queues each line (no writing under the lock,
+//! so nobody stalls), and a thread per caller writes its queue out. Here one caller
+//! never reads, and nothing limits its queue: it grows as long as anybody talks. The
+//! experiment stops it at `--stop-at` megabytes, before your computer runs out of
+//! memory.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -21,8 +22,8 @@ use lesson_06_group_call::{calls_on_loopback, listen_and_count, megabytes};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// Stop when that caller's queue holds this many megabytes (MB, millions of bytes; 1 to
-    /// 4096).
+    /// Stop when that caller's queue holds this many megabytes (MB, millions of
+    /// bytes; 1 to 4096).
     #[arg(long, value_name = "MB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=4096))]
     stop_at: u64,
 }
@@ -66,7 +67,8 @@ fn experiment(args: Args) -> anyhow::Result<()> {
                 changed.notify_all();
                 queues[1].len() as u64 * line.len() as u64
             };
-            if started.elapsed() >= next_report || waiting >= args.stop_at * 1_000_000 {
+            if started.elapsed() >= next_report || waiting >= args.stop_at * 1_000_000
+            {
                 println!(
                     "{:.2} s: waiting for the caller who never reads: {}; the reader has heard {}; {}",
                     started.elapsed().as_secs_f64(),
@@ -94,8 +96,8 @@ fn experiment(args: Args) -> anyhow::Result<()> {
     })
 }
 
-/// This program's memory in use, as Linux tells it (`VmRSS` in /proc/self/status, whose
-/// "kB" are really KiB, 1024 bytes), in MB like the other figures.
+/// This program's memory in use, as Linux tells it (`VmRSS` in /proc/self/status,
+/// whose "kB" are really KiB, 1024 bytes), in MB like the other figures.
 fn memory() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kib = status
@@ -108,7 +110,8 @@ fn memory() -> String {
     }
 }
 
-/// One caller's writing thread: takes what waits in its queue and writes it, without the lock.
+/// One caller's writing thread: takes what waits in its queue and writes it, without
+/// the lock.
 fn write_out(
     queues: &Queues,
     changed: &Condvar,
