@@ -79,9 +79,8 @@ fn book_excerpt(text: &str) -> String {
             continue;
         };
         let end = (start..lines.len()).find(|&i| anchor(lines[i], "ANCHOR_END:") == Some(name));
-        if let Some(end) =
-            end.filter(|&end| lines[start..=end].iter().any(|l| l.contains("todo!(")))
-        {
+        let has_todo = |end: &usize| lines[start..=*end].iter().any(|l| l.contains("todo!("));
+        if let Some(end) = end.filter(has_todo) {
             keep[start..=end].fill(true);
         }
     }
