@@ -390,6 +390,14 @@ fn includes(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The name of an mdBook anchor line of `kind` (`ANCHOR:` or `ANCHOR_END:`): `// ANCHOR: name`
+/// in Rust, `# ANCHOR: name` in a script.
+pub fn anchor_name<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
+    let line = line.trim();
+    let comment = line.strip_prefix("//").or(line.strip_prefix('#'))?;
+    comment.trim().strip_prefix(kind).map(str::trim)
+}
+
 fn check_one(chapter: &Path, link: &str) -> Result<(), String> {
     let target = link.split_whitespace().nth(1).ok_or("no file named")?;
     let (file, anchor) = target
@@ -404,14 +412,9 @@ fn check_one(chapter: &Path, link: &str) -> Result<(), String> {
     if anchor.chars().next().is_some_and(|c| c.is_ascii_digit()) || anchor.is_empty() {
         return Err("line numbers break silently when the code moves: use an anchor".into());
     }
-    let has = |marker: &str| {
-        code.lines().map(str::trim_start).any(|line| {
-            line.strip_prefix("//")
-                .or(line.strip_prefix('#'))
-                .map(str::trim)
-                .and_then(|comment| comment.strip_prefix(marker))
-                .is_some_and(|name| name.trim() == anchor)
-        })
+    let has = |kind| {
+        code.lines()
+            .any(|line| anchor_name(line, kind) == Some(anchor))
     };
     match (has("ANCHOR:"), has("ANCHOR_END:")) {
         (true, true) => Ok(()),
