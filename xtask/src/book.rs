@@ -62,12 +62,10 @@ pub fn install_tools() -> anyhow::Result<()> {
 /// its code, the book builds with its plugins (no broken link), and every chapter works in a
 /// real browser.
 pub fn check() -> anyhow::Result<()> {
-    let Some(chromium) = tools::chromium() else {
-        bail!(
-            "the book check needs Chromium, and it is not installed. On Debian or Ubuntu: \
-             `sudo apt-get install chromium`; elsewhere set CHROMIUM=/path/to/chrome."
-        );
-    };
+    let chromium = tools::chromium().context(
+        "the book check needs Chromium, and it is not installed. On Debian or Ubuntu: \
+         `sudo apt-get install chromium`; elsewhere set CHROMIUM=/path/to/chrome.",
+    )?;
     install_tools()?;
     let started = Instant::now();
     build()?;

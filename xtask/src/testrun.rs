@@ -263,12 +263,12 @@ fn failure_of_cargo(ran: &Ran, limit: Duration) -> String {
         let secs = limit.as_secs();
         return format!("the build took longer than {secs}s and was stopped");
     }
-    let lines = || ran.stderr.lines().map(str::trim);
-    let first_error = lines().find(|line| line.starts_with("error"));
-    let first_error = first_error.unwrap_or("cargo failed without saying why");
+    let mut lines = ran.stderr.lines().map(str::trim);
+    let Some(first_error) = lines.find(|line| line.starts_with("error")) else {
+        return "cargo failed without saying why".into();
+    };
     // "error[E0425]: cannot find value `x`" is more useful with where it is.
-    let mut after = lines().skip_while(|line| *line != first_error);
-    match after.find_map(|line| line.strip_prefix("--> ")) {
+    match lines.find_map(|line| line.strip_prefix("--> ")) {
         Some(place) => shorten(&format!("{first_error} ({place})")),
         None => shorten(first_error),
     }
