@@ -138,17 +138,6 @@ struct Profile {
     test: bool,
 }
 
-/// What xtask reads of `cargo metadata`.
-#[derive(Debug, Deserialize)]
-struct Metadata {
-    packages: Vec<Package>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Package {
-    name: String,
-}
-
 /// Cargo, run in `workspace` with its builds in `target_dir`, stopped after `limit`.
 #[derive(Debug, Clone, Copy)]
 pub struct Cargo<'a> {
@@ -206,9 +195,11 @@ impl<'a> Cargo<'a> {
     /// The names of the packages of the workspace itself (`cargo metadata --no-deps`).
     pub fn packages(&self) -> Result<Vec<String>, String> {
         let stdout = self.run(&["metadata", "--no-deps", "--format-version", "1"])?;
-        let metadata: Metadata =
+        let metadata: serde_json::Value =
             serde_json::from_str(&stdout).map_err(|err| format!("cargo metadata: {err}"))?;
-        Ok(metadata.packages.into_iter().map(|p| p.name).collect())
+        let packages = metadata["packages"].as_array().into_iter().flatten();
+        let names = packages.filter_map(|package| package["name"].as_str());
+        Ok(names.map(String::from).collect())
     }
 }
 
