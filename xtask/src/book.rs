@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, bail, ensure};
 
 use crate::{testrun, tools};
 
@@ -45,36 +45,27 @@ pub fn serve(open: bool) -> anyhow::Result<()> {
 fn mdbook(command: &str, option: Option<&str>) -> anyhow::Result<()> {
     check_includes_cmd()?;
     tools::ensure(tools::MDBOOK)?;
-    let status = tools::command("mdbook")
-        .arg(command)
-        .arg(book_dir())
-        .args(option)
-        .status()?;
-    if !status.success() {
-        bail!("mdbook {command} failed");
-    }
+    let mut mdbook = tools::command("mdbook");
+    let status = mdbook.arg(command).arg(book_dir()).args(option).status()?;
+    ensure!(status.success(), "mdbook {command} failed");
     Ok(())
 }
 
 /// Installs mdBook and the book's plugins at their pinned versions (CI calls this).
 pub fn install_tools() -> anyhow::Result<()> {
-    tools::ensure(tools::MDBOOK)?;
-    for plugin in tools::BOOK_PLUGINS {
-        tools::ensure(plugin)?;
-    }
-    Ok(())
+    std::iter::once(tools::MDBOOK)
+        .chain(tools::BOOK_PLUGINS)
+        .try_for_each(tools::ensure)
 }
 
 /// Everything a maintainer wants to know about the book before a push: every include finds
 /// its code, the book builds with its plugins (no broken link), and every chapter works in a
 /// real browser.
 pub fn check() -> anyhow::Result<()> {
-    let Some(chromium) = tools::chromium() else {
-        bail!(
-            "the book check needs Chromium, and it is not installed. On Debian or Ubuntu: \
-             `sudo apt-get install chromium`; elsewhere set CHROMIUM=/path/to/chrome."
-        );
-    };
+    let chromium = tools::chromium().context(
+        "the book check needs Chromium, and it is not installed. On Debian or Ubuntu: \
+         `sudo apt-get install chromium`; elsewhere set CHROMIUM=/path/to/chrome.",
+    )?;
     install_tools()?;
     let started = Instant::now();
     build()?;
@@ -94,10 +85,10 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
     let mut doms = Vec::new();
     for (page, seen) in pages.iter().zip(load_pages(chromium, &pages)) {
         match seen {
-            Ok(seen) => {
-                let found = page_problems(&seen.dom, &seen.console);
+            Ok((dom, console)) => {
+                let found = page_problems(&dom, &console);
                 problems.extend(found.iter().map(|problem| format!("{page}: {problem}")));
-                doms.push((page.clone(), seen.dom));
+                doms.push((page.clone(), dom));
             }
             Err(err) => problems.push(format!("{page}: {err:#}")),
         }
@@ -187,17 +178,19 @@ impl Chapter {
 
 /// The chapters in `SUMMARY.md` with a file, and the titles of the drafts (`- [Title]()`).
 pub fn summary_chapters(summary: &str) -> (Vec<Chapter>, Vec<String>) {
-    let mut chapters = Vec::new();
-    let mut drafts = Vec::new();
-    for line in summary.lines().map(str::trim_start) {
-        let link = line.strip_prefix("- ").unwrap_or(line).strip_prefix('[');
-        let Some((title, rest)) = link.and_then(|rest| rest.split_once("](")) else {
-            continue;
-        };
-        let (title, path) = match rest.split_once(')') {
-            Some((path, _)) => (title.to_string(), path.trim().to_string()),
-            None => continue,
-        };
+    let (mut chapters, mut drafts) = (Vec::new(), Vec::new());
+    let link = |line: &str| {
+        let link = line
+            .trim_start()
+            .strip_prefix("- ")
+            .unwrap_or(line.trim_start());
+        let (title, rest) = link.strip_prefix('[')?.split_once("](")?;
+        Some((
+            title.to_string(),
+            rest.split_once(')')?.0.trim().to_string(),
+        ))
+    };
+    for (title, path) in summary.lines().filter_map(link) {
         if path.is_empty() {
             drafts.push(title);
         } else {
@@ -205,13 +198,6 @@ pub fn summary_chapters(summary: &str) -> (Vec<Chapter>, Vec<String>) {
         }
     }
     (chapters, drafts)
-}
-
-/// What Chromium saw on one page: the page after its scripts ran, and the console.
-#[derive(Debug)]
-pub struct Seen {
-    pub dom: String,
-    pub console: String,
 }
 
 /// The longest a page may take to load, with its diagrams. A page takes about a second.
@@ -224,7 +210,8 @@ const CHROMIUM_FLAGS: &str = "--headless --no-sandbox --disable-gpu --no-first-r
     --enable-logging=stderr --v=0 --virtual-time-budget=10000";
 
 /// Loads `pages` (paths under the HTML folder) in headless Chromium, a few at a time.
-fn load_pages(chromium: &Path, pages: &[String]) -> Vec<anyhow::Result<Seen>> {
+/// What Chromium saw on each page: the page after its scripts ran, and the console.
+fn load_pages(chromium: &Path, pages: &[String]) -> Vec<anyhow::Result<(String, String)>> {
     let work = std::env::temp_dir().join(format!("xtask-book-check-{}", std::process::id()));
     let workers = testrun::default_threads().min(4);
     // A browser profile per worker: Chromium takes seconds to make a new one.
@@ -242,7 +229,7 @@ fn load_pages(chromium: &Path, pages: &[String]) -> Vec<anyhow::Result<Seen>> {
 
 /// Loads one page and returns it as the browser left it after its scripts ran.
 /// `profile` is the browser's profile folder, used by one page at a time.
-fn load_page(chromium: &Path, page: &Path, profile: &Path) -> anyhow::Result<Seen> {
+fn load_page(chromium: &Path, page: &Path, profile: &Path) -> anyhow::Result<(String, String)> {
     std::fs::create_dir_all(profile)?;
     let dom_file = profile.join("page.html");
     let console_file = profile.join("page.log");
@@ -266,7 +253,7 @@ fn load_page(chromium: &Path, page: &Path, profile: &Path) -> anyhow::Result<See
         let last = console.lines().last().unwrap_or("no output");
         bail!("Chromium could not load the page ({status}): {last}");
     }
-    Ok(Seen { dom, console })
+    Ok((dom, console))
 }
 
 /// Links between the book's pages whose `#part` names nothing on the target page (the link
@@ -394,22 +381,26 @@ pub fn check_includes(src: &Path) -> Vec<String> {
 
 /// The `include path:anchor` parts of every `{{#include ...}}` in `text`.
 fn includes(text: &str) -> Vec<&str> {
-    let links = text
-        .split("{{#")
-        .skip(1)
-        .filter_map(|rest| rest.split_once("}}"));
-    let links = links.map(|(link, _)| link.trim());
+    let links = text.split("{{#").skip(1);
+    let links = links.filter_map(|rest| Some(rest.split_once("}}")?.0.trim()));
     links
         .filter(|link| link.starts_with("include ") || link.starts_with("rustdoc_include "))
         .collect()
 }
 
+/// The name of an mdBook anchor line of `kind` (`ANCHOR:` or `ANCHOR_END:`): `// ANCHOR: name`
+/// in Rust, `# ANCHOR: name` in a script.
+pub fn anchor_name<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
+    let line = line.trim();
+    let comment = line.strip_prefix("//").or(line.strip_prefix('#'))?;
+    comment.trim().strip_prefix(kind).map(str::trim)
+}
+
 fn check_one(chapter: &Path, link: &str) -> Result<(), String> {
     let target = link.split_whitespace().nth(1).ok_or("no file named")?;
-    let (file, anchor) = match target.split_once(':') {
-        Some((file, anchor)) => (file, Some(anchor)),
-        None => (target, None),
-    };
+    let (file, anchor) = target
+        .split_once(':')
+        .map_or((target, None), |(file, anchor)| (file, Some(anchor)));
     let path = chapter.parent().unwrap_or(Path::new(".")).join(file);
     let code = std::fs::read_to_string(&path)
         .map_err(|_| format!("no file {file} (from the chapter's folder)"))?;
@@ -419,15 +410,9 @@ fn check_one(chapter: &Path, link: &str) -> Result<(), String> {
     if anchor.chars().next().is_some_and(|c| c.is_ascii_digit()) || anchor.is_empty() {
         return Err("line numbers break silently when the code moves: use an anchor".into());
     }
-    let has = |marker: &str| {
-        code.lines().any(|line| {
-            line.trim_start()
-                .strip_prefix("//")
-                .or_else(|| line.trim_start().strip_prefix('#'))
-                .map(str::trim)
-                .and_then(|comment| comment.strip_prefix(marker))
-                .is_some_and(|name| name.trim() == anchor)
-        })
+    let has = |kind| {
+        code.lines()
+            .any(|line| anchor_name(line, kind) == Some(anchor))
     };
     match (has("ANCHOR:"), has("ANCHOR_END:")) {
         (true, true) => Ok(()),

@@ -9,7 +9,7 @@ mod tools;
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::{Context, ensure};
 use clap::{Parser, Subcommand};
 
 /// The chores of sockets-by-phone: the book, the exercises, grading and CI.
@@ -114,8 +114,6 @@ fn cargo(args: &str) -> anyhow::Result<()> {
         .current_dir(tools::workspace_root())
         .status()
         .context("could not run cargo")?;
-    if !status.success() {
-        bail!("`cargo {args}` failed");
-    }
+    ensure!(status.success(), "`cargo {args}` failed");
     Ok(())
 }

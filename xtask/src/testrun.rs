@@ -49,21 +49,16 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
     }
     let started = Instant::now();
     let mut child = command.spawn()?;
-    let stdout = child.stdout.take().map(keep_some);
-    let stderr = child.stderr.take().map(keep_some);
+    let stdout = keep_some(child.stdout.take().expect("stdout is piped"));
+    let stderr = keep_some(child.stderr.take().expect("stderr is piped"));
     let status = wait_at_most(&mut child, limit)?;
     // Whatever the program left behind in its group (a server a killed test started) goes
     // too, or it would hold the pipes open.
     kill_group(child.id());
-    let text = |reader: Option<thread::JoinHandle<String>>| {
-        reader
-            .and_then(|reader| reader.join().ok())
-            .unwrap_or_default()
-    };
     Ok(Ran {
         status,
-        stdout: text(stdout),
-        stderr: text(stderr),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -143,17 +138,6 @@ struct Profile {
     test: bool,
 }
 
-/// What xtask reads of `cargo metadata`.
-#[derive(Debug, Deserialize)]
-struct Metadata {
-    packages: Vec<Package>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Package {
-    name: String,
-}
-
 /// Cargo, run in `workspace` with its builds in `target_dir`, stopped after `limit`.
 #[derive(Debug, Clone, Copy)]
 pub struct Cargo<'a> {
@@ -173,8 +157,9 @@ impl<'a> Cargo<'a> {
 
     /// `cargo test --no-run --package <package>`: every test executable it built.
     pub fn build_tests(&self, package: &str) -> Result<Vec<TestExe>, String> {
-        let mut exes: Vec<TestExe> = self
-            .executables(&["test", "--no-run", "--package", package])?
+        let json = "--message-format=json-render-diagnostics";
+        let stdout = self.run(&["test", "--no-run", "--package", package, json])?;
+        let mut exes: Vec<TestExe> = executables_in(&stdout)
             .into_iter()
             .filter(|artifact| artifact.profile.test)
             .map(|artifact| TestExe {
@@ -204,25 +189,17 @@ impl<'a> Cargo<'a> {
             // The workspace being built has its own toolchain file, if any; ours must not leak.
             .env_remove("RUSTUP_TOOLCHAIN")
             .env_remove("CARGO_MANIFEST_DIR");
-        let ran = run(command, self.limit).map_err(|err| format!("could not run cargo: {err}"))?;
-        if !ran.success() {
-            return Err(failure_of_cargo(&ran, self.limit));
-        }
-        Ok(ran.stdout)
-    }
-
-    /// Runs `cargo <args>` with JSON messages: every artifact that is an executable.
-    fn executables(&self, args: &[&str]) -> Result<Vec<Artifact>, String> {
-        let stdout = self.run(&[args, &["--message-format=json-render-diagnostics"]].concat())?;
-        Ok(executables_in(&stdout))
+        cargo_stdout(command, self.limit)
     }
 
     /// The names of the packages of the workspace itself (`cargo metadata --no-deps`).
     pub fn packages(&self) -> Result<Vec<String>, String> {
         let stdout = self.run(&["metadata", "--no-deps", "--format-version", "1"])?;
-        let metadata: Metadata =
+        let metadata: serde_json::Value =
             serde_json::from_str(&stdout).map_err(|err| format!("cargo metadata: {err}"))?;
-        Ok(metadata.packages.into_iter().map(|p| p.name).collect())
+        let packages = metadata["packages"].as_array().into_iter().flatten();
+        let names = packages.filter_map(|package| package["name"].as_str());
+        Ok(names.map(String::from).collect())
     }
 }
 
@@ -247,14 +224,7 @@ pub fn build_apart(
 ) -> Result<Vec<(String, PathBuf)>, String> {
     let mut command = tools::cargo();
     command.env_clear().current_dir(outside);
-    for name in [
-        "PATH",
-        "HOME",
-        "CARGO_HOME",
-        "RUSTUP_HOME",
-        "RUSTUP_TOOLCHAIN",
-        "LANG",
-    ] {
+    for name in "PATH HOME CARGO_HOME RUSTUP_HOME RUSTUP_TOOLCHAIN LANG".split(' ') {
         command.envs(std::env::var_os(name).map(|value| (name, value)));
     }
     command
@@ -264,31 +234,32 @@ pub fn build_apart(
         .arg("--manifest-path")
         .arg(manifest)
         .args(["--bins", "--message-format=json-render-diagnostics"]);
+    let stdout = cargo_stdout(command, limit)?;
+    let program = |a: Artifact| (a.target.name, a.executable.unwrap_or_default());
+    Ok(executables_in(&stdout).into_iter().map(program).collect())
+}
+
+/// Runs cargo: its stdout, or one line that says why it failed.
+fn cargo_stdout(command: Command, limit: Duration) -> Result<String, String> {
     let ran = run(command, limit).map_err(|err| format!("could not run cargo: {err}"))?;
     if !ran.success() {
         return Err(failure_of_cargo(&ran, limit));
     }
-    let program = |a: Artifact| (a.target.name, a.executable.unwrap_or_default());
-    Ok(executables_in(&ran.stdout)
-        .into_iter()
-        .map(program)
-        .collect())
+    Ok(ran.stdout)
 }
 
 /// One line that says why cargo failed: its first `error`, or the time limit.
 fn failure_of_cargo(ran: &Ran, limit: Duration) -> String {
     if ran.status.is_none() {
-        return format!(
-            "the build took longer than {}s and was stopped",
-            limit.as_secs()
-        );
+        let secs = limit.as_secs();
+        return format!("the build took longer than {secs}s and was stopped");
     }
-    let lines = || ran.stderr.lines().map(str::trim);
-    let first_error = lines().find(|line| line.starts_with("error"));
-    let first_error = first_error.unwrap_or("cargo failed without saying why");
+    let mut lines = ran.stderr.lines().map(str::trim);
+    let Some(first_error) = lines.find(|line| line.starts_with("error")) else {
+        return "cargo failed without saying why".into();
+    };
     // "error[E0425]: cannot find value `x`" is more useful with where it is.
-    let mut after = lines().skip_while(|line| *line != first_error);
-    match after.find_map(|line| line.strip_prefix("--> ")) {
+    match lines.find_map(|line| line.strip_prefix("--> ")) {
         Some(place) => shorten(&format!("{first_error} ({place})")),
         None => shorten(first_error),
     }
@@ -300,8 +271,8 @@ pub fn list_tests(exe: &TestExe, limit: Duration) -> Result<Vec<String>, String>
         let mut command = Command::new(&exe.path);
         command
             .current_dir(&exe.dir)
-            .args(["--list", "--format", "terse"]);
-        command.args(ignored.then_some("--ignored"));
+            .args(["--list", "--format", "terse"])
+            .args(ignored.then_some("--ignored"));
         let ran = run(command, limit).map_err(|err| format!("could not list tests: {err}"))?;
         if !ran.success() {
             return Err(format!("{} --list failed", exe.path.display()));
@@ -343,9 +314,9 @@ pub fn run_test(
     };
     let secs = limit.as_secs();
     let outcome = if ran.status.is_none() {
-        let why =
-            format!("took longer than {secs}s and was stopped: a program may be waiting forever");
-        Err(why)
+        Err(format!(
+            "took longer than {secs}s and was stopped: a program may be waiting forever"
+        ))
     } else if ran.success() && ran.stdout.contains("test result: ok. 1 passed") {
         Ok(())
     } else if ran.success() {
@@ -395,18 +366,10 @@ pub fn failure_reason(output: &str) -> String {
     let panic = rest.iter().position(|line| is_panic(line)).and_then(|at| {
         let panic = rest[at + 1..].iter().find(|l| !l.is_empty())?;
         let todo = panic.starts_with("not yet implemented");
-        Some(if todo {
-            panic.clone()
-        } else {
-            format!("panicked: {panic}")
-        })
+        Some(format!("{}{panic}", if todo { "" } else { "panicked: " }))
     });
-    let error = || {
-        let error = |line: &&String| line.starts_with("error:") && !message.contains(line.as_str());
-        rest.iter().find(error).cloned()
-    };
-    let why = panic.or_else(error);
-    let Some(why) = why else {
+    let error = |line: &&String| line.starts_with("error:") && !message.contains(line.as_str());
+    let Some(why) = panic.or_else(|| rest.iter().find(error).cloned()) else {
         return shorten(message);
     };
     // test-support's wait says "(its stderr below may say why)"; here the reason follows.

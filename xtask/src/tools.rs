@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::{Context, ensure};
 
 /// A tool installed with `cargo install --locked <crate> --version <version>`.
 #[derive(Debug, Clone, Copy)]
@@ -95,11 +95,7 @@ pub fn on_path(program: &str) -> bool {
 
 /// Makes sure `tool` is installed at its pinned version; installs it when it is not.
 pub fn ensure(tool: Tool) -> anyhow::Result<()> {
-    let Tool {
-        krate,
-        version,
-        note,
-    } = tool;
+    let (krate, version, note) = (tool.krate, tool.version, tool.note);
     if version_of(krate).is_some_and(|found| found.contains(version)) {
         return Ok(());
     }
@@ -108,9 +104,7 @@ pub fn ensure(tool: Tool) -> anyhow::Result<()> {
         .args(["install", "--locked", krate, "--version", version])
         .status()
         .with_context(|| format!("could not run cargo install {krate}"))?;
-    if !status.success() {
-        bail!("installing {krate} {version} failed");
-    }
+    ensure!(status.success(), "installing {krate} {version} failed");
     Ok(())
 }
 

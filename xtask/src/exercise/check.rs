@@ -133,7 +133,7 @@ fn prove(
 fn run(scratch: &Path, exercise: &Exercise, behavioural_only: bool) -> anyhow::Result<Vec<Ran>> {
     // Beside the scratch copy, which each check empties: the builds of the last check stay.
     let target = scratch.with_file_name("target");
-    let exes = Cargo::new(scratch, &target, BUILD_LIMIT).build_tests(exercise.package);
+    let exes = Cargo::new(scratch, &target, BUILD_LIMIT).build_tests(&exercise.package());
     let mut jobs = Vec::new();
     for exe in exes.map_err(anyhow::Error::msg)? {
         if exe.behavioural || !behavioural_only {

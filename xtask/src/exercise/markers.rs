@@ -28,11 +28,7 @@ pub struct Part {
 }
 
 /// A part and where it is: the lines `begin..=end` (0-based) are the student's.
-struct Marked {
-    begin: usize,
-    end: usize,
-    part: Part,
-}
+type Marked = (usize, usize, Part);
 
 /// The starter made from `solution`, and the parts it left to the student. An error names
 /// the line and what is wrong with the markers.
@@ -50,7 +46,7 @@ pub fn starter_of(
     let marked = marked_parts(&lines)?;
     let mut out: Vec<String> = lines.iter().map(|line| line.to_string()).collect();
     // From the last part to the first, so that the line numbers of the others stay true.
-    for (index, Marked { begin, end, part }) in marked.iter().enumerate().rev() {
+    for (index, (begin, end, part)) in marked.iter().enumerate().rev() {
         if replace(index) {
             let indent = &lines[*begin][..lines[*begin].find(BEGIN).unwrap_or(0)];
             let mut starter = vec![todo(indent, &part.hint)];
@@ -62,7 +58,7 @@ pub fn starter_of(
     if solution.ends_with('\n') {
         text.push('\n');
     }
-    Ok((text, marked.into_iter().map(|m| m.part).collect()))
+    Ok((text, marked.into_iter().map(|(_, _, part)| part).collect()))
 }
 
 /// Every marked part of `lines`, in order.
@@ -70,12 +66,12 @@ fn marked_parts(lines: &[&str]) -> Result<Vec<Marked>, String> {
     let mut found: Vec<Marked> = Vec::new();
     for (at, line) in lines.iter().enumerate() {
         let line = line.trim_start();
-        if found.last().is_some_and(|last| at <= last.end) {
+        if found.last().is_some_and(|(_, end, _)| at <= *end) {
             continue;
         } else if line.starts_with(END) {
-            let line = at + 1;
             return Err(format!(
-                "line {line}: `{END}` without a `{BEGIN}` before it"
+                "line {}: `{END}` without a `{BEGIN}` before it",
+                at + 1
             ));
         } else if line.starts_with(BEGIN) {
             found.push(marked_part(lines, at)?);
@@ -134,7 +130,7 @@ fn marked_part(lines: &[&str], begin: usize) -> Result<Marked, String> {
                 function,
                 hint,
             };
-            return Ok(Marked { begin, end, part });
+            return Ok((begin, end, part));
         }
     };
     Err(format!("line {}: {problem}", line + 1))

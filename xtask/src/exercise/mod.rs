@@ -38,7 +38,6 @@ use crate::tools;
 pub struct Exercise {
     /// What the student types: `03`.
     pub number: &'static str,
-    pub package: &'static str,
     /// The lesson's folder, from the workspace root.
     pub dir: &'static str,
     /// Behavioural tests the starter may pass besides [`EVERY_STARTER_HAS`], with the reason
@@ -58,6 +57,11 @@ pub const EVERY_STARTER_HAS: &[&str] = &[
 ];
 
 impl Exercise {
+    /// The lesson's package: `lesson-03-timestamp` for `lessons/03-timestamp`.
+    pub fn package(&self) -> String {
+        self.dir.replacen("lessons/", "lesson-", 1)
+    }
+
     /// True when the starter may pass the behavioural test `test`.
     pub fn may_pass(&self, test: &str) -> bool {
         EVERY_STARTER_HAS.contains(&test) || self.starter_may_pass.contains(&test)
@@ -67,7 +71,6 @@ impl Exercise {
 pub const EXERCISES: &[Exercise] = &[
     Exercise {
         number: "01",
-        package: "lesson-01-phone-metaphor",
         dir: "lessons/01-phone-metaphor",
         // The starter has these already: the server's socket, bind and listen (so a busy
         // port), ending quietly (common::parse_args), the whole client (dialing, the
@@ -88,7 +91,6 @@ pub const EXERCISES: &[Exercise] = &[
     },
     Exercise {
         number: "02",
-        package: "lesson-02-chat-loop",
         dir: "lessons/02-chat-loop",
         // The starter has these already: dialing, listening, answering one caller and
         // switching the phone off (so a second caller is refused), ending quietly
@@ -102,7 +104,6 @@ pub const EXERCISES: &[Exercise] = &[
     },
     Exercise {
         number: "03",
-        package: "lesson-03-timestamp",
         dir: "lessons/03-timestamp",
         // The starter has these already: dialing, listening, ending quietly
         // (common::parse_args). The experiment `glued` is no part of it.
@@ -115,7 +116,6 @@ pub const EXERCISES: &[Exercise] = &[
     },
     Exercise {
         number: "04",
-        package: "lesson-04-reconnect-loop",
         dir: "lessons/04-reconnect-loop",
         // The experiment `trap` is no part of the exercise.
         starter_may_pass: &[
@@ -126,7 +126,6 @@ pub const EXERCISES: &[Exercise] = &[
     },
     Exercise {
         number: "05",
-        package: "lesson-05-send-file",
         dir: "lessons/05-send-file",
         // The starter has dialing, listening, opening the file, making the folder and
         // cleaning up at the start already. The experiment `naive` is no part of the
@@ -152,7 +151,6 @@ pub const EXERCISES: &[Exercise] = &[
     },
     Exercise {
         number: "06",
-        package: "lesson-06-group-call",
         dir: "lessons/06-group-call",
         // The starter has the client and listening already; the room's cap, ROOM FULL and
         // silent callers need no broadcast, and the client checks --name before it calls
@@ -210,7 +208,7 @@ fn find(name: &str) -> anyhow::Result<&'static Exercise> {
     let number = name.parse().map(|n: u32| format!("{n:02}"));
     let path = name.trim_end_matches('/');
     let named =
-        |e: &&Exercise| number.as_deref() == Ok(e.number) || [e.package, e.dir].contains(&path);
+        |e: &&Exercise| number.as_deref() == Ok(e.number) || [&e.package(), e.dir].contains(&path);
     EXERCISES.iter().find(named).with_context(|| {
         let known: Vec<_> = EXERCISES.iter().map(|e| e.number).collect();
         let known = known.join(" and ");
@@ -220,7 +218,7 @@ fn find(name: &str) -> anyhow::Result<&'static Exercise> {
 
 fn list(root: &Path) -> anyhow::Result<()> {
     for exercise in EXERCISES {
-        println!("exercise {} ({})", exercise.number, exercise.package);
+        println!("exercise {} ({})", exercise.number, exercise.package());
         let files = starter_files(root, exercise)?;
         if files.is_empty() && is_started(root, exercise) {
             println!("  started: its files are the starter now");
@@ -249,7 +247,7 @@ fn show(root: &Path, exercise: &Exercise) -> anyhow::Result<()> {
 }
 
 fn start(root: &Path, exercise: &Exercise, force: bool) -> anyhow::Result<()> {
-    let (number, package, dir) = (exercise.number, exercise.package, exercise.dir);
+    let (number, package, dir) = (exercise.number, exercise.package(), exercise.dir);
     let files = starter_files(root, exercise)?;
     if files.is_empty() && is_started(root, exercise) {
         bail!(
@@ -391,15 +389,15 @@ mod tests {
             let manifest = std::fs::read_to_string(root.join(exercise.dir).join("Cargo.toml"))
                 .unwrap_or_default();
             assert!(
-                manifest.contains(&format!("name = \"{}\"", exercise.package)),
+                manifest.contains(&format!("name = \"{}\"", exercise.package())),
                 "{exercise:?}"
             );
             assert!(exercise.dir.contains(exercise.number));
         }
         assert_eq!(find("3").unwrap().number, "03");
         assert!(find("99").is_err());
-        assert_eq!(find("1").unwrap().package, "lesson-01-phone-metaphor");
-        assert_eq!(find("03").unwrap().package, "lesson-03-timestamp");
+        assert_eq!(find("1").unwrap().package(), "lesson-01-phone-metaphor");
+        assert_eq!(find("03").unwrap().package(), "lesson-03-timestamp");
         assert_eq!(find("lesson-04-reconnect-loop").unwrap().number, "04");
     }
 }

@@ -7,6 +7,7 @@ use anyhow::anyhow;
 
 use super::markers::{self, BEGIN, Part};
 use super::{EXERCISES, Exercise};
+use crate::book::anchor_name;
 use crate::tools;
 
 /// Where the book's copy of a starter lives: `lessons/NN-name/starter/<path under src>`.
@@ -68,20 +69,15 @@ fn book_copy(exercise: &Exercise, file: &Path, text: &str) -> String {
 /// regions is kept whole.
 fn book_excerpt(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    // `// ANCHOR: name` and `// ANCHOR_END: name`, as mdBook reads them.
-    fn anchor<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
-        let comment = line.trim().strip_prefix("//")?.trim();
-        comment.strip_prefix(kind).map(str::trim)
-    }
     let mut keep = vec![false; lines.len()];
     for (start, line) in lines.iter().enumerate() {
-        let Some(name) = anchor(line, "ANCHOR:") else {
+        let Some(name) = anchor_name(line, "ANCHOR:") else {
             continue;
         };
-        let end = (start..lines.len()).find(|&i| anchor(lines[i], "ANCHOR_END:") == Some(name));
-        if let Some(end) =
-            end.filter(|&end| lines[start..=end].iter().any(|l| l.contains("todo!(")))
-        {
+        let end =
+            (start..lines.len()).find(|&i| anchor_name(lines[i], "ANCHOR_END:") == Some(name));
+        let has_todo = |end: &usize| lines[start..=*end].iter().any(|l| l.contains("todo!("));
+        if let Some(end) = end.filter(has_todo) {
             keep[start..=end].fill(true);
         }
     }
