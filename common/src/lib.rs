@@ -194,8 +194,8 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            // `{:#}` puts the causes on the same line: "what happened: why". The line is
-            // made first and written in one go, so that it arrives whole in a pipe.
+            // `{:#}` puts the causes on the same line: "what happened: why".
+            // The line is made first and written in one go: it arrives whole in a pipe.
             let line = format!("error: {err:#}\n");
             let _ = io::stderr().write_all(line.as_bytes());
             ExitCode::FAILURE

@@ -43,9 +43,15 @@ pub fn serve(open: bool) -> anyhow::Result<()> {
 
 /// Checks the includes, installs mdBook if it is missing, and runs `mdbook <command> book`.
 fn mdbook(command: &str, option: Option<&str>) -> anyhow::Result<()> {
+    mdbook_with(command, option, &[])
+}
+
+/// [`mdbook`], with settings of book.toml overridden by `MDBOOK_*` variables.
+fn mdbook_with(command: &str, option: Option<&str>, env: &[(&str, &str)]) -> anyhow::Result<()> {
     check_includes_cmd()?;
     tools::ensure(tools::MDBOOK)?;
     let mut mdbook = tools::command("mdbook");
+    mdbook.envs(env.iter().copied());
     let status = mdbook.arg(command).arg(book_dir()).args(option).status()?;
     ensure!(status.success(), "mdbook {command} failed");
     Ok(())
@@ -68,7 +74,15 @@ pub fn check() -> anyhow::Result<()> {
     )?;
     install_tools()?;
     let started = Instant::now();
-    build()?;
+    // This build also loads book/overflow-probe.js, which reports listings, diagrams and
+    // tables too wide for a laptop screen (mdBook reads MDBOOK_* as book.toml settings).
+    // A reader's `mdbook build` or `book build` leaves the probe out.
+    let probe = r#"["mermaid.min.js", "mermaid-init.js", "overflow-probe.js"]"#;
+    mdbook_with(
+        "build",
+        None,
+        &[("MDBOOK_OUTPUT__HTML__ADDITIONAL_JS", probe)],
+    )?;
     let secs = started.elapsed().as_secs_f64();
     println!("xtask: mdbook build with its plugins took {secs:.2} s (no broken links)");
     check_in_browser(&chromium)
@@ -207,7 +221,7 @@ const PAGE_DEADLINE: Duration = Duration::from_secs(60);
 /// project's notes. The console goes to stderr; the final page (`--dump-dom`) to stdout.
 const CHROMIUM_FLAGS: &str = "--headless --no-sandbox --disable-gpu --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --enable-logging=stderr --v=0 --virtual-time-budget=10000";
+    --enable-logging=stderr --v=0 --virtual-time-budget=10000 --window-size=1280,800";
 
 /// Loads `pages` (paths under the HTML folder) in headless Chromium, a few at a time.
 /// What Chromium saw on each page: the page after its scripts ran, and the console.
@@ -343,6 +357,20 @@ pub fn page_problems(dom: &str, console: &str) -> Vec<String> {
     }
     if dom.contains(r#"class="language-mermaid""#) {
         problems.push("a ```mermaid block stayed text: did mermaid-init.js run?".to_string());
+    }
+    // What book/overflow-probe.js found too wide at 1280 px, one line each.
+    let overflow = dom
+        .split_once(r#"<pre id="overflow-report">"#)
+        .map(|(_, rest)| rest);
+    let overflow = overflow
+        .and_then(|rest| rest.split_once("</pre>"))
+        .map(|(found, _)| found);
+    for found in overflow
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.is_empty())
+    {
+        problems.push(format!("at 1280 px, {found}"));
     }
     let main = dom.split_once("<main>").map_or("", |(_, main)| main);
     if !main.contains("<h1") {
@@ -531,6 +559,19 @@ mod tests {
 
         let empty = "<html><body><main></main></body></html>";
         assert!(page_problems(empty, "")[0].contains("no heading"));
+
+        let too_wide = GOOD_PAGE.replace(
+            "</body>",
+            "<pre id=\"overflow-report\">a listing is 24 px too wide: fn main() {</pre></body>",
+        );
+        let problems = page_problems(&too_wide, "");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            problems[0],
+            "at 1280 px, a listing is 24 px too wide: fn main() {"
+        );
+        let nothing = GOOD_PAGE.replace("</body>", "<pre id=\"overflow-report\"></pre></body>");
+        assert!(page_problems(&nothing, "").is_empty());
     }
 
     #[test]
