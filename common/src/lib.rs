@@ -195,7 +195,7 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // `{:#}` puts the causes on the same line: "what happened: why".
-            // The line is made first and written in one go: it arrives whole in a pipe.
+            // The line is made first, then written in one go, so it arrives whole.
             let line = format!("error: {err:#}\n");
             let _ = io::stderr().write_all(line.as_bytes());
             ExitCode::FAILURE
