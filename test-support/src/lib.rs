@@ -341,8 +341,9 @@ impl Lesson {
 /// Cargo keeps its own records next to `deps`: a folder `.fingerprint/<package>-<hash>` for
 /// every target it built, holding a file `bin-<name>` for a program (and `test-bin-<name>`
 /// for the unit tests of that program, which also end up as `deps/<name>-<hash>`). The
-/// program itself is `deps/<name>-<hash>`, with the same hash.
-fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
+/// program itself is `deps/<name>-<hash>`, with the same hash. `cargo xtask bench` asks the
+/// same of `target/release/deps`.
+pub fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
     let fingerprints = deps.parent()?.join(".fingerprint");
     let prefix = format!("{package}-");
     let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;

@@ -1,6 +1,7 @@
 //! The project's chores: `cargo xtask <command>` (the alias is in `.cargo/config.toml`).
 //! `cargo xtask --help` lists the commands; each has its own `--help`.
 
+mod bench;
 mod book;
 mod exercise;
 mod grade;
@@ -36,6 +37,8 @@ enum Chore {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// How fast the lessons are, side by side with the original's Python shape (release builds).
+    Bench(bench::BenchArgs),
     /// Everything CI checks: rustfmt, clippy, the tests, the exercises, grading, the book.
     Ci,
 }
@@ -79,6 +82,7 @@ fn run(chore: Chore) -> anyhow::Result<()> {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             grade::run(&args)
         }
+        Chore::Bench(args) => bench::run(args),
         Chore::Ci => ci(),
     }
 }
@@ -124,6 +128,7 @@ fn ci() -> anyhow::Result<()> {
         book::check_includes_cmd()?;
         book::build()?;
     }
+    cargo(&["xtask", "bench", "--quick"])?;
     println!("xtask: ci passed");
     Ok(())
 }

@@ -1,0 +1,67 @@
+//! Lesson 03's row: timestamps per second. The lesson 03 client sends timestamps as fast as
+//! it can (`--interval 0 --count N`), and the clock stops when the server printed them all.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use super::process::{self, RUN_LIMIT, Server};
+use super::programs::{Programs, with_args};
+use super::{Contender, Goal, Row, Sample, Size};
+
+const PACKAGE: &str = "lesson-03-timestamp";
+const PYTHON: &str = "Python, the original's shape";
+
+/// The row: the lesson's server against the Python one, fed by the same client.
+pub fn timestamps(programs: &Programs, size: Size) -> anyhow::Result<Row> {
+    let count = match size {
+        Size::Full => 200_000,
+        Size::Quick => 2_000,
+    };
+    let client = programs.lesson(PACKAGE, "client")?;
+    let lesson = with_args(&programs.lesson(PACKAGE, "server")?, &["--addr", "127.0.0.1:0"]);
+    let python = programs.python("timestamp_server.py", &["0"]);
+    Ok(Row {
+        title: format!(
+            "lesson 03: {count} timestamps from the lesson 03 client (--interval 0), \
+             until the server printed all"
+        ),
+        unit: "timestamp",
+        contenders: vec![
+            Contender::new("lesson 03 server", lesson, &client, count, one_run),
+            Contender::new(PYTHON, python, &client, count, one_run),
+        ],
+        goal: Some(Goal::RateAtLeast {
+            versus: PYTHON,
+            times: 10.0,
+        }),
+    })
+}
+
+
+/// One run: start the server, let the client send `count` timestamps at once, and wait
+/// until the server printed them all (each as `<timestamp> -> <date and time>`). Every
+/// server prints a line with `hung up` when the client has gone: then no more will come.
+fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sample> {
+    let server = Server::start(server, " -> ", "hung up")?;
+    let deadline = Instant::now() + RUN_LIMIT;
+    let cpu_before = server.cpu_time();
+    let start = Instant::now();
+    let mut client = Command::new(client)
+        .args(["--addr", &server.addr.to_string(), "--interval", "0"])
+        .args(["--count", &count.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()?;
+    let printed = server.wait_for(count, deadline);
+    let cpu_after = server.cpu_time();
+    // A client that fails says why on stderr; what it did not send counts as lost below.
+    process::finish(&mut client, deadline)?;
+    let elapsed = printed.last.unwrap_or_else(Instant::now) - start;
+    Ok(Sample {
+        rate: printed.lines as f64 / elapsed.as_secs_f64(),
+        cpu_per_unit: process::per_unit(cpu_before, cpu_after, count),
+        lost: count.saturating_sub(printed.lines),
+    })
+}

@@ -1,0 +1,76 @@
+//! Lesson 04's row: calls per second, and the server's CPU time per call. The lesson 04
+//! client reads N lines from its input and makes one call for each, against a server that
+//! answers every caller with `ok`.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use super::process::{self, RUN_LIMIT, Server};
+use super::programs::{Programs, with_args};
+use super::{Contender, Goal, Row, Sample, Size};
+
+const PACKAGE: &str = "lesson-04-reconnect-loop";
+const PLAIN: &str = "plain std::net server";
+const PYTHON: &str = "Python, the original's shape";
+
+/// The row: the lesson's server, the Python one and the plain std::net floor, all called
+/// by the lesson's client.
+pub fn calls(programs: &Programs, size: Size) -> anyhow::Result<Row> {
+    let count = match size {
+        Size::Full => 20_000,
+        Size::Quick => 300,
+    };
+    let client = programs.lesson(PACKAGE, "client")?;
+    let server = programs.lesson(PACKAGE, "server")?;
+    let lesson = with_args(&server, &["--addr", "127.0.0.1:0", "--reply", "ok"]);
+    let python = programs.python("reconnect_server.py", &["0"]);
+    Ok(Row {
+        title: format!("lesson 04: {count} calls from the lesson 04 client, one message each"),
+        unit: "call",
+        contenders: vec![
+            Contender::new("lesson 04 server", lesson, &client, count, one_run),
+            Contender::new(PYTHON, python, &client, count, one_run),
+            Contender::new(PLAIN, programs.plain_server(), &client, count, one_run),
+        ],
+        goal: Some(Goal::CpuAtMost {
+            versus: PLAIN,
+            times: 1.10,
+        }),
+    })
+}
+
+
+/// One run: start the server, give the client `count` lines, and wait until it has made
+/// its last call and ended. Every answered call prints `the server says: ok`.
+fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sample> {
+    // The server's own lines are read and dropped: no marker to count.
+    let server = Server::start(server, "", "")?;
+    let deadline = Instant::now() + RUN_LIMIT;
+    let input = "hi\n".repeat(count as usize);
+    let cpu_before = server.cpu_time();
+    let start = Instant::now();
+    let mut client = Command::new(client)
+        .args(["--addr", &server.addr.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut stdin = client.stdin.take().expect("stdin is piped");
+    // Dropping stdin at the end of the thread ends the client's input.
+    std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = process::read_all(client.stdout.take().expect("stdout is piped"));
+    let printed = output.recv_timeout(RUN_LIMIT).unwrap_or_default();
+    let elapsed = start.elapsed();
+    let cpu_after = server.cpu_time();
+    process::finish(&mut client, deadline)?;
+    let answered = String::from_utf8_lossy(&printed)
+        .matches("the server says: ok")
+        .count() as u64;
+    Ok(Sample {
+        rate: answered as f64 / elapsed.as_secs_f64(),
+        cpu_per_unit: process::per_unit(cpu_before, cpu_after, count),
+        lost: count.saturating_sub(answered),
+    })
+}
