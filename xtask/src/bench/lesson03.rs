@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::process::{self, RUN_LIMIT, Server};
 use super::programs::{Programs, with_args};
@@ -20,7 +20,10 @@ pub fn timestamps(programs: &Programs, size: Size) -> anyhow::Result<Row> {
         Size::Quick => 2_000,
     };
     let client = programs.lesson(PACKAGE, "client")?;
-    let lesson = with_args(&programs.lesson(PACKAGE, "server")?, &["--addr", "127.0.0.1:0"]);
+    let lesson = with_args(
+        &programs.lesson(PACKAGE, "server")?,
+        &["--addr", "127.0.0.1:0"],
+    );
     let python = programs.python("timestamp_server.py", &["0"]);
     Ok(Row {
         title: format!(
@@ -39,7 +42,6 @@ pub fn timestamps(programs: &Programs, size: Size) -> anyhow::Result<Row> {
     })
 }
 
-
 /// One run: start the server, let the client send `count` timestamps at once, and wait
 /// until the server printed them all (each as `<timestamp> -> <date and time>`). Every
 /// server prints a line with `hung up` when the client has gone: then no more will come.
@@ -57,11 +59,12 @@ fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sam
     let printed = server.wait_for(count, deadline);
     let cpu_after = server.cpu_time();
     // A client that fails says why on stderr; what it did not send counts as lost below.
-    process::finish(&mut client, deadline)?;
+    let client_cpu = process::finish(&mut client, deadline)?;
     let elapsed = printed.last.unwrap_or_else(Instant::now) - start;
     Ok(Sample {
         rate: printed.lines as f64 / elapsed.as_secs_f64(),
         cpu_per_unit: process::per_unit(cpu_before, cpu_after, count),
+        client_cpu_per_unit: process::per_unit(Some(Duration::ZERO), client_cpu, count),
         lost: count.saturating_sub(printed.lines),
     })
 }

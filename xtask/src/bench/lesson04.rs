@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::process::{self, RUN_LIMIT, Server};
 use super::programs::{Programs, with_args};
@@ -42,7 +42,6 @@ pub fn calls(programs: &Programs, size: Size) -> anyhow::Result<Row> {
     })
 }
 
-
 /// One run: start the server, give the client `count` lines, and wait until it has made
 /// its last call and ended. Every answered call prints `the server says: ok`.
 fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sample> {
@@ -64,13 +63,14 @@ fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sam
     let printed = output.recv_timeout(RUN_LIMIT).unwrap_or_default();
     let elapsed = start.elapsed();
     let cpu_after = server.cpu_time();
-    process::finish(&mut client, deadline)?;
+    let client_cpu = process::finish(&mut client, deadline)?;
     let answered = String::from_utf8_lossy(&printed)
         .matches("the server says: ok")
         .count() as u64;
     Ok(Sample {
         rate: answered as f64 / elapsed.as_secs_f64(),
         cpu_per_unit: process::per_unit(cpu_before, cpu_after, count),
+        client_cpu_per_unit: process::per_unit(Some(Duration::ZERO), client_cpu, count),
         lost: count.saturating_sub(answered),
     })
 }

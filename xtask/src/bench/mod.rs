@@ -70,7 +70,13 @@ type OneRun = fn(&[OsString], &Path, u64) -> anyhow::Result<Sample>;
 
 impl Contender {
     /// `name` runs `one_run(&server, client, count)` each round.
-    pub fn new(name: &'static str, server: Vec<OsString>, client: &Path, count: u64, one_run: OneRun) -> Self {
+    pub fn new(
+        name: &'static str,
+        server: Vec<OsString>,
+        client: &Path,
+        count: u64,
+        one_run: OneRun,
+    ) -> Self {
         let client = client.to_path_buf();
         Contender {
             name,
@@ -87,6 +93,8 @@ pub struct Sample {
     /// The server's CPU time (user + system) per piece of work; `None` where the system
     /// does not tell (outside Linux).
     pub cpu_per_unit: Option<Duration>,
+    /// The same for the client, over its whole life.
+    pub client_cpu_per_unit: Option<Duration>,
     /// Pieces of work that never arrived (lines not printed, calls not answered).
     pub lost: u64,
 }

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,11 @@ pub struct Server {
 impl Server {
     /// Starts `command` and waits for its `listening on HOST:PORT` line. From then on a
     /// thread counts the lines of its output that contain `marker`, until one contains `end`.
-    pub fn start(command: &[OsString], marker: &'static str, end: &'static str) -> anyhow::Result<Server> {
+    pub fn start(
+        command: &[OsString],
+        marker: &'static str,
+        end: &'static str,
+    ) -> anyhow::Result<Server> {
         let (program, args) = command.split_first().context("an empty command")?;
         let mut child = Command::new(program)
             .args(args)
@@ -45,10 +49,14 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .with_context(|| format!("could not start {}", program.to_string_lossy()))?;
-        let mut output = BufReader::with_capacity(1 << 16, child.stdout.take().context("no stdout")?);
+        let mut output =
+            BufReader::with_capacity(1 << 16, child.stdout.take().context("no stdout")?);
         let mut ready = String::new();
         output.read_line(&mut ready)?;
-        let Some(addr) = ready.trim().strip_prefix("listening on ").and_then(|addr| addr.parse().ok())
+        let Some(addr) = ready
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|addr| addr.parse().ok())
         else {
             let _ = child.kill();
             let _ = child.wait();
@@ -57,7 +65,11 @@ impl Server {
         let printed = Shared::default();
         let shared = Arc::clone(&printed);
         std::thread::spawn(move || count_lines(output, marker, end, &shared));
-        Ok(Server { child, addr, printed })
+        Ok(Server {
+            child,
+            addr,
+            printed,
+        })
     }
 
     /// Waits until `lines` marked lines arrived, the server ended its output, or `deadline`.
@@ -117,20 +129,29 @@ fn count_lines(mut output: BufReader<ChildStdout>, marker: &str, end: &str, prin
 }
 
 fn contains(line: &[u8], text: &str) -> bool {
-    !text.is_empty() && line.windows(text.len()).any(|window| window == text.as_bytes())
+    !text.is_empty()
+        && line
+            .windows(text.len())
+            .any(|window| window == text.as_bytes())
 }
 
-/// Waits for a program to end, at most until `deadline`; kills it after that.
-pub fn finish(child: &mut Child, deadline: Instant) -> anyhow::Result<ExitStatus> {
+/// Waits for a program to end, at most until `deadline` (then kills it), and returns its
+/// CPU time, read just before the system forgets it.
+pub fn finish(child: &mut Child, deadline: Instant) -> anyhow::Result<Option<Duration>> {
     while Instant::now() < deadline {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
+        // A program that has ended keeps its figures until it is waited for: read them first.
+        let cpu = cpu_time(child.id());
+        if child.try_wait()?.is_some() {
+            return Ok(cpu);
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     }
     let _ = child.kill();
     let _ = child.wait();
-    bail!("a program ran longer than {} s; killed it", RUN_LIMIT.as_secs())
+    bail!(
+        "a program ran longer than {} s; killed it",
+        RUN_LIMIT.as_secs()
+    )
 }
 
 /// Reads all of `output` in a thread; the result arrives on the returned channel.

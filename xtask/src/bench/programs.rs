@@ -78,7 +78,8 @@ impl Programs {
 
     /// `python3 xtask/bench/<script> <args>`.
     pub fn python(&self, script: &str, args: &[&str]) -> Vec<OsString> {
-        let mut command: Vec<OsString> = vec!["python3".into(), self.python_folder.join(script).into()];
+        let mut command: Vec<OsString> =
+            vec!["python3".into(), self.python_folder.join(script).into()];
         command.extend(args.iter().map(OsString::from));
         command
     }

@@ -16,13 +16,19 @@ pub fn print_machine() {
         })
         .unwrap_or_else(|| "n/a".into());
     let kernel = read_proc("/proc/sys/kernel/osrelease");
-    println!("machine: {cores} cores, {cpu}, kernel {kernel}, load {}", load());
+    println!(
+        "machine: {cores} cores, {cpu}, kernel {kernel}, load {}",
+        load()
+    );
 }
 
 /// The load average over the last 1, 5 and 15 minutes (`uptime` shows the same).
 pub fn load() -> String {
     let text = read_proc("/proc/loadavg");
-    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn read_proc(path: &str) -> String {
@@ -35,20 +41,27 @@ pub fn print_row(row: &Row, samples: &[Vec<Sample>], size: Size) -> bool {
     println!();
     println!("{}", row.title);
     println!(
-        "  {:<30} {:>30}   server CPU per {} (median, min-max)",
-        "program",
-        format!("{}s/s (median, min-max)", row.unit),
-        row.unit
+        "  {:<30} {:>28}  {:>26}  {:>26}",
+        "program (median, min-max)",
+        format!("{}s/s", row.unit),
+        format!("server CPU per {}", row.unit),
+        format!("client CPU per {}", row.unit),
     );
     for (contender, samples) in row.contenders.iter().zip(samples) {
-        let rate = spread(samples.iter().map(|s| s.rate));
-        let cpu = cpu_spread(samples);
-        println!("  {:<30} {:>30}   {cpu}", contender.name, rate.show(count));
+        let rate = spread(samples.iter().map(|s| s.rate)).show(count);
+        let server = micros(samples.iter().map(|s| s.cpu_per_unit));
+        let client = micros(samples.iter().map(|s| s.client_cpu_per_unit));
+        println!(
+            "  {:<30} {rate:>28}  {server:>26}  {client:>26}",
+            contender.name
+        );
     }
     let lesson = &row.contenders[0];
     for (other, other_samples) in row.contenders.iter().zip(samples).skip(1) {
         let rate = spread(ratios(&samples[0], other_samples, |s| Some(s.rate)));
-        let cpu = spread(ratios(&samples[0], other_samples, |s| s.cpu_per_unit.map(|d| d.as_secs_f64())));
+        let cpu = spread(ratios(&samples[0], other_samples, |s| {
+            s.cpu_per_unit.map(|d| d.as_secs_f64())
+        }));
         println!(
             "  {} vs {}: {} the rate, {} the CPU per {} (per round: median, min-max)",
             lesson.name,
@@ -95,7 +108,11 @@ fn print_losses(row: &Row, samples: &[Vec<Sample>]) -> bool {
         let lost: u64 = samples.iter().map(|s| s.lost).sum();
         if lost > 0 {
             let unit = row.unit;
-            println!("  LOST: {} lost {lost} {unit}s over {} runs", contender.name, samples.len());
+            println!(
+                "  LOST: {} lost {lost} {unit}s over {} runs",
+                contender.name,
+                samples.len()
+            );
             lost_any = true;
         }
     }
@@ -144,9 +161,13 @@ impl Spread {
     }
 }
 
-fn cpu_spread(samples: &[Sample]) -> String {
-    let cpu = samples.iter().filter_map(|s| s.cpu_per_unit);
-    spread(cpu.map(|d: Duration| d.as_secs_f64() * 1e6)).show(|us| format!("{} us", significant(us)))
+/// CPU times in microseconds: `0.743 us (0.734-0.745)`; `n/a` where the system did not tell.
+fn micros(times: impl Iterator<Item = Option<Duration>>) -> String {
+    let spread = spread(times.flatten().map(|time| time.as_secs_f64() * 1e6));
+    match spread.median {
+        None => "n/a".into(),
+        Some(_) => format!("{} us", spread.show(significant)),
+    }
 }
 
 /// A rate, like 612,000: three significant digits, thousands separated by commas.
@@ -179,6 +200,10 @@ fn significant(value: f64) -> String {
     let magnitude = value.abs().log10().floor() as i32;
     let decimals = (2 - magnitude).max(0) as usize;
     let scale = 10f64.powi(magnitude - 2);
-    let rounded = if magnitude >= 2 { (value / scale).round() * scale } else { value };
+    let rounded = if magnitude >= 2 {
+        (value / scale).round() * scale
+    } else {
+        value
+    };
     format!("{rounded:.decimals$}")
 }

@@ -88,13 +88,25 @@ fn serve_one_caller(line: TcpStream, utc: bool, idle: Duration) -> io::Result<()
     line.set_read_timeout(Some(idle))?;
     // BufReader asks the socket for bigger pieces (recv) and hands them out line by line.
     let mut reader = BufReader::new(line);
+    // Printing is the dearest part of a line: each println! is one write to the terminal,
+    // a system call that costs more than all the rest. So the lines wait in `printed` and
+    // go out together, in one print!, as soon as no whole line is left in `reader`: before
+    // the server can wait for the caller, everything is printed, so no line is ever held
+    // back. (Python's print in a terminal writes each line at once, as println! does.)
+    let mut printed = String::new();
     loop {
+        if !reader.buffer().contains(&b'\n') {
+            print!("{}", std::mem::take(&mut printed));
+        }
         let received = match receive_line(&mut reader) {
             Ok(Some(received)) => received,
             Ok(None) => return Ok(()), // 0 bytes: the caller hung up
             // A caller that resets the connection has hung up too, only less politely.
             Err(err) if common::is_hang_up(&err) => return Ok(()),
-            Err(err) => return Err(err),
+            Err(err) => {
+                print!("{printed}"); // the lines before the bad one come first
+                return Err(err);
+            }
         };
         // Bytes that are not UTF-8 become �, instead of a crash as in Python's .decode().
         let text = String::from_utf8_lossy(&received);
@@ -106,9 +118,12 @@ fn serve_one_caller(line: TcpStream, utc: bool, idle: Duration) -> io::Result<()
         match time {
             // common::printable shows control characters as escapes (\x1b, \u{85}), so
             // that a caller cannot play tricks with our terminal.
-            Some(time) => println!("{} -> {time}", common::printable(&text)),
+            Some(time) => printed += &format!("{} -> {time}\n", common::printable(&text)),
             // {:?} puts the line in quotes and shows hidden characters, like \t, visibly.
-            None => eprintln!("error: not a timestamp: {text:?}"),
+            None => {
+                print!("{}", std::mem::take(&mut printed)); // keep the lines in their order
+                eprintln!("error: not a timestamp: {text:?}");
+            }
         }
     }
 }
