@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::process::{self, RUN_LIMIT, Server};
 use super::programs::{Programs, with_args};
-use super::{Contender, Goal, Row, Sample, Size};
+use super::{Contender, Goal, PYTHON, Row, Sample, Size};
 
 const PACKAGE: &str = "lesson-03-timestamp";
-const PYTHON: &str = "Python, the original's shape";
 
 /// The row: the lesson's server against the Python one, fed by the same client.
 pub fn timestamps(programs: &Programs, size: Size) -> anyhow::Result<Row> {

@@ -10,11 +10,10 @@ use std::time::{Duration, Instant};
 
 use super::process::{self, RUN_LIMIT, Server};
 use super::programs::{Programs, with_args};
-use super::{Contender, Goal, Row, Sample, Size};
+use super::{Contender, Goal, PYTHON, Row, Sample, Size};
 
 const PACKAGE: &str = "lesson-04-reconnect-loop";
 const PLAIN: &str = "plain std::net server";
-const PYTHON: &str = "Python, the original's shape";
 
 /// The row: the lesson's server, the Python one and the plain std::net floor, all called
 /// by the lesson's client.

@@ -38,6 +38,9 @@ pub struct BenchArgs {
     rounds: Option<u32>,
 }
 
+/// The name of the Python programs in `xtask/bench/`, in every row.
+pub const PYTHON: &str = "Python, the original's shape";
+
 /// How much work each run does: full figures, or a quick check that everything works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {

@@ -85,7 +85,7 @@ impl Programs {
     }
 }
 
-/// A command line: the lesson's program `name` of `package` with `args`.
+/// A command line: `program` with `args`.
 pub fn with_args(program: &Path, args: &[&str]) -> Vec<OsString> {
     let mut command: Vec<OsString> = vec![program.into()];
     command.extend(args.iter().map(OsString::from));
