@@ -207,3 +207,27 @@ fn significant(value: f64) -> String {
     };
     format!("{rounded:.decimals$}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_keep_three_significant_digits() {
+        assert_eq!(significant(612_345.0), "612000");
+        assert_eq!(significant(1.2345), "1.23");
+        assert_eq!(significant(0.74321), "0.743");
+        assert_eq!(count(612_345.0), "612,000");
+        assert_eq!(count(1_049_889.0), "1,050,000");
+        assert_eq!(count(96_949.0), "96,900");
+        assert_eq!(count(512.4), "512");
+    }
+
+    #[test]
+    fn the_median_is_the_middle_value() {
+        let odd = spread([3.0, 1.0, 2.0]);
+        assert_eq!((odd.median, odd.min, odd.max), (Some(2.0), 1.0, 3.0));
+        assert_eq!(spread([4.0, 1.0, 2.0, 3.0]).median, Some(2.5));
+        assert_eq!(spread([]).median, None);
+    }
+}
