@@ -3,11 +3,11 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Instant;
 
-use super::process::{self, RUN_LIMIT, Server};
 use super::programs::{Programs, with_args};
+use super::run::Run;
 use super::{Contender, Goal, PYTHON, Row, Sample, Size};
 
 const PACKAGE: &str = "lesson-03-timestamp";
@@ -45,25 +45,10 @@ pub fn timestamps(programs: &Programs, size: Size) -> anyhow::Result<Row> {
 /// until the server printed them all (each as `<timestamp> -> <date and time>`). Every
 /// server prints a line with `hung up` when the client has gone: then no more will come.
 fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sample> {
-    let server = Server::start(server, " -> ", "hung up")?;
-    let deadline = Instant::now() + RUN_LIMIT;
-    let cpu_before = server.cpu_time();
-    let start = Instant::now();
-    let mut client = Command::new(client)
-        .args(["--addr", &server.addr.to_string(), "--interval", "0"])
-        .args(["--count", &count.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()?;
-    let printed = server.wait_for(count, deadline);
-    let cpu_after = server.cpu_time();
-    // A client that fails says why on stderr; what it did not send counts as lost below.
-    let client_cpu = process::finish(&mut client, deadline)?;
-    let elapsed = printed.last.unwrap_or_else(Instant::now) - start;
-    Ok(Sample {
-        rate: printed.lines as f64 / elapsed.as_secs_f64(),
-        cpu_per_unit: process::per_unit(cpu_before, cpu_after, count),
-        client_cpu_per_unit: process::per_unit(Some(Duration::ZERO), client_cpu, count),
-        lost: count.saturating_sub(printed.lines),
-    })
+    let mut run = Run::server(server, " -> ", "hung up")?;
+    let args = ["--interval", "0", "--count", &count.to_string()];
+    let client = run.client(client, &args, Stdio::null(), Stdio::null())?;
+    let printed = run.server.wait_for(count, run.deadline());
+    let end = printed.last.unwrap_or_else(Instant::now);
+    run.sample(client, printed.lines, count, end)
 }

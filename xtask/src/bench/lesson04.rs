@@ -5,11 +5,12 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Instant;
 
-use super::process::{self, RUN_LIMIT, Server};
+use super::process::{self, RUN_LIMIT};
 use super::programs::{Programs, with_args};
+use super::run::Run;
 use super::{Contender, Goal, PYTHON, Row, Sample, Size};
 
 const PACKAGE: &str = "lesson-04-reconnect-loop";
@@ -45,31 +46,17 @@ pub fn calls(programs: &Programs, size: Size) -> anyhow::Result<Row> {
 /// its last call and ended. Every answered call prints `the server says: ok`.
 fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sample> {
     // The server's own lines are read and dropped: no marker to count.
-    let server = Server::start(server, "", "")?;
-    let deadline = Instant::now() + RUN_LIMIT;
+    let mut run = Run::server(server, "", "")?;
     let input = "hi\n".repeat(count as usize);
-    let cpu_before = server.cpu_time();
-    let start = Instant::now();
-    let mut client = Command::new(client)
-        .args(["--addr", &server.addr.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
+    let mut client = run.client(client, &[], Stdio::piped(), Stdio::piped())?;
     let mut stdin = client.stdin.take().expect("stdin is piped");
     // Dropping stdin at the end of the thread ends the client's input.
     std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = process::read_all(client.stdout.take().expect("stdout is piped"));
     let printed = output.recv_timeout(RUN_LIMIT).unwrap_or_default();
-    let elapsed = start.elapsed();
-    let cpu_after = server.cpu_time();
-    let client_cpu = process::finish(&mut client, deadline)?;
+    let end = Instant::now();
     let answered = String::from_utf8_lossy(&printed)
         .matches("the server says: ok")
         .count() as u64;
-    Ok(Sample {
-        rate: answered as f64 / elapsed.as_secs_f64(),
-        cpu_per_unit: process::per_unit(cpu_before, cpu_after, count),
-        client_cpu_per_unit: process::per_unit(Some(Duration::ZERO), client_cpu, count),
-        lost: count.saturating_sub(answered),
-    })
+    run.sample(client, answered, count, end)
 }

@@ -16,6 +16,7 @@ mod lesson04;
 mod process;
 mod programs;
 mod report;
+mod run;
 
 use std::ffi::OsString;
 use std::path::Path;

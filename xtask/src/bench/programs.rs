@@ -29,19 +29,27 @@ impl Programs {
     /// Builds the lessons in release mode (`cargo build --release`) and finds their programs.
     pub fn build() -> anyhow::Result<Programs> {
         check_python()?;
-        let mut args = vec!["build", "--release", "--locked", "--bins"];
+        // One package at a time: built together, their `server`s would collide in
+        // target/release/ (cargo warns that this may become an error).
         for (package, _) in LESSONS {
-            args.extend(["--package", package]);
+            cargo(&[
+                "build",
+                "--release",
+                "--locked",
+                "--bins",
+                "--package",
+                package,
+            ])?;
         }
-        cargo(&args)?;
+        let (package, example) = PLAIN_SERVER;
         cargo(&[
             "build",
             "--release",
             "--locked",
             "--package",
-            PLAIN_SERVER.0,
+            package,
             "--example",
-            PLAIN_SERVER.1,
+            example,
         ])?;
         let release = target_dir().join("release");
         let programs = Programs {
