@@ -22,6 +22,8 @@ pub struct Printed {
     pub last: Option<Instant>,
     /// The server printed the end marker, or closed its output: no more lines will come.
     pub ended: bool,
+    /// How many marked lines the bench waits for: the counting thread wakes it then.
+    wanted: u64,
 }
 
 type Shared = Arc<(Mutex<Printed>, Condvar)>;
@@ -62,7 +64,13 @@ impl Server {
             let _ = child.wait();
             bail!("expected `listening on HOST:PORT` first, got {ready:?}");
         };
-        let printed = Shared::default();
+        let printed: Shared = Arc::new((
+            Mutex::new(Printed {
+                wanted: u64::MAX,
+                ..Printed::default()
+            }),
+            Condvar::new(),
+        ));
         let shared = Arc::clone(&printed);
         std::thread::spawn(move || count_lines(output, marker, end, &shared));
         Ok(Server {
@@ -76,6 +84,7 @@ impl Server {
     pub fn wait_for(&self, lines: u64, deadline: Instant) -> Printed {
         let (lock, arrived) = &*self.printed;
         let mut printed = lock.lock().unwrap();
+        printed.wanted = lines;
         while printed.lines < lines && !printed.ended {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -99,27 +108,41 @@ impl Drop for Server {
     }
 }
 
-/// Reads a server's output in big pieces and counts the lines that contain `marker`.
+/// Reads a server's output in big pieces and counts the lines that contain `marker`. It
+/// wakes the bench only when the count reaches what the bench waits for, or at the end,
+/// so that counting costs little next to the work measured.
 fn count_lines(mut output: BufReader<ChildStdout>, marker: &str, end: &str, printed: &Shared) {
     let (lock, arrived) = &**printed;
-    let mut line = Vec::new();
+    // What has arrived of a line whose end has not.
+    let mut pending = Vec::new();
     loop {
-        line.clear();
-        let ended = match output.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => true,
-            Ok(_) => contains(&line, end),
+        let size = {
+            let piece = output.fill_buf().unwrap_or_default();
+            pending.extend_from_slice(piece);
+            piece.len()
         };
-        let marked = !ended && contains(&line, marker);
-        // Wake the bench only when something it waits for happened.
-        if marked || ended {
-            let mut state = lock.lock().unwrap();
-            if marked {
-                state.lines += 1;
-                state.last = Some(Instant::now());
-            }
-            state.ended |= ended;
+        output.consume(size);
+        let now = Instant::now();
+        let complete = pending
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |at| at + 1);
+        let (mut marked, mut ended) = (0, size == 0);
+        for line in pending[..complete].split(|b| *b == b'\n') {
+            ended |= contains(line, end);
+            marked += u64::from(!ended && contains(line, marker));
+        }
+        pending.drain(..complete);
+        let mut state = lock.lock().unwrap();
+        state.lines += marked;
+        if marked > 0 {
+            state.last = Some(now);
+        }
+        state.ended |= ended;
+        if state.lines >= state.wanted || state.ended {
             arrived.notify_all();
         }
+        drop(state);
         if ended {
             // Read on (and drop) whatever comes, so that the server never blocks on a full pipe.
             let _ = std::io::copy(&mut output, &mut std::io::sink());
