@@ -82,8 +82,10 @@ pub fn print_row(row: &Row, samples: &[Vec<Sample>], size: Size) -> bool {
 fn print_goal(row: &Row, samples: &[Vec<Sample>]) {
     let Some(goal) = row.goal else { return };
     let (versus, factor, what, metric): (_, _, _, fn(&Sample) -> Option<f64>) = match goal {
-        Goal::RateAtLeast { versus, times } => (versus, times, "at least", |s| Some(s.rate)),
-        Goal::CpuAtMost { versus, times } => (versus, times, "CPU at most", |s| {
+        Goal::RateAtLeast { versus, times } => {
+            (versus, times, "the rate at least", |s| Some(s.rate))
+        }
+        Goal::CpuAtMost { versus, times } => (versus, times, "the server CPU at most", |s| {
             s.cpu_per_unit.map(|d| d.as_secs_f64())
         }),
     };
@@ -98,7 +100,7 @@ fn print_goal(row: &Row, samples: &[Vec<Sample>]) {
         _ => "MISSED",
     };
     let shown = ratio.map_or_else(|| "n/a".into(), times);
-    println!("  goal: {what} {factor:.2}x {versus}: {met} ({shown})");
+    println!("  goal: {what} {factor:.2}x that of {versus}: {met} ({shown})");
 }
 
 /// Prints a line for every program that lost work; returns true if one did.
