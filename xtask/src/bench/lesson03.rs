@@ -2,7 +2,6 @@
 //! it can (`--interval 0 --count N`), and the clock stops when the server printed them all.
 
 use std::ffi::OsString;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
 
@@ -18,7 +17,7 @@ pub fn timestamps(programs: &Programs, size: Size) -> anyhow::Result<Row> {
         Size::Full => 200_000,
         Size::Quick => 2_000,
     };
-    let client = programs.lesson(PACKAGE, "client")?;
+    let client = with_args(&programs.lesson(PACKAGE, "client")?, &[]);
     let lesson = with_args(
         &programs.lesson(PACKAGE, "server")?,
         &["--addr", "127.0.0.1:0"],
@@ -44,7 +43,7 @@ pub fn timestamps(programs: &Programs, size: Size) -> anyhow::Result<Row> {
 /// One run: start the server, let the client send `count` timestamps at once, and wait
 /// until the server printed them all (each as `<timestamp> -> <date and time>`). Every
 /// server prints a line with `hung up` when the client has gone: then no more will come.
-fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sample> {
+fn one_run(server: &[OsString], client: &[OsString], count: u64) -> anyhow::Result<Sample> {
     let mut run = Run::server(server, " -> ", "hung up")?;
     let args = ["--interval", "0", "--count", &count.to_string()];
     let client = run.client(client, &args, Stdio::null(), Stdio::null())?;

@@ -4,7 +4,6 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
 
@@ -26,17 +25,28 @@ pub fn calls(programs: &Programs, size: Size) -> anyhow::Result<Row> {
         Size::Full => 5_000,
         Size::Quick => 300,
     };
-    let client = programs.lesson(PACKAGE, "client")?;
+    let client = process::on_one_cpu(with_args(&programs.lesson(PACKAGE, "client")?, &[]));
     let server = programs.lesson(PACKAGE, "server")?;
-    let lesson = with_args(&server, &["--addr", "127.0.0.1:0", "--reply", "ok"]);
-    let python = programs.python("reconnect_server.py", &["0"]);
+    let lesson = process::on_one_cpu(with_args(
+        &server,
+        &["--addr", "127.0.0.1:0", "--reply", "ok"],
+    ));
+    let python = process::on_one_cpu(programs.python("reconnect_server.py", &["0"]));
+    let plain = process::on_one_cpu(programs.plain_server());
+    let pinned = if client[0] == "taskset" {
+        "; client and server on CPU 0 (taskset -c 0)"
+    } else {
+        ""
+    };
     Ok(Row {
-        title: format!("lesson 04: {count} calls from the lesson 04 client, one message each"),
+        title: format!(
+            "lesson 04: {count} calls from the lesson 04 client, one message each{pinned}"
+        ),
         unit: "call",
         contenders: vec![
             Contender::new("lesson 04 server", lesson, &client, count, one_run),
             Contender::new(PYTHON, python, &client, count, one_run),
-            Contender::new(PLAIN, programs.plain_server(), &client, count, one_run),
+            Contender::new(PLAIN, plain, &client, count, one_run),
         ],
         goal: Some(Goal::CpuAtMost {
             versus: PLAIN,
@@ -47,7 +57,7 @@ pub fn calls(programs: &Programs, size: Size) -> anyhow::Result<Row> {
 
 /// One run: start the server, give the client `count` lines, and wait until it has made
 /// its last call and ended. Every answered call prints `the server says: ok`.
-fn one_run(server: &[OsString], client: &Path, count: u64) -> anyhow::Result<Sample> {
+fn one_run(server: &[OsString], client: &[OsString], count: u64) -> anyhow::Result<Sample> {
     // The server's own lines are read and dropped: no marker to count.
     let mut run = Run::server(server, "", "")?;
     let input = "hi\n".repeat(count as usize);

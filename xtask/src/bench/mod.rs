@@ -19,7 +19,6 @@ mod report;
 mod run;
 
 use std::ffi::OsString;
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::bail;
@@ -68,20 +67,20 @@ pub struct Contender {
     pub run: Box<dyn Fn() -> anyhow::Result<Sample>>,
 }
 
-/// How one run of the rows so far is made: a server command line, the client, and how
-/// many pieces of work.
-type OneRun = fn(&[OsString], &Path, u64) -> anyhow::Result<Sample>;
+/// How one run of the rows so far is made: a server command line, the client's command
+/// line (without `--addr`), and how many pieces of work.
+type OneRun = fn(&[OsString], &[OsString], u64) -> anyhow::Result<Sample>;
 
 impl Contender {
     /// `name` runs `one_run(&server, client, count)` each round.
     pub fn new(
         name: &'static str,
         server: Vec<OsString>,
-        client: &Path,
+        client: &[OsString],
         count: u64,
         one_run: OneRun,
     ) -> Self {
-        let client = client.to_path_buf();
+        let client = client.to_vec();
         Contender {
             name,
             run: Box::new(move || one_run(&server, &client, count)),

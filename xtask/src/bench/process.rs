@@ -158,6 +158,20 @@ fn contains(line: &[u8], text: &str) -> bool {
             .any(|window| window == text.as_bytes())
 }
 
+/// `command`, run on CPU 0 with `taskset -c 0` where Linux has taskset. A server and a
+/// client that take turns, as in lesson 04, cost very different CPU times on one processor
+/// and on two (waking a program on the other processor is dear: for the plain server 73
+/// against 10 us per call, on the machine of the book's table), and the system moves them
+/// from run to run. On one CPU the figures compare the programs, not where they ran.
+pub fn on_one_cpu(command: Vec<OsString>) -> Vec<OsString> {
+    if !cfg!(target_os = "linux") || !crate::tools::on_path("taskset") {
+        return command;
+    }
+    let mut pinned: Vec<OsString> = vec!["taskset".into(), "-c".into(), "0".into()];
+    pinned.extend(command);
+    pinned
+}
+
 /// Waits for a program to end, at most until `deadline` (then kills it), and returns its
 /// CPU time, read just before the system forgets it.
 pub fn finish(child: &mut Child, deadline: Instant) -> anyhow::Result<Option<Duration>> {

@@ -2,9 +2,10 @@
 //! running, and turn what happened into a [`Sample`].
 
 use std::ffi::OsString;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use anyhow::Context;
 
 use super::Sample;
 use super::process::{self, RUN_LIMIT, Server};
@@ -35,17 +36,20 @@ impl Run {
         })
     }
 
-    /// Starts `client --addr <the server's address> <args>`; the clock starts here.
+    /// Starts the `client` command line with `--addr <the server's address> <args>`; the clock
+    /// starts here.
     pub fn client(
         &mut self,
-        client: &Path,
+        client: &[OsString],
         args: &[&str],
         stdin: Stdio,
         stdout: Stdio,
     ) -> anyhow::Result<Child> {
         self.start = Instant::now();
         self.cpu_before = self.server.cpu_time();
-        let child = Command::new(client)
+        let (program, first_args) = client.split_first().context("an empty command")?;
+        let child = Command::new(program)
+            .args(first_args)
             .args(["--addr", &self.server.addr.to_string()])
             .args(args)
             .stdin(stdin)
