@@ -128,7 +128,7 @@ fn ci() -> anyhow::Result<()> {
         book::check_includes_cmd()?;
         book::build()?;
     }
-    cargo(&["xtask", "bench", "--quick"])?;
+    bench::run(bench::BenchArgs::quick())?;
     println!("xtask: ci passed");
     Ok(())
 }

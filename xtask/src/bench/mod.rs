@@ -38,6 +38,16 @@ pub struct BenchArgs {
     rounds: Option<u32>,
 }
 
+impl BenchArgs {
+    /// `cargo xtask bench --quick`, as `cargo xtask ci` runs it.
+    pub fn quick() -> Self {
+        BenchArgs {
+            quick: true,
+            rounds: None,
+        }
+    }
+}
+
 /// The name of the Python programs in `xtask/bench/`, in every row.
 pub const PYTHON: &str = "Python, the original's shape";
 
