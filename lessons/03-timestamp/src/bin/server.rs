@@ -88,11 +88,11 @@ fn serve_one_caller(line: TcpStream, utc: bool, idle: Duration) -> io::Result<()
     line.set_read_timeout(Some(idle))?;
     // BufReader asks the socket for bigger pieces (recv) and hands them out line by line.
     let mut reader = BufReader::new(line);
-    // Printing is the dearest part of a line: each println! is one write to the terminal,
-    // a system call that costs more than all the rest. So the lines wait in `printed` and
-    // go out together, in one print!, as soon as no whole line is left in `reader`: before
-    // the server can wait for the caller, everything is printed, so no line is ever held
-    // back. (Python's print in a terminal writes each line at once, as println! does.)
+    // Each println! is one write to the terminal: a system call, a trip into the operating
+    // system, for every line. So the lines wait in `printed` and go out together, in one
+    // print!, as soon as no whole line is left in `reader`: before the server can wait for
+    // the caller, everything is printed, so no line is ever held back. (Python's print in
+    // a terminal writes each line at once, as println! does.)
     let mut printed = String::new();
     loop {
         if !reader.buffer().contains(&b'\n') {
