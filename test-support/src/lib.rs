@@ -439,8 +439,8 @@ impl Lesson {
 /// every target it built, holding a file `bin-<name>` for a program (and `test-bin-<name>`
 /// for the unit tests of that program, which also end up as `deps/<name>-<hash>`). The
 /// program itself is `deps/<name>-<hash>`, with the same hash (and `_` for each `-` in the
-/// name).
-fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
+/// name). `cargo xtask bench` asks the same of `target/release/deps`.
+pub fn find_own_program(deps: &Path, package: &str, name: &str) -> Option<PathBuf> {
     let fingerprints = deps.parent()?.join(".fingerprint");
     let prefix = format!("{package}-");
     let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;

@@ -1,6 +1,7 @@
 //! The project's chores: `cargo xtask <command>` (the alias is in `.cargo/config.toml`).
 //! `cargo xtask --help` lists the commands; each has its own `--help`.
 
+mod bench;
 mod book;
 mod exercise;
 mod grade;
@@ -30,6 +31,8 @@ enum Chore {
     Exercise(exercise::ExerciseCommand),
     /// Grade checkouts, folders of programs or a class with this repository's tests.
     Grade(grade::Args),
+    /// How fast the lessons are, side by side with the original's Python shape (release builds).
+    Bench(bench::BenchArgs),
     /// Everything CI checks: rustfmt, clippy, the tests, the exercises, grading, the book.
     Ci,
 }
@@ -73,6 +76,7 @@ fn run(chore: Chore) -> anyhow::Result<ExitCode> {
         Chore::Book(BookCommand::Tools) => book::install_tools(),
         Chore::Exercise(command) => exercise::run(command),
         Chore::Grade(args) => return Ok(grade::main(args)),
+        Chore::Bench(args) => bench::run(args),
         Chore::Ci => ci(),
     };
     done.map(|()| ExitCode::SUCCESS)
@@ -102,6 +106,7 @@ fn ci() -> anyhow::Result<()> {
         book::check_includes_cmd()?;
         book::build()?;
     }
+    bench::run(bench::BenchArgs::quick())?;
     println!("xtask: ci passed");
     Ok(())
 }

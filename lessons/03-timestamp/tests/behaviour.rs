@@ -290,6 +290,19 @@ fn a_last_line_without_newline_counts() {
     expect_time(&server, "2", "1970-01-01 00:00:02");
 }
 
+#[test]
+fn a_line_is_printed_before_the_server_waits_for_the_rest_of_the_next() {
+    // A whole line and the start of the next arrive together. A server may collect its
+    // lines to print them in one go, but it must print the whole one before it waits for
+    // the rest: the caller may send that much later.
+    let server = utc_server();
+    let mut caller = dial(server.addr());
+    caller.write_all(b"1\n2").unwrap();
+    expect_time(&server, "1", "1970-01-01 00:00:01");
+    caller.write_all(b"\n").unwrap();
+    expect_time(&server, "2", "1970-01-01 00:00:02");
+}
+
 /// The original's client, boiled down: `str(time.time())`, no newline, then hang up.
 const ORIGINAL_CLIENT: &str = r#"
 import socket, sys, time

@@ -93,13 +93,25 @@ fn serve_one_caller(
     // BufReader asks the socket for bigger pieces (recv) and hands them out line by line.
     // It reads through CallerLine, which keeps the server's two clocks (see below).
     let mut reader = BufReader::new(CallerLine::new(line, caller, idle));
+    // Each println! is one write to the terminal: a system call, a trip into the operating
+    // system, for every line. So the lines wait in `printed` and go out together, in one
+    // print!, as soon as no whole line is left in `reader`: before the server can wait for
+    // the caller, everything is printed, so no line is ever held back. (Python's print in
+    // a terminal writes each line at once, as println! does.)
+    let mut printed = String::new();
     loop {
+        if !reader.buffer().contains(&b'\n') {
+            print!("{}", std::mem::take(&mut printed));
+        }
         let received = match receive_line(&mut reader) {
             Ok(Some(received)) => received,
             Ok(None) => return Ok(()), // 0 bytes: the caller hung up
             // A caller that resets the connection has hung up too, only less politely.
             Err(err) if common::is_hang_up(&err) => return Ok(()),
-            Err(err) => return Err(err),
+            Err(err) => {
+                print!("{printed}"); // the lines before the bad one come first
+                return Err(err);
+            }
         };
         // Bytes that are not UTF-8 become �, instead of a crash as in Python's .decode().
         let text = String::from_utf8_lossy(&received);
@@ -111,9 +123,12 @@ fn serve_one_caller(
         match time {
             // common::printable shows control characters as escapes (\x1b, \u{85}), so
             // that a caller cannot play tricks with our terminal.
-            Some(time) => println!("{} -> {time}", common::printable(&text)),
+            Some(time) => {
+                printed += &format!("{} -> {time}\n", common::printable(&text))
+            }
             // {:?} puts the line in quotes and shows hidden characters, like \t, visibly.
             None => {
+                print!("{}", std::mem::take(&mut printed)); // keep the lines in their order
                 eprintln!("error: not a timestamp: {text:?}");
                 // A client that, like the original tutorial's, sends no \n: all it sent
                 // arrives as one line when it hangs up.
