@@ -1,9 +1,10 @@
-//! Lesson 03, the server (exercise 1): receive timestamps, print them as dates and times.
+//! Lesson 03, the server (exercise 1): receive timestamps, print them as dates and
+//! times.
 //!
-//! The original exercise: the client sends `time.time()` every 10 seconds, and the server
-//! turns each one into a formatted time, `%Y-%m-%d %H:%M:%S`. TCP carries a stream of bytes,
-//! not messages, so each timestamp ends with `\n` and the server reads lines: that is how
-//! it knows where one timestamp ends and the next begins.
+//! The original exercise: the client sends `time.time()` every 10 seconds, and the
+//! server turns each one into a formatted time, `%Y-%m-%d %H:%M:%S`. TCP carries a
+//! stream of bytes, not messages, so each timestamp ends with `\n` and the server
+//! reads lines: that is how it knows where one timestamp ends and the next begins.
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -14,18 +15,22 @@ use chrono::{Local, Utc};
 use clap::Parser;
 use lesson_03_timestamp::{LINE_LIMIT, format_timestamp, glued_timestamps};
 
-/// Lesson 03: receive Unix timestamps, one per line, and print each as a date and time.
+/// Lesson 03: receive Unix timestamps, one per line, and print each as a date and
+/// time.
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// The phone number to listen on, HOST:PORT. Port 0 lets the system pick a free port.
+    /// The phone number to listen on, HOST:PORT. Port 0 lets the system pick a free
+    /// port.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8001", value_parser = common::parse_addr)]
     addr: SocketAddr,
-    /// Show the times in UTC instead of this computer's time zone (the TZ variable, if set).
+    /// Show the times in UTC instead of this computer's time zone (the TZ variable,
+    /// if set).
     #[arg(long)]
     utc: bool,
-    /// How long a caller may say nothing, in seconds (fractions allowed, like 0.5). A caller
-    /// silent for that long is dropped, so that the callers waiting behind get their turn.
+    /// How long a caller may say nothing, in seconds (fractions allowed, like 0.5). A
+    /// caller silent for that long is dropped, so that the callers waiting behind get
+    /// their turn.
     #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = common::parse_seconds, allow_negative_numbers = true)]
     idle: f64,
 }
@@ -45,8 +50,8 @@ fn serve(args: Args) -> anyhow::Result<()> {
     // ANCHOR_END: listen
 
     // ANCHOR: callers
-    // One caller after another, until the server is stopped. Whatever goes wrong with one
-    // caller ends that call only; the next caller is served.
+    // One caller after another, until the server is stopped. Whatever goes wrong with
+    // one caller ends that call only; the next caller is served.
     let idle = Duration::from_secs_f64(args.idle);
     loop {
         let (line, caller) = match phone.accept() {
@@ -66,11 +71,13 @@ fn serve(args: Args) -> anyhow::Result<()> {
             Ok(()) => println!("{caller} hung up; waiting for the next caller"),
             // A caller who says nothing must not keep the others waiting for ever.
             Err(err) if common::is_timeout(&err) => println!(
-                "note: {caller} said nothing for {} s; hanging up on them; waiting for the next caller",
+                "note: {caller} said nothing for {} s; hanging up on them; \
+                 waiting for the next caller",
                 idle.as_secs_f64()
             ),
             Err(err) if err.kind() == io::ErrorKind::InvalidData => eprintln!(
-                "error: {caller} sent {err}; hung up on that caller, waiting for the next one"
+                "error: {caller} sent {err}; hung up on that caller, \
+                 waiting for the next one"
             ),
             Err(err) => eprintln!(
                 "error: lost the call with {caller} ({}); waiting for the next one",
@@ -82,22 +89,24 @@ fn serve(args: Args) -> anyhow::Result<()> {
 }
 
 // ANCHOR: serve_one_caller
-/// Reads timestamps from one caller, a line at a time, until the caller hangs up, or says
-/// nothing for `idle` (a timeout error).
+/// Reads timestamps from one caller, a line at a time, until the caller hangs up, or
+/// says nothing for `idle` (a timeout error).
 fn serve_one_caller(
     line: TcpStream,
     caller: SocketAddr,
     utc: bool,
     idle: Duration,
 ) -> io::Result<()> {
-    // BufReader asks the socket for bigger pieces (recv) and hands them out line by line.
-    // It reads through CallerLine, which keeps the server's two clocks (see below).
+    // BufReader asks the socket for bigger pieces (recv) and hands them out line by
+    // line. It reads through CallerLine, which keeps the server's two clocks (see
+    // below).
     let mut reader = BufReader::new(CallerLine::new(line, caller, idle));
-    // Each println! is one write to the terminal: a system call, a trip into the operating
-    // system, for every line. So the lines wait in `printed` and go out together, in one
-    // print!, as soon as no whole line is left in `reader`: before the server can wait for
-    // the caller, everything is printed, so no line is ever held back. (Python's print in
-    // a terminal writes each line at once, as println! does.)
+    // Each println! is one write to the terminal: a system call, a trip into the
+    // operating system, for every line. So the lines wait in `printed` and go out
+    // together, in one print!, as soon as no whole line is left in `reader`: before
+    // the server can wait for the caller, everything is printed, so no line is ever
+    // held back. (Python's print in a terminal writes each line at once, as println!
+    // does.)
     let mut printed = String::new();
     loop {
         if !reader.buffer().contains(&b'\n') {
@@ -106,14 +115,16 @@ fn serve_one_caller(
         let received = match receive_line(&mut reader) {
             Ok(Some(received)) => received,
             Ok(None) => return Ok(()), // 0 bytes: the caller hung up
-            // A caller that resets the connection has hung up too, only less politely.
+            // A caller that resets the connection has hung up too, only less
+            // politely.
             Err(err) if common::is_hang_up(&err) => return Ok(()),
             Err(err) => {
                 print!("{printed}"); // the lines before the bad one come first
                 return Err(err);
             }
         };
-        // Bytes that are not UTF-8 become �, instead of a crash as in Python's .decode().
+        // Bytes that are not UTF-8 become �, instead of a crash as in Python's
+        // .decode().
         let text = String::from_utf8_lossy(&received);
         let time = if utc {
             format_timestamp(&text, &Utc)
@@ -121,21 +132,24 @@ fn serve_one_caller(
             format_timestamp(&text, &Local)
         };
         match time {
-            // common::printable shows control characters as escapes (\x1b, \u{85}), so
-            // that a caller cannot play tricks with our terminal.
+            // common::printable shows control characters as escapes (\x1b, \u{85}),
+            // so that a caller cannot play tricks with our terminal.
             Some(time) => {
                 printed += &format!("{} -> {time}\n", common::printable(&text))
             }
-            // {:?} puts the line in quotes and shows hidden characters, like \t, visibly.
+            // {:?} puts the line in quotes and shows hidden characters, like \t,
+            // visibly.
             None => {
-                print!("{}", std::mem::take(&mut printed)); // keep the lines in their order
+                // The lines before the bad one come first.
+                print!("{}", std::mem::take(&mut printed));
                 eprintln!("error: not a timestamp: {text:?}");
-                // A client that, like the original tutorial's, sends no \n: all it sent
-                // arrives as one line when it hangs up.
+                // A client that, like the original tutorial's, sends no \n: all it
+                // sent arrives as one line when it hangs up.
                 if let Some(count) = glued_timestamps(&text) {
                     eprintln!(
-                        "hint: that looks like {count} timestamps glued together; end each \
-                         one with \\n (see \"{FRAMING_SECTION}\" in lesson 03)"
+                        "hint: that looks like {count} timestamps glued \
+                         together; end each one with \\n \
+                         (see \"{FRAMING_SECTION}\" in lesson 03)"
                     );
                 }
             }
@@ -148,20 +162,22 @@ fn serve_one_caller(
 /// The chapter's section on framing, which the server's note and hint point to.
 const FRAMING_SECTION: &str = "Why the newline: glued messages";
 
-/// How long a piece of a line may wait for its `\n` before the server says why it waits.
+/// How long a piece of a line may wait for its `\n` before the server says why it
+/// waits.
 const UNFINISHED_NOTE_AFTER: Duration = Duration::from_millis(1500);
 
 /// The caller's end of the line, with the server's two clocks on it.
 ///
-/// - The idle clock: a caller who sends nothing for `idle` is dropped. A read that waits
-///   that long ends with a timeout error.
-/// - The unfinished-line clock: when part of a line has waited 1.5 s for its `\n`, the
-///   server says once why it prints nothing. The original tutorial's client sends no `\n`
-///   at all, so without this note its student would look at a silent server.
+/// - The idle clock: a caller who sends nothing for `idle` is dropped. A read that
+///   waits that long ends with a timeout error.
+/// - The unfinished-line clock: when part of a line has waited 1.5 s for its `\n`,
+///   the server says once why it prints nothing. The original tutorial's client sends
+///   no `\n` at all, so without this note its student would look at a silent server.
 ///
-/// The two clocks share one alarm: each read from the socket waits until the sooner of
-/// them (`set_read_timeout`). The note comes at 1.5 s, or when the idle clock runs out if
-/// that is sooner (`--idle 0.5`), so a caller dropped with half a line hears why first.
+/// The two clocks share one alarm: each read from the socket waits until the sooner
+/// of them (`set_read_timeout`). The note comes at 1.5 s, or when the idle clock runs
+/// out if that is sooner (`--idle 0.5`), so a caller dropped with half a line hears
+/// why first.
 struct CallerLine {
     stream: TcpStream,
     caller: SocketAddr,
@@ -191,8 +207,8 @@ impl CallerLine {
         self.last_heard + self.idle
     }
 
-    /// When the note is due, if it is to come: a piece of a line waits, and it was not
-    /// said yet.
+    /// When the note is due, if it is to come: a piece of a line waits, and it was
+    /// not said yet.
     fn note_due(&self) -> Option<Instant> {
         let since = self.unfinished_since.filter(|_| !self.noted)?;
         Some((since + UNFINISHED_NOTE_AFTER).min(self.idle_ends()))
@@ -219,7 +235,8 @@ impl Read for CallerLine {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let alarm = self.note_due().unwrap_or(self.idle_ends());
-            // A read timeout of zero is refused (it would mean "no timeout"): at least 1 ms.
+            // A read timeout of zero is refused (it would mean "no timeout"): at
+            // least 1 ms.
             let wait = alarm.saturating_duration_since(Instant::now());
             let wait = wait.max(Duration::from_millis(1));
             self.stream.set_read_timeout(Some(wait))?;
@@ -232,9 +249,10 @@ impl Read for CallerLine {
                     let now = Instant::now();
                     if self.note_due().is_some_and(|due| now >= due) {
                         println!(
-                            "note: {} sent a message without a line ending (\\n), and it \
-                             waits for one; the original tutorial's client sends none (see \
-                             \"{FRAMING_SECTION}\" in lesson 03)",
+                            "note: {} sent a message without a line ending (\\n), \
+                             and it waits for one; the original tutorial's \
+                             client sends none \
+                             (see \"{FRAMING_SECTION}\" in lesson 03)",
                             self.caller
                         );
                         self.noted = true;
@@ -251,20 +269,22 @@ impl Read for CallerLine {
 // ANCHOR_END: caller_line
 
 // ANCHOR: receive_line
-/// Reads one line from the caller, without its line ending (`\n`, or `\r\n` as Windows
-/// programs send it).
+/// Reads one line from the caller, without its line ending (`\n`, or `\r\n` as
+/// Windows programs send it).
 ///
 /// - `Ok(None)`: the caller hung up; nothing was left.
 /// - A last line without `\n` before the caller hangs up counts as a line.
 /// - A line longer than [`LINE_LIMIT`] bytes (its line ending not counted) is an
-///   `InvalidData` error, read no further than the limit: whatever a caller sends, the server
-///   keeps at most that much of it.
+///   `InvalidData` error, read no further than the limit: whatever a caller sends,
+///   the server keeps at most that much of it.
 fn receive_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
-    // EXERCISE: read up to the next newline, but never more than LINE_LIMIT + 2 bytes
-    //           (Read::take, BufRead::read_until); 0 bytes means the caller hung up; drop
-    //           the \n or \r\n; longer than LINE_LIMIT is an InvalidData error
+    // EXERCISE: read up to the next newline, but never more than LINE_LIMIT + 2
+    //           bytes (Read::take, BufRead::read_until); 0 bytes means the caller
+    //           hung up; drop the \n or \r\n; longer than LINE_LIMIT is an
+    //           InvalidData error
     let mut line = Vec::new();
-    // take() stops reading after the limit: a line of LINE_LIMIT bytes plus its '\r\n'.
+    // take() stops reading after the limit: a line of LINE_LIMIT bytes plus its
+    // '\r\n'.
     let size = reader
         .take(LINE_LIMIT as u64 + 2)
         .read_until(b'\n', &mut line)?;
@@ -277,15 +297,16 @@ fn receive_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
             line.pop();
         }
     }
-    // Without its line ending, the line must fit. (A line that did not end within the limit
-    // is longer still: we stopped reading it.)
+    // Without its line ending, the line must fit. (A line that did not end within the
+    // limit is longer still: we stopped reading it.)
     if line.len() > LINE_LIMIT {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!("a line longer than {LINE_LIMIT} bytes"),
         ));
     }
-    // Here the line ended with '\n', or the caller hung up after it: it counts either way.
+    // Here the line ended with '\n', or the caller hung up after it: it counts either
+    // way.
     Ok(Some(line))
     // EXERCISE_END
 }
