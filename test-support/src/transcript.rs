@@ -84,7 +84,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::{Lesson, TIMEOUT};
 
@@ -535,7 +535,9 @@ impl Terminal {
             loop {
                 let size = stdout.read(&mut chunk).unwrap_or(0);
                 let (lock, changed) = &*shared;
-                let mut screen = lock.lock().unwrap();
+                // A failed wait panics while it holds the lock: go on regardless, so that
+                // the failure shows alone, not with a PoisonError from this thread.
+                let mut screen = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 if size == 0 {
                     screen.ended = true;
                 } else if screen.bytes.len() < crate::OUTPUT_LIMIT && !screen.frozen {
@@ -600,13 +602,21 @@ impl Terminal {
     fn interrupt(&mut self, at: &str) {
         self.screen.0.lock().unwrap().bytes.extend(b"^C");
         let group = format!("-{}", self.child.id());
-        let sent = Command::new("kill")
-            .args(["-INT", "--", &group])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !sent {
-            let _ = self.child.kill();
+        // A signal that comes after a program printed its prompt but before it began to
+        // read is handled, and then the read waits anyway (Python's input() does this): so,
+        // like a person at a terminal, press Ctrl-C again while the program goes on.
+        for _ in 0..5 {
+            let sent = Command::new("kill")
+                .args(["-INT", "--", &group])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !sent {
+                let _ = self.child.kill();
+            }
+            if self.ends_within(Duration::from_millis(500)) {
+                break;
+            }
         }
         self.wait(at, "the program to end after Ctrl-C", |s| s.ended);
         let _ = self.child.wait();
@@ -614,6 +624,16 @@ impl Terminal {
         if !screen.bytes.ends_with(b"\n") {
             screen.bytes.push(b'\n');
         }
+    }
+
+    /// Whether the program's output ends within `limit`.
+    fn ends_within(&self, limit: Duration) -> bool {
+        let (lock, changed) = &*self.screen;
+        let screen = lock.lock().unwrap();
+        let (screen, _) = changed
+            .wait_timeout_while(screen, limit, |s| !s.ended)
+            .unwrap();
+        screen.ended
     }
 
     fn wait(&self, at: &str, what: &str, done: impl Fn(&Screen) -> bool) {
