@@ -91,7 +91,10 @@ pub fn check() -> anyhow::Result<()> {
         .args(["test", "--package", "test-support", "--test", "transcripts"])
         .current_dir(tools::workspace_root())
         .status()?;
-    ensure!(transcripts.success(), "the book's transcripts differ from a fresh run");
+    ensure!(
+        transcripts.success(),
+        "the book's transcripts differ from a fresh run"
+    );
     check_in_browser(&chromium)
 }
 
