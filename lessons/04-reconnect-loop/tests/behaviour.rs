@@ -559,16 +559,13 @@ fn the_trap_counts_the_lost_messages_and_failed_dials_it_shows() {
         ),
         "{stdout}"
     );
-    // Without a pause, 200 rounds always lose messages and fail dials (the book's claim), and
-    // the summary counts exactly the lines above it. A failed dial tries the same message
-    // again; a lost one is gone, and the next message has the next number.
+    // Without a pause, 200 rounds usually lose messages and fail dials (not always: a run
+    // with none was seen in CI), and the summary counts exactly the lines above it. A
+    // failed dial tries the same message again; a lost one is gone, and the next message
+    // has the next number.
     let stdout = trap_output(&["--rounds", "200", "--reuseaddr"]);
     let lost = stdout.matches("\" was LOST: the call was cut off").count();
     let failed = stdout.matches("failed (connection re").count();
-    assert!(
-        lost >= 1 && failed >= 1,
-        "the book says every such run loses some:\n{stdout}"
-    );
     assert!(
         stdout.contains(&format!("messages lost: {lost}; failed dials: {failed}\n")),
         "the summary should count {lost} lost and {failed} failed:\n{stdout}"
