@@ -24,9 +24,9 @@ fn main() -> ExitCode {
 fn make_one_call(args: Args) -> anyhow::Result<()> {
     // ANCHOR: connect
     // socket() + connect(): buy a phone and dial. Rust's TcpStream::connect does
-    // both;
-    // Python needs two lines: client = socket.socket(); client.connect(('127.0.0.1',
-    // 8001))
+    // both; Python needs two lines:
+    //     client = socket.socket()
+    //     client.connect(('127.0.0.1', 8001))
     let mut line = TcpStream::connect(args.addr)
         .map_err(|err| common::dial_error(args.addr, err))?;
     // connect() returns when the two systems have completed the handshake. The server

@@ -27,8 +27,8 @@ fn main() -> ExitCode {
 
 fn chat(args: Args) -> anyhow::Result<()> {
     // ANCHOR: call
-    // socket() + connect(): dial. Python: client = socket.socket();
-    // client.connect(...)
+    // socket() + connect(): dial.
+    // Python: client = socket.socket(); client.connect(...)
     let mut line = TcpStream::connect(args.addr)
         .map_err(|err| common::dial_error(args.addr, err))?;
     println!("connected to {}: we are {}", args.addr, line.local_addr()?);

@@ -137,11 +137,11 @@ fn serve_one_caller(
             Some(time) => {
                 printed += &format!("{} -> {time}\n", common::printable(&text))
             }
-            // {:?} puts the line in quotes and shows hidden characters, like \t,
-            // visibly.
             None => {
                 // The lines before the bad one come first.
                 print!("{}", std::mem::take(&mut printed));
+                // {:?} puts the line in quotes and shows hidden characters, like \t,
+                // visibly.
                 eprintln!("error: not a timestamp: {text:?}");
                 // A client that, like the original tutorial's, sends no \n: all it
                 // sent arrives as one line when it hangs up.

@@ -7,12 +7,11 @@
 //! rounds:
 //!
 //! - the server (a thread) makes exactly the original's calls, with the raw socket
-//!   calls of
-//!   `socket2`: no SO_REUSEADDR unless `--reuseaddr` asks for it. (Rust's own
-//!   `TcpListener::bind` always sets SO_REUSEADDR on Unix, so it would hide the trap.)
-//! - the caller (the main thread) sends `message 1`, `message 2`, ..., one call each,
-//!   and
-//!   dials again as soon as a call is over, as a script would.
+//!   calls of `socket2`: no SO_REUSEADDR unless `--reuseaddr` asks for it. (Rust's
+//!   own `TcpListener::bind` always sets SO_REUSEADDR on Unix, so it would hide the
+//!   trap.)
+//! - the caller (the main thread) sends `message 1`, `message 2`, ..., one call
+//!   each, and dials again as soon as a call is over, as a script would.
 //!
 //! It prints what each side sees, and a summary line at the end.
 
