@@ -5,7 +5,7 @@
 //! client dialed first and then waited for you to type; this one asks first and dials
 //! when the message is ready, so it never holds the server's line while you think.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 
@@ -59,13 +59,10 @@ fn one_call(addr: SocketAddr, message: &str) -> anyhow::Result<()> {
     }
 
     // recv(1024): wait for the reply. If we are in the queue, this waits for our
-    // turn.
+    // turn. common::receive counts a sudden hang-up (a reset) as 0 bytes, as in
+    // lesson 01.
     let mut buffer = [0u8; common::MESSAGE_LIMIT];
-    let size = match line.read(&mut buffer) {
-        Ok(size) => size,
-        Err(err) if common::is_hang_up(&err) => 0,
-        Err(err) => return Err(err.into()),
-    };
+    let size = common::receive(&mut line, &mut buffer)?;
     if size == 0 {
         println!("the server hung up without replying");
     } else {
