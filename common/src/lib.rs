@@ -146,6 +146,18 @@ pub fn parse_seconds_or_zero(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Parses the pause of an experiment (lesson 03's `glued`, lesson 04's `trap`): a
+/// number of seconds from 0 (no pause) to 10, like `0` or `0.2`.
+pub fn parse_pause(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if (0.0..=10.0).contains(&secs) => Ok(secs),
+        _ => {
+            Err("expected a number of seconds from 0 to 10, like 0 or 0.2"
+                .to_string())
+        }
+    }
+}
+
 /// The largest backlog a program accepts. Linux caps `listen(N)` at
 /// `net.core.somaxconn` (4096 by default) anyway.
 pub const LARGEST_BACKLOG: i32 = 4096;
@@ -595,6 +607,19 @@ mod tests {
             short(&io::Error::from_raw_os_error(111)),
             "connection refused"
         );
+    }
+
+    #[test]
+    fn pauses_from_0_to_10_seconds() {
+        assert_eq!(parse_pause("0"), Ok(0.0));
+        assert_eq!(parse_pause(" 0.2 "), Ok(0.2));
+        assert_eq!(parse_pause("10"), Ok(10.0));
+        for bad in ["-0.5", "10.5", "nan", "soon"] {
+            assert!(
+                parse_pause(bad).unwrap_err().contains("from 0 to 10"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

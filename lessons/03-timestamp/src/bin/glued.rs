@@ -26,21 +26,11 @@ struct Args {
     trials: u32,
     /// How long the reader waits before its recv, in seconds (a busy server is late,
     /// too).
-    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = common::parse_pause)]
     pause: f64,
     /// Print what every read got, not only the first few.
     #[arg(long)]
     all: bool,
-}
-
-fn seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(secs) if (0.0..=10.0).contains(&secs) => Ok(secs),
-        _ => {
-            Err("expected a number of seconds from 0 to 10, like 0 or 0.2"
-                .to_string())
-        }
-    }
 }
 
 /// The first few trials are shown in full; after that only the count.

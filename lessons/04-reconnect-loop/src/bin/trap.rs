@@ -51,7 +51,7 @@ struct Args {
     first_to_hang_up: Side,
     /// How long the caller waits before dialing again, in seconds (0: at once, like a
     /// script; 0.2: more like a person).
-    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = seconds, allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECS", default_value_t = 0.0, value_parser = common::parse_pause, allow_negative_numbers = true)]
     pause: f64,
 }
 
@@ -80,16 +80,6 @@ enum Side {
     Server,
     Caller,
     Race,
-}
-
-fn seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(secs) if (0.0..=10.0).contains(&secs) => Ok(secs),
-        _ => {
-            Err("expected a number of seconds from 0 to 10, like 0 or 0.2"
-                .to_string())
-        }
-    }
 }
 
 /// The whole experiment gives up after this long (it normally takes milliseconds).
