@@ -1,7 +1,7 @@
-# The chat server in the shape of the original tutorial: one caller, recv(1024), no
-# checks.
-# It is here so that you can try the Rust programs against it, and see where it
-# breaks.
+# The chat server in the shape of the original tutorial: one caller, recv(1024),
+# no checks. It is here so that you can try the Rust programs against it, and see
+# where it breaks. (These lines are four on purpose: the book's transcripts show the
+# line numbers of this file's tracebacks.)
 # Run: python3 server.py [PORT]   (port 8001 if you give none)
 import socket
 import sys

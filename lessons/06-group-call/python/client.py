@@ -1,7 +1,6 @@
 # A group-call client in Python, standard library only: a thread prints what the
-# others
-# say, while the main thread sends what you type. It speaks the same lines as the Rust
-# one.
+# others say, while the main thread sends what you type. It speaks the same lines as
+# the Rust one.
 # Run: python3 client.py [PORT] [NAME]   (port 8061 if you give none)
 import os
 import socket
