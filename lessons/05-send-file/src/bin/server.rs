@@ -19,9 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use lesson_05_send_file::{
-    CHUNK, MAGIC, NAME_LIMIT, VERSION, hex, is_format_character,
-};
+use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, VERSION, hex};
 use sha2::{Digest, Sha256};
 
 /// Lesson 05: receive files, one per call, into a folder.
@@ -304,7 +302,7 @@ fn check_name(name: &str) -> Result<(), Refusal> {
         "a name may not contain / or \\"
     } else if name.chars().any(char::is_control) {
         "a name may not contain control characters (NUL, line breaks, escapes)"
-    } else if name.chars().any(is_format_character) {
+    } else if name.chars().any(common::is_format_character) {
         // Invisible characters make look-alikes: "\u{200B}report.txt" is not
         // "report.txt".
         "a name may not contain invisible format characters (like U+200B or U+202E)"
