@@ -20,8 +20,7 @@ pub const MAGIC: &[u8; 4] = b"SBPF";
 /// server.
 pub const VERSION: u8 = 1;
 /// The longest name, in bytes of UTF-8 (not characters: `报告.txt` is 6 characters,
-/// 10
-/// bytes). Most file systems allow 255 bytes in one name.
+/// 10 bytes). Most file systems allow 255 bytes in one name.
 pub const NAME_LIMIT: usize = 255;
 /// How much of the body is read, hashed and written at a time. Memory stays this
 /// small whatever size the file is.

@@ -174,8 +174,8 @@ fn serve_one_caller(
     );
 
     // 2. Answer before the body comes: a refusal sent now is read for sure. Sent
-    //    after a
-    //    body we did not read, it could be lost to a reset (the chapter shows why).
+    //    after a body we did not read, it could be lost to a reset (the chapter
+    //    shows why).
     check_name(&header.name)?;
     if header.size > args.max_bytes {
         return Err(refuse(

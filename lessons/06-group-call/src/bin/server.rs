@@ -6,11 +6,9 @@
 //! their own. Two rules keep the room healthy, and this file is built around them:
 //!
 //! 1. Never write to a socket while holding a lock. A write blocks when the other
-//!    side does
-//!    not read, and everyone who needs the lock would wait with it.
+//!    side does not read, and everyone who needs the lock would wait with it.
 //! 2. Bound everything: the number of callers (and so of threads), the length of a
-//!    line, and
-//!    the bytes waiting for each caller.
+//!    line, and the bytes waiting for each caller.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, BufReader, BufWriter, Read, Write};
