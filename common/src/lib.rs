@@ -418,9 +418,10 @@ pub fn announce_listening(addr: SocketAddr) -> io::Result<()> {
 /// the Unicode data file). They change how the text around them is shown, or are not
 /// shown at all: a zero-width space (U+200B), a byte order mark (U+FEFF), the
 /// right-to-left override (U+202E) that shows `report\u{202E}txt.exe` as
-/// "reportexe.txt" and `\u{202E}ecila` as "alice". Two names that look the same can be
-/// different, so lesson 05 refuses them in file names and lesson 06 in the names of
-/// callers. Rust's standard library has no table of categories, so here is this one.
+/// "reportexe.txt" and `\u{202E}ecila` as "alice". Two names that look the same can
+/// be different, so lesson 05 refuses them in file names and lesson 06 in the names
+/// of callers. Rust's standard library has no table of categories, so here is this
+/// one.
 pub fn is_format_character(c: char) -> bool {
     matches!(
         c,

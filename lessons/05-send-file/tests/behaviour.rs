@@ -239,8 +239,8 @@ fn assert_memory_stayed_small(server: &Running, after: &str) {
     if let Some(peak) = peak_memory_kib(server.id()) {
         assert!(
             peak < 16 * 1024,
-            "the server's memory should not grow with the size: its peak was {peak} KiB \
-             after {after}"
+            "the server's memory should not grow with the size: its peak was \
+             {peak} KiB after {after}"
         );
     }
 }

@@ -42,8 +42,8 @@ impl Caller {
         caller
     }
 
-    /// The caller's own address, `127.0.0.1:PORT`: the name the room knows it by when it
-    /// has no name (no `NAME` line, a refused one, or one sent too late).
+    /// The caller's own address, `127.0.0.1:PORT`: the name the room knows it by
+    /// when it has no name (no `NAME` line, a refused one, or one sent too late).
     fn address(&self) -> String {
         self.line.local_addr().unwrap().to_string()
     }
