@@ -749,6 +749,24 @@ fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
 }
 
 #[test]
+fn control_characters_in_a_refusal_are_shown_escaped() {
+    let scratch = Scratch::new();
+    let file = scratch.file("x", b"data");
+    // A server of our own that refuses with a line that would clear the client's
+    // screen and overwrite its error line, were it printed as it came.
+    let (listener, addr) = test_support::listen();
+    let refusing = std::thread::spawn(move || {
+        let mut line = test_support::accept(&listener);
+        line.write_all(b"ERR ODD \x1b[2J\rall fine\x7f\n").unwrap();
+        test_support::read_to_end(&mut line);
+    });
+    client(addr, &file, &[]).code(1).stderr(error_line(
+        "the server refused the file: ERR ODD \\x1b[2J\\rall fine\\x7f: see the server's terminal",
+    ));
+    refusing.join().unwrap();
+}
+
+#[test]
 fn a_one_byte_file_is_one_byte_not_one_bytes() {
     let scratch = Scratch::new();
     let file = scratch.file("x", b"!");

@@ -253,17 +253,7 @@ fn read_reply(line: &TcpStream, waiting: &Waiting) -> anyhow::Result<String> {
         );
     }
     // Show hidden characters visibly: a server cannot rewrite our terminal.
-    let text = String::from_utf8_lossy(&reply);
-    Ok(text
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect())
+    Ok(common::printable(&String::from_utf8_lossy(&reply)))
 }
 // ANCHOR_END: read_reply
 
