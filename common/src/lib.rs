@@ -449,6 +449,18 @@ pub fn is_format_character(c: char) -> bool {
     )
 }
 
+/// accept() failed: say so on stderr, and wait a moment before the next try. The call
+/// that failed is lost, not the server: it keeps serving. The wait matters when the
+/// error comes back at once every time (no more files may be opened, say): without
+/// it, the loop would spin and fill the screen.
+pub fn could_not_pick_up(err: &io::Error) {
+    eprintln!(
+        "error: could not pick up a call ({}); waiting for the next one",
+        short(err)
+    );
+    std::thread::sleep(Duration::from_millis(100));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

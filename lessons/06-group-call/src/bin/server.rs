@@ -217,12 +217,7 @@ fn cannot_pick_up(
     err: &io::Error,
 ) {
     if !common::is_out_of_files(err) {
-        eprintln!(
-            "error: could not pick up a call ({}); waiting for the next one",
-            common::short(err)
-        );
-        // If this keeps failing, do not spin.
-        thread::sleep(Duration::from_millis(100));
+        common::could_not_pick_up(err);
         return;
     }
     let mut turned_away = false;
