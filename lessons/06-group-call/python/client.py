@@ -1,7 +1,6 @@
 # A group-call client in Python, standard library only: a thread prints what the
-# others
-# say, while the main thread sends what you type. It speaks the same lines as the Rust
-# one.
+# others say, while the main thread sends what you type. It speaks the same lines as
+# the Rust one.
 # Run: python3 client.py [PORT] [NAME]   (port 8061 if you give none)
 import os
 import socket
@@ -20,8 +19,7 @@ def listen():
     # '\ufffd'.
     for line in call.makefile('r', encoding='utf-8', errors='replace', newline='\n'):
         # Show control characters (category Cc) escaped, like \x1b, so nobody can
-        # rewrite
-        # our screen. Tabs stay.
+        # rewrite our screen. Tabs stay.
         text = line.rstrip('\n')
         shown = (repr(c)[1:-1] if c != '\t' and unicodedata.category(c) == 'Cc' else c
                  for c in text)
