@@ -426,6 +426,53 @@ pub fn announce_listening(addr: SocketAddr) -> io::Result<()> {
     out.flush()
 }
 
+/// True for one of Unicode's invisible "format" characters (general category Cf, from
+/// the Unicode data file). They change how the text around them is shown, or are not
+/// shown at all: a zero-width space (U+200B), a byte order mark (U+FEFF), the
+/// right-to-left override (U+202E) that shows `report\u{202E}txt.exe` as
+/// "reportexe.txt" and `\u{202E}ecila` as "alice". Two names that look the same can
+/// be different, so lesson 05 refuses them in file names and lesson 06 in the names
+/// of callers. Rust's standard library has no table of categories, so here is this
+/// one.
+pub fn is_format_character(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
+}
+
+/// accept() failed: say so on stderr, and wait a moment before the next try. The call
+/// that failed is lost, not the server: it keeps serving. The wait matters when the
+/// error comes back at once every time (no more files may be opened, say): without
+/// it, the loop would spin and fill the screen.
+pub fn could_not_pick_up(err: &io::Error) {
+    eprintln!(
+        "error: could not pick up a call ({}); waiting for the next one",
+        short(err)
+    );
+    std::thread::sleep(Duration::from_millis(100));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -637,5 +684,15 @@ mod tests {
         assert_eq!(count(0, "timestamp"), "0 timestamps");
         assert_eq!(count(1, "timestamp"), "1 timestamp");
         assert_eq!(count(2, "timestamp"), "2 timestamps");
+    }
+
+    #[test]
+    fn format_characters_are_found_and_letters_are_not() {
+        for c in ['\u{200B}', '\u{202E}', '\u{FEFF}', '\u{E0041}', '\u{00AD}'] {
+            assert!(is_format_character(c), "{c:?}");
+        }
+        for c in ['a', '报', ' ', '-', '\u{00E9}', '\u{0301}', '\u{1F600}'] {
+            assert!(!is_format_character(c), "{c:?}");
+        }
     }
 }

@@ -20,8 +20,7 @@ pub const MAGIC: &[u8; 4] = b"SBPF";
 /// server.
 pub const VERSION: u8 = 1;
 /// The longest name, in bytes of UTF-8 (not characters: `报告.txt` is 6 characters,
-/// 10
-/// bytes). Most file systems allow 255 bytes in one name.
+/// 10 bytes). Most file systems allow 255 bytes in one name.
 pub const NAME_LIMIT: usize = 255;
 /// How much of the body is read, hashed and written at a time. Memory stays this
 /// small whatever size the file is.
@@ -30,43 +29,6 @@ pub const CHUNK: usize = 64 * 1024;
 /// words).
 pub const REPLY_LIMIT: u64 = 1024;
 // ANCHOR_END: protocol
-
-/// Unicode's invisible "format" characters (general category Cf, Unicode 15): a
-/// zero-width space (U+200B), the right-to-left override (U+202E) that shows
-/// `report\u{202E}txt.exe` as "reportexe.txt", a byte order mark (U+FEFF), ... They
-/// change how a name looks, not what it is, so two names that look the same can be
-/// different files. Rust's standard library has no table of categories, so here is
-/// this one (from the Unicode data file).
-const FORMAT_CHARACTERS: &[(char, char)] = &[
-    ('\u{00AD}', '\u{00AD}'),
-    ('\u{0600}', '\u{0605}'),
-    ('\u{061C}', '\u{061C}'),
-    ('\u{06DD}', '\u{06DD}'),
-    ('\u{070F}', '\u{070F}'),
-    ('\u{0890}', '\u{0891}'),
-    ('\u{08E2}', '\u{08E2}'),
-    ('\u{180E}', '\u{180E}'),
-    ('\u{200B}', '\u{200F}'),
-    ('\u{202A}', '\u{202E}'),
-    ('\u{2060}', '\u{2064}'),
-    ('\u{2066}', '\u{206F}'),
-    ('\u{FEFF}', '\u{FEFF}'),
-    ('\u{FFF9}', '\u{FFFB}'),
-    ('\u{110BD}', '\u{110BD}'),
-    ('\u{110CD}', '\u{110CD}'),
-    ('\u{13430}', '\u{1343F}'),
-    ('\u{1BCA0}', '\u{1BCA3}'),
-    ('\u{1D173}', '\u{1D17A}'),
-    ('\u{E0001}', '\u{E0001}'),
-    ('\u{E0020}', '\u{E007F}'),
-];
-
-/// True for an invisible format character (see [`FORMAT_CHARACTERS`]).
-pub fn is_format_character(c: char) -> bool {
-    FORMAT_CHARACTERS
-        .iter()
-        .any(|&(first, last)| (first..=last).contains(&c))
-}
 
 /// A SHA-256 digest as 64 lower-case hex digits, the way `sha256sum` prints it.
 pub fn hex(digest: &[u8]) -> String {
@@ -89,16 +51,6 @@ pub fn speed(bytes: u64, seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn format_characters_are_found_and_letters_are_not() {
-        for c in ['\u{200B}', '\u{202E}', '\u{FEFF}', '\u{E0041}', '\u{00AD}'] {
-            assert!(is_format_character(c), "{c:?}");
-        }
-        for c in ['a', '报', ' ', '-', '\u{00E9}', '\u{0301}', '\u{1F600}'] {
-            assert!(!is_format_character(c), "{c:?}");
-        }
-    }
 
     #[test]
     fn a_speed_has_a_unit_that_shows_its_digits() {

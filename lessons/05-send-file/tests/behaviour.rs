@@ -192,16 +192,37 @@ fn upload(addr: SocketAddr, name: &str, body: &[u8]) -> String {
 
 /// Runs the client to its end: `client FILE --addr ADDR more...`.
 fn client(
-    server: &Running,
+    addr: SocketAddr,
     file: &Path,
     more: &[&str],
 ) -> assert_cmd::assert::Assert {
     lesson!()
         .command("client")
         .arg(file)
-        .args(["--addr", &server.addr_arg()])
+        .args(["--addr", &addr.to_string()])
         .args(more)
         .assert()
+}
+
+/// Starts the server on `dir` and sees it refuse to: exit 1, one `error:` line.
+fn server_cannot_start(dir: &Path, why: &'static str) {
+    lesson!()
+        .command("server")
+        .args(["--addr", "127.0.0.1:0", "--dir"])
+        .arg(dir)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(error_line(why));
+}
+
+/// After a refused or broken call, the next caller is served: a whole upload gets OK.
+#[track_caller]
+fn assert_next_caller_is_served(addr: SocketAddr) {
+    assert_eq!(
+        upload(addr, "next.txt", b"next"),
+        format!("OK {}", hex(&sha256(b"next")))
+    );
 }
 
 /// The peak memory ("high water mark") of a process, in KiB, from /proc on Linux.
@@ -209,6 +230,19 @@ fn peak_memory_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The server's peak memory stayed under 16 MiB (on Linux; elsewhere nothing is
+/// checked): it did not grow with a size, whatever the size was.
+#[track_caller]
+fn assert_memory_stayed_small(server: &Running, after: &str) {
+    if let Some(peak) = peak_memory_kib(server.id()) {
+        assert!(
+            peak < 16 * 1024,
+            "the server's memory should not grow with the size: its peak was \
+             {peak} KiB after {after}"
+        );
+    }
 }
 
 /// True when `python3` runs; else it says on stderr that the test is skipped.
@@ -304,7 +338,7 @@ fn a_file_with_a_chinese_name_arrives_whole() {
     let file = scratch.file("报告.txt", &body);
     let server = scratch.server(&[]);
     let digest = hex(&sha256(&body));
-    client(&server, &file, &[])
+    client(server.addr(), &file, &[])
         .success()
         .stderr("")
         .stdout(contains(format!(
@@ -340,7 +374,7 @@ fn an_empty_file_arrives_too() {
     let scratch = Scratch::new();
     let file = scratch.file("empty", b"");
     let server = scratch.server(&[]);
-    client(&server, &file, &[])
+    client(server.addr(), &file, &[])
         .success()
         .stdout(contains(format!("sha256 {EMPTY_SHA256}\n")));
     assert_eq!(
@@ -356,18 +390,13 @@ fn a_64_mib_file_arrives_and_the_servers_memory_stays_small() {
     let file = scratch.file("big.bin", &body);
     let server = scratch.server(&[]);
     let digest = hex(&sha256(&body));
-    client(&server, &file, &[])
+    client(server.addr(), &file, &[])
         .success()
         .stdout(contains(format!("sha256 {digest}\n")));
     server.wait_for(&format!("sha256 {digest})"));
     let saved = std::fs::read(scratch.received().join("big.bin")).unwrap();
     assert_eq!(hex(&sha256(&saved)), digest);
-    if let Some(peak) = peak_memory_kib(server.id()) {
-        assert!(
-            peak < 16 * 1024,
-            "the server's memory should not grow with the file: its peak was {peak} KiB for a 64 MiB file"
-        );
-    }
+    assert_memory_stayed_small(&server, "a 64 MiB file");
 }
 
 #[test]
@@ -437,21 +466,13 @@ fn a_declared_size_of_u64_max_gets_too_big_before_any_body() {
     assert_eq!(answer, "ERR TOO_BIG at most 1048576 bytes");
     assert_eq!(scratch.snapshot(), before);
     // The next caller is served.
-    assert_eq!(
-        upload(server.addr(), "next.txt", b"next"),
-        format!("OK {}", hex(&sha256(b"next")))
-    );
+    assert_next_caller_is_served(server.addr());
     // The client says so too, in one line.
     let file = scratch.file("big.bin", &seeded_bytes((1 << 20) + 1, 9));
-    client(&server, &file, &[]).code(1).stderr(error_line(
+    client(server.addr(), &file, &[]).code(1).stderr(error_line(
         "the server refused the file: ERR TOO_BIG at most 1048576 bytes",
     ));
-    if let Some(peak) = peak_memory_kib(server.id()) {
-        assert!(
-            peak < 16 * 1024,
-            "peak memory {peak} KiB after a u64::MAX size"
-        );
-    }
+    assert_memory_stayed_small(&server, "a u64::MAX size");
 }
 
 #[test]
@@ -565,7 +586,7 @@ fn every_bad_name_gets_bad_name_and_nothing_changes() {
     }
     // Through the client, as a student tries it.
     let file = scratch.file("x", b"data");
-    client(&server, &file, &["--name", "../x"])
+    client(server.addr(), &file, &["--name", "../x"])
         .code(1)
         .stderr(error_line(
             "the server refused the file: ERR BAD_NAME a name may not contain / or \\: choose another name with --name",
@@ -610,7 +631,7 @@ fn an_existing_name_gets_exists_and_the_original_stays() {
     std::fs::write(scratch.received().join("a.txt"), "the original").unwrap();
     let server = scratch.server(&[]);
     let file = scratch.file("a.txt", b"an impostor");
-    client(&server, &file, &[])
+    client(server.addr(), &file, &[])
         .code(1)
         .stdout(contains("may I send you \"a.txt\", 11 bytes?\n"))
         .stderr(error_line(
@@ -660,10 +681,7 @@ fn a_silent_caller_is_dropped_after_the_header_timeout_and_the_next_is_served() 
         "ERR TIMEOUT nothing arrived in time; hanging up"
     );
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(
-        upload(server.addr(), "next.txt", b"next"),
-        format!("OK {}", hex(&sha256(b"next")))
-    );
+    assert_next_caller_is_served(server.addr());
 }
 
 #[test]
@@ -707,10 +725,7 @@ fn a_body_that_trickles_is_dropped_when_it_falls_below_the_slowest_rate() {
     trickle.join().unwrap();
     assert_eq!(scratch.saved_and_partial(), (vec![], vec![]));
     // The next caller is served.
-    assert_eq!(
-        upload(server.addr(), "next.txt", b"next"),
-        format!("OK {}", hex(&sha256(b"next")))
-    );
+    assert_next_caller_is_served(server.addr());
 }
 
 #[test]
@@ -734,11 +749,29 @@ fn a_caller_that_speaks_another_protocol_gets_bad_magic_or_bad_version() {
 }
 
 #[test]
+fn control_characters_in_a_refusal_are_shown_escaped() {
+    let scratch = Scratch::new();
+    let file = scratch.file("x", b"data");
+    // A server of our own that refuses with a line that would clear the client's
+    // screen and overwrite its error line, were it printed as it came.
+    let (listener, addr) = test_support::listen();
+    let refusing = std::thread::spawn(move || {
+        let mut line = test_support::accept(&listener);
+        line.write_all(b"ERR ODD \x1b[2J\rall fine\x7f\n").unwrap();
+        test_support::read_to_end(&mut line);
+    });
+    client(addr, &file, &[]).code(1).stderr(error_line(
+        "the server refused the file: ERR ODD \\x1b[2J\\rall fine\\x7f: see the server's terminal",
+    ));
+    refusing.join().unwrap();
+}
+
+#[test]
 fn a_one_byte_file_is_one_byte_not_one_bytes() {
     let scratch = Scratch::new();
     let file = scratch.file("x", b"!");
     let server = scratch.server(&[]);
-    client(&server, &file, &[])
+    client(server.addr(), &file, &[])
         .success()
         .stdout(contains("may I send you \"x\", 1 byte?\n"))
         .stdout(contains("sent 1 byte in "));
@@ -752,11 +785,7 @@ fn a_name_over_255_bytes_is_refused_before_dialing() {
     let file = scratch.file("x", b"data");
     let long = "报".repeat(100); // 100 characters, 300 bytes
     // Nobody listens at this address: a client that dialed would say the call was refused.
-    lesson!()
-        .command("client")
-        .arg(&file)
-        .args(["--addr", &test_support::unused_addr().to_string(), "--name", &long])
-        .assert()
+    client(test_support::unused_addr(), &file, &["--name", &long])
         .code(1)
         .stdout("")
         .stderr(error_line(
@@ -783,7 +812,7 @@ fn a_missing_file_is_one_error_line() {
     let scratch = Scratch::new();
     let server = scratch.server(&[]);
     let missing = scratch.root.path().join("no-such-file.txt");
-    client(&server, &missing, &[])
+    client(server.addr(), &missing, &[])
         .code(1)
         .stdout("")
         .stderr(error_line("(no such file or directory): check the path"));
@@ -794,7 +823,7 @@ fn the_progress_bar_stays_hidden_when_stderr_is_no_terminal() {
     let scratch = Scratch::new();
     let file = scratch.file("p.bin", &seeded_bytes(1 << 20, 6));
     let server = scratch.server(&[]);
-    client(&server, &file, &["--progress"])
+    client(server.addr(), &file, &["--progress"])
         .success()
         .stderr("")
         .stdout(contains("the server says GO\n"));
@@ -804,14 +833,7 @@ fn the_progress_bar_stays_hidden_when_stderr_is_no_terminal() {
 fn a_folder_that_cannot_be_made_is_one_error_line() {
     let scratch = Scratch::new();
     let in_the_way = scratch.file("a-file", b"not a folder");
-    lesson!()
-        .command("server")
-        .args(["--addr", "127.0.0.1:0", "--dir"])
-        .arg(&in_the_way)
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(error_line("cannot create the folder"));
+    server_cannot_start(&in_the_way, "cannot create the folder");
 }
 
 // ---- the .partial folder: only this server's own work ----
@@ -839,15 +861,10 @@ fn a_partial_folder_that_is_a_link_is_refused_and_nothing_it_points_to_is_remove
     std::fs::create_dir_all(scratch.received()).unwrap();
     std::os::unix::fs::symlink(&elsewhere, scratch.received().join(".partial"))
         .unwrap();
-    lesson!()
-        .command("server")
-        .args(["--addr", "127.0.0.1:0", "--dir", &scratch.received_arg()])
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(error_line(
-            "is a link, not a folder: remove it, or choose another --dir",
-        ));
+    server_cannot_start(
+        &scratch.received(),
+        "is a link, not a folder: remove it, or choose another --dir",
+    );
     assert_eq!(
         std::fs::read_to_string(elsewhere.join("thesis.part")).unwrap(),
         "keep"
@@ -859,15 +876,10 @@ fn a_partial_that_is_a_file_is_refused() {
     let scratch = Scratch::new();
     std::fs::create_dir_all(scratch.received()).unwrap();
     std::fs::write(scratch.received().join(".partial"), "a file").unwrap();
-    lesson!()
-        .command("server")
-        .args(["--addr", "127.0.0.1:0", "--dir", &scratch.received_arg()])
-        .assert()
-        .code(1)
-        .stdout("")
-        .stderr(error_line(
-            "is not a folder: remove it, or choose another --dir",
-        ));
+    server_cannot_start(
+        &scratch.received(),
+        "is not a folder: remove it, or choose another --dir",
+    );
 }
 
 #[test]
@@ -951,6 +963,27 @@ fn the_naive_experiment_shows_a_big_file_arrives_in_pieces() {
 
 // ---- Python peers ----
 
+/// Starts `python/recv_file.py` on port 0, saving into `received`; returns it and its address.
+fn python_receiver(scratch: &Scratch) -> (Running, SocketAddr) {
+    let receiver = python(RECV_FILE_PY, &["0", &scratch.received_arg()]);
+    let out = receiver.wait_for("listening on ");
+    let addr = out
+        .lines()
+        .find_map(|line| line.strip_prefix("listening on "))
+        .expect("the Python receiver says where it listens")
+        .parse()
+        .unwrap();
+    (receiver, addr)
+}
+
+/// The Python receiver ended with status 1 and no traceback.
+#[track_caller]
+fn assert_python_refused(receiver: Running) {
+    let out = receiver.finish();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(!out.stderr.contains("Traceback"), "{}", out.stderr);
+}
+
 #[test]
 fn the_python_sender_talks_to_the_rust_server() {
     if !has_python() {
@@ -979,18 +1012,8 @@ fn the_rust_client_talks_to_the_python_receiver() {
     let body = seeded_bytes(300_000, 8);
     let file = scratch.file("给Python.bin", &body);
     std::fs::create_dir_all(scratch.received()).unwrap();
-    let receiver = python(RECV_FILE_PY, &["0", &scratch.received_arg()]);
-    let out = receiver.wait_for("listening on ");
-    let addr = out
-        .lines()
-        .find_map(|line| line.strip_prefix("listening on "))
-        .expect("the Python receiver says where it listens")
-        .to_string();
-    lesson!()
-        .command("client")
-        .arg(&file)
-        .args(["--addr", &addr])
-        .assert()
+    let (receiver, addr) = python_receiver(&scratch);
+    client(addr, &file, &[])
         .success()
         .stdout(contains(format!("sha256 {}\n", hex(&sha256(&body)))));
     let receiver = receiver.finish();
@@ -1003,27 +1026,6 @@ fn the_rust_client_talks_to_the_python_receiver() {
         scratch.saved_and_partial(),
         (vec!["给Python.bin".to_string()], vec![])
     );
-}
-
-/// Starts `python/recv_file.py` on port 0, saving into `received`; returns it and its address.
-fn python_receiver(scratch: &Scratch) -> (Running, SocketAddr) {
-    let receiver = python(RECV_FILE_PY, &["0", &scratch.received_arg()]);
-    let out = receiver.wait_for("listening on ");
-    let addr = out
-        .lines()
-        .find_map(|line| line.strip_prefix("listening on "))
-        .expect("the Python receiver says where it listens")
-        .parse()
-        .unwrap();
-    (receiver, addr)
-}
-
-/// The Python receiver ended with status 1 and no traceback.
-#[track_caller]
-fn assert_python_refused(receiver: Running) {
-    let out = receiver.finish();
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    assert!(!out.stderr.contains("Traceback"), "{}", out.stderr);
 }
 
 #[test]
@@ -1096,11 +1098,7 @@ fn the_python_receiver_refuses_bad_names_like_the_rust_server() {
     // The Rust client, as a student tries it.
     let file = scratch.file("x", b"data");
     let (receiver, addr) = python_receiver(&scratch);
-    lesson!()
-        .command("client")
-        .arg(&file)
-        .args(["--addr", &addr.to_string(), "--name", "x\ny"])
-        .assert()
+    client(addr, &file, &["--name", "x\ny"])
         .code(1)
         .stderr(error_line(
             "the server refused the file: ERR BAD_NAME a name may not contain control characters (NUL, line breaks, escapes): choose another name with --name",
@@ -1120,12 +1118,7 @@ fn a_server_that_never_answers_is_given_up_after_the_answer_timeout() {
     let expected = format!(
         "no answer from {addr} in 0.3 s: is it an SBPF/1 file server (lesson 05)?"
     );
-    lesson!()
-        .command("client")
-        .arg(&file)
-        .args(["--addr", &addr.to_string(), "--answer-timeout", "0.3"])
-        .timeout(TIMEOUT)
-        .assert()
+    client(addr, &file, &["--answer-timeout", "0.3"])
         .code(1)
         .stderr(error_line(Box::leak(expected.into_boxed_str())));
     assert!(started.elapsed() < Duration::from_secs(5));

@@ -19,8 +19,7 @@ def listen():
     # '\ufffd'.
     for line in call.makefile('r', encoding='utf-8', errors='replace', newline='\n'):
         # Show control characters (category Cc) escaped, like \x1b, so nobody can
-        # rewrite
-        # our screen. Tabs stay.
+        # rewrite our screen. Tabs stay.
         text = line.rstrip('\n')
         shown = (repr(c)[1:-1] if c != '\t' and unicodedata.category(c) == 'Cc' else c
                  for c in text)

@@ -63,7 +63,7 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
         Some(
             "a name is 1 to 32 characters, without spaces, ':' or control characters",
         )
-    } else if name.chars().any(is_format_character) {
+    } else if name.chars().any(common::is_format_character) {
         Some(
             "a name may not contain invisible format characters, like U+200B or \
              U+202E",
@@ -73,37 +73,6 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     }
 }
 // ANCHOR_END: name_problem
-
-/// Unicode's "format" characters (general category Cf, Unicode 16): they change how
-/// the text around them is shown (the right-to-left override U+202E turns `alice`
-/// into `ecila`) or are not shown at all (the zero width space U+200B). Rust's
-/// standard library has no table of categories, so here is this one.
-fn is_format_character(c: char) -> bool {
-    matches!(
-        c,
-        '\u{ad}'
-            | '\u{600}'..='\u{605}'
-            | '\u{61c}'
-            | '\u{6dd}'
-            | '\u{70f}'
-            | '\u{890}'..='\u{891}'
-            | '\u{8e2}'
-            | '\u{180e}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206f}'
-            | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}'
-            | '\u{110bd}'
-            | '\u{110cd}'
-            | '\u{13430}'..='\u{1343f}'
-            | '\u{1bca0}'..='\u{1bca3}'
-            | '\u{1d173}'..='\u{1d17a}'
-            | '\u{e0001}'
-            | '\u{e0020}'..='\u{e007f}'
-    )
-}
 
 /// Reads and drops bytes up to the next `\n` (or the end of the call).
 fn skip_to_line_end(reader: &mut impl BufRead) -> io::Result<()> {

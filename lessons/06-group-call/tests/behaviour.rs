@@ -42,6 +42,12 @@ impl Caller {
         caller
     }
 
+    /// The caller's own address, `127.0.0.1:PORT`: the name the room knows it by
+    /// when it has no name (no `NAME` line, a refused one, or one sent too late).
+    fn address(&self) -> String {
+        self.line.local_addr().unwrap().to_string()
+    }
+
     fn say(&mut self, text: &str) {
         self.line
             .write_all(format!("{text}\n").as_bytes())
@@ -352,7 +358,7 @@ fn a_silent_caller_hears_nothing_until_it_is_announced_under_its_address() {
     let server = server(&["--first-line", "0.3"]);
     // The silent caller dials first, so its seat is taken before the host's.
     let mut silent = Caller::call(server.addr(), None);
-    let silent_name = silent.line.local_addr().unwrap().to_string();
+    let silent_name = silent.address();
     let mut host = join(&server, "host");
     host.say("before you were announced");
     // After --first-line seconds without a line, the room hears that it joined.
@@ -371,7 +377,7 @@ fn a_first_line_sent_too_slowly_joins_under_the_address_and_loses_no_bytes() {
     let mut host = join(&server, "host");
     // Half a first line, then nothing: the caller joins when the time is up all the same.
     let mut slow = Caller::call(server.addr(), None);
-    let slow_name = slow.line.local_addr().unwrap().to_string();
+    let slow_name = slow.address();
     slow.line.write_all(b"NAME sl").unwrap();
     host.expect(&format!("* {slow_name} joined"));
     // The rest of the line: too late for a name, and nothing of it was lost.
@@ -412,7 +418,7 @@ fn out_of_file_descriptors_a_caller_hears_room_full_and_the_server_goes_on() {
     for n in 1..40 {
         let name = format!("c{n}");
         let mut caller = Caller::call(server.addr(), Some(&name));
-        let addr = caller.line.local_addr().unwrap().to_string();
+        let addr = caller.address();
         let joined_line = format!("* {name} joined\n");
         let full_line = format!("{addr} called, but the room is full\n");
         // Every caller is either in the room, or told ROOM FULL: none is left without a word.
@@ -470,7 +476,7 @@ fn a_name_with_invisible_format_characters_is_refused() {
         caller.expect(
             "* name refused: a name may not contain invisible format characters, like U+200B or U+202E",
         );
-        let name = caller.line.local_addr().unwrap().to_string();
+        let name = caller.address();
         alice.expect(&format!("* {name} joined"));
         refused.push(caller);
     }
@@ -482,7 +488,7 @@ fn a_caller_who_hangs_up_before_joining_is_logged_as_such_and_the_room_hears_not
     let server = server(&[]);
     let mut host = join(&server, "host");
     let early = Caller::call(server.addr(), None);
-    let early_name = early.line.local_addr().unwrap().to_string();
+    let early_name = early.address();
     drop(early);
     server.wait_for(&format!("{early_name} hung up before joining\n"));
     assert!(
@@ -540,13 +546,13 @@ fn a_name_is_given_in_the_first_line_only_and_a_taken_or_bad_one_is_refused() {
     let mut alice = join(&server, "alice");
     let mut copy = Caller::call(addr, Some("alice"));
     copy.expect("* name refused: alice is taken");
-    let copy_name = copy.line.local_addr().unwrap().to_string();
+    let copy_name = copy.address();
     alice.expect(&format!("* {copy_name} joined"));
     let mut bad = Caller::call(addr, Some("has:colon"));
     bad.expect(
         "* name refused: a name is 1 to 32 characters, without spaces, ':' or control characters",
     );
-    let bad_name = bad.line.local_addr().unwrap().to_string();
+    let bad_name = bad.address();
     alice.expect(&format!("* {bad_name} joined"));
     copy.expect(&format!("* {bad_name} joined"));
     alice.say("NAME queen");
@@ -556,7 +562,7 @@ fn a_name_is_given_in_the_first_line_only_and_a_taken_or_bad_one_is_refused() {
     // Without a NAME line, the first line is a message, and the caller has its address.
     let mut plain = Caller::call(addr, None);
     plain.say("no name");
-    let plain_name = plain.line.local_addr().unwrap().to_string();
+    let plain_name = plain.address();
     alice.expect(&format!("* {plain_name} joined"));
     alice.expect(&format!("{plain_name}: no name"));
 }

@@ -167,8 +167,7 @@ fn send_header(line: &mut impl Write, name: &str, size: u64) -> io::Result<()> {
     //           (to_be_bytes; too long: an InvalidInput error), the name's bytes,
     //           size as a big-endian u64; write_all
     // len() counts bytes: "报告.txt".len() is 10. (Python's len() of the str would
-    // say
-    // 6.)
+    // say 6.)
     let length = u16::try_from(name.len()).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -254,17 +253,7 @@ fn read_reply(line: &TcpStream, waiting: &Waiting) -> anyhow::Result<String> {
         );
     }
     // Show hidden characters visibly: a server cannot rewrite our terminal.
-    let text = String::from_utf8_lossy(&reply);
-    Ok(text
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect())
+    Ok(common::printable(&String::from_utf8_lossy(&reply)))
 }
 // ANCHOR_END: read_reply
 

@@ -19,9 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use lesson_05_send_file::{
-    CHUNK, MAGIC, NAME_LIMIT, VERSION, hex, is_format_character,
-};
+use lesson_05_send_file::{CHUNK, MAGIC, NAME_LIMIT, VERSION, hex};
 use sha2::{Digest, Sha256};
 
 /// Lesson 05: receive files, one per call, into a folder.
@@ -131,12 +129,7 @@ fn serve(args: Args) -> anyhow::Result<()> {
         let (line, caller) = match phone.accept() {
             Ok(call) => call,
             Err(err) => {
-                eprintln!(
-                    "error: could not pick up a call ({}); waiting for the next one",
-                    common::short(&err)
-                );
-                // If this keeps failing (too many open files, say), do not spin.
-                std::thread::sleep(Duration::from_millis(100));
+                common::could_not_pick_up(&err);
                 continue;
             }
         };
@@ -176,8 +169,8 @@ fn serve_one_caller(
     );
 
     // 2. Answer before the body comes: a refusal sent now is read for sure. Sent
-    //    after a
-    //    body we did not read, it could be lost to a reset (the chapter shows why).
+    //    after a body we did not read, it could be lost to a reset (the chapter
+    //    shows why).
     check_name(&header.name)?;
     if header.size > args.max_bytes {
         return Err(refuse(
@@ -304,7 +297,7 @@ fn check_name(name: &str) -> Result<(), Refusal> {
         "a name may not contain / or \\"
     } else if name.chars().any(char::is_control) {
         "a name may not contain control characters (NUL, line breaks, escapes)"
-    } else if name.chars().any(is_format_character) {
+    } else if name.chars().any(common::is_format_character) {
         // Invisible characters make look-alikes: "\u{200B}report.txt" is not
         // "report.txt".
         "a name may not contain invisible format characters (like U+200B or U+202E)"

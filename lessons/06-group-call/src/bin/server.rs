@@ -6,11 +6,9 @@
 //! their own. Two rules keep the room healthy, and this file is built around them:
 //!
 //! 1. Never write to a socket while holding a lock. A write blocks when the other
-//!    side does
-//!    not read, and everyone who needs the lock would wait with it.
+//!    side does not read, and everyone who needs the lock would wait with it.
 //! 2. Bound everything: the number of callers (and so of threads), the length of a
-//!    line, and
-//!    the bytes waiting for each caller.
+//!    line, and the bytes waiting for each caller.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -219,12 +217,7 @@ fn cannot_pick_up(
     err: &io::Error,
 ) {
     if !common::is_out_of_files(err) {
-        eprintln!(
-            "error: could not pick up a call ({}); waiting for the next one",
-            common::short(err)
-        );
-        // If this keeps failing, do not spin.
-        thread::sleep(Duration::from_millis(100));
+        common::could_not_pick_up(err);
         return;
     }
     let mut turned_away = false;
