@@ -57,12 +57,9 @@ fn serve(args: Args) -> anyhow::Result<()> {
         let (line, caller) = match phone.accept() {
             Ok(call) => call,
             Err(err) => {
-                eprintln!(
-                    "error: could not pick up a call ({}); waiting for the next one",
-                    common::short(&err)
-                );
-                // If this keeps failing (too many open files, say), do not spin.
-                std::thread::sleep(Duration::from_millis(100));
+                // Say so, and wait a moment: if this keeps failing (too many open
+                // files, say), the loop must not spin.
+                common::could_not_pick_up(&err);
                 continue;
             }
         };
