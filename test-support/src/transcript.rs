@@ -88,6 +88,12 @@ use std::time::{Duration, Instant};
 
 use crate::{Lesson, TIMEOUT};
 
+/// Closes every inherited descriptor above 2, then runs `"$0" "$@"` with stderr on stdout.
+const CLEAN_START: &str = r#"for fd in /proc/$$/fd/*; do
+  n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi
+done 2>/dev/null
+exec "$0" "$@" 2>&1"#;
+
 /// The environment variable that rewrites the kept transcripts from a fresh run.
 pub const BLESS_ENV: &str = "TRANSCRIPTS_BLESS";
 
@@ -508,9 +514,12 @@ impl Terminal {
         folder: &Path,
     ) -> Self {
         // A terminal shows stdout and stderr together, in the order they were written.
-        let mut command = Command::new("sh");
+        // It starts with only those three open: bash first closes every other descriptor
+        // this test inherited (from CI, say), since a program that counts what it can
+        // still open (the backlog experiment) would print another number.
+        let mut command = Command::new("bash");
         command
-            .args(["-c", "exec \"$0\" \"$@\" 2>&1"])
+            .args(["-c", CLEAN_START])
             .arg(program)
             .args(args)
             .current_dir(folder)
