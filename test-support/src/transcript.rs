@@ -521,8 +521,7 @@ impl Terminal {
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         // Its own process group, like a terminal's job, so that Ctrl-C reaches all of it.
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        crate::in_own_group(&mut command);
         let mut child = command
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
@@ -601,17 +600,11 @@ impl Terminal {
     /// there is no `kill`, the program is killed). It must end within the deadline.
     fn interrupt(&mut self, at: &str) {
         self.screen.0.lock().unwrap().bytes.extend(b"^C");
-        let group = format!("-{}", self.child.id());
         // A signal that comes after a program printed its prompt but before it began to
         // read is handled, and then the read waits anyway (Python's input() does this): so,
         // like a person at a terminal, press Ctrl-C again while the program goes on.
         for _ in 0..5 {
-            let sent = Command::new("kill")
-                .args(["-INT", "--", &group])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !sent {
+            if !crate::signal_group(self.child.id(), "INT") {
                 let _ = self.child.kill();
             }
             if self.ends_within(Duration::from_millis(500)) {
@@ -663,11 +656,7 @@ impl Terminal {
     /// Kills the program and whatever it started: a shell command may have started
     /// programs of its own.
     fn end_group(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
+        crate::kill_group(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use test_support::kill_group;
+
 use crate::tools;
 
 /// At most this much of a program's stdout and of its stderr is kept; the rest is read and
@@ -42,11 +44,7 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-    }
+    test_support::in_own_group(&mut command);
     let started = Instant::now();
     let mut child = command.spawn()?;
     let stdout = keep_some(child.stdout.take().expect("stdout is piped"));
@@ -87,20 +85,6 @@ fn keep_some(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String>
         let _ = std::io::copy(&mut pipe, &mut std::io::sink());
         String::from_utf8_lossy(&kept).into_owned()
     })
-}
-
-/// Kills every process in the group `leader` started (our own child's group).
-fn kill_group(leader: u32) {
-    #[cfg(unix)]
-    {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{leader}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-    #[cfg(not(unix))]
-    let _ = leader;
 }
 
 /// One test executable built by cargo.
