@@ -87,14 +87,8 @@ pub fn check() -> anyhow::Result<()> {
     println!("xtask: mdbook build with its plugins took {secs:.2} s (no broken links)");
     // The terminal transcripts the chapters show: each script in book/transcripts/ runs
     // again, and a program that now prints something else fails the check.
-    let transcripts = tools::cargo()
-        .args(["test", "--package", "test-support", "--test", "transcripts"])
-        .current_dir(tools::workspace_root())
-        .status()?;
-    ensure!(
-        transcripts.success(),
-        "the book's transcripts differ from a fresh run"
-    );
+    crate::cargo("test --package test-support --test transcripts")
+        .context("the book's transcripts differ from a fresh run")?;
     check_in_browser(&chromium)
 }
 
