@@ -277,24 +277,7 @@ impl Run {
                     args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                 )
             }
-            _ => {
-                // Any other command, or a lesson program in a pipe: bash runs it, and cargo
-                // keeps its compiling lines to itself.
-                // (From a scratch folder, cargo must be told where the workspace is.)
-                let quiet = match &self.scratch {
-                    None => "cargo run --quiet ".to_string(),
-                    Some(_) => format!(
-                        "cargo run --quiet --manifest-path {} ",
-                        workspace().join("Cargo.toml").display()
-                    ),
-                };
-                let runs = runs.replace("cargo run ", &quiet);
-                let args = ["-c".into(), runs];
-                let terminal =
-                    Terminal::start(name, Path::new("bash"), &args, &[], &shown, &folder);
-                self.terminals.push(terminal);
-                return;
-            }
+            _ => return self.open_in_bash(name, &runs, &shown, &folder),
         };
         let has_addr = args.iter().any(|a: &String| a.starts_with("--addr"));
         match (program, &self.server) {
@@ -316,6 +299,22 @@ impl Run {
                 self.server = Some(addr.trim().to_string());
             }
         }
+        self.terminals.push(terminal);
+    }
+
+    /// Any other command, or a lesson program in a pipe: bash runs it, and cargo keeps its
+    /// compiling lines to itself.
+    fn open_in_bash(&mut self, name: &str, runs: &str, shown: &str, folder: &Path) {
+        // (From a scratch folder, cargo must be told where the workspace is.)
+        let quiet = match &self.scratch {
+            None => "cargo run --quiet ".to_string(),
+            Some(_) => format!(
+                "cargo run --quiet --manifest-path {} ",
+                workspace().join("Cargo.toml").display()
+            ),
+        };
+        let args = ["-c".into(), runs.replace("cargo run ", &quiet)];
+        let terminal = Terminal::start(name, Path::new("bash"), &args, &[], shown, folder);
         self.terminals.push(terminal);
     }
 
