@@ -36,6 +36,17 @@ impl Ran {
     pub fn success(&self) -> bool {
         self.status.is_some_and(|status| status.success())
     }
+
+    /// True when this was a run of one test (see [`run_test`]) and the test passed.
+    pub fn passed_one(&self) -> bool {
+        self.success() && self.stdout.contains("test result: ok. 1 passed")
+    }
+}
+
+/// Why a test that [`run`] stopped at `limit` failed.
+pub fn stopped_after(limit: Duration) -> String {
+    let secs = limit.as_secs();
+    format!("took longer than {secs}s and was stopped: a program may be waiting forever")
 }
 
 /// Runs `command` (stdin closed) until it ends or `limit` passes.
@@ -277,6 +288,11 @@ pub fn list_tests(exe: &TestExe, limit: Duration) -> Result<Vec<String>, String>
 /// The outcome of one test: `Err` with one line that says why it failed.
 pub type Outcome = Result<(), String>;
 
+/// The arguments of a test executable that run the one test `name`, alone and plainly.
+pub fn one_test(name: &str) -> [&str; 4] {
+    [name, "--exact", "--test-threads=1", "--color=never"]
+}
+
 /// Runs the one test `name` of `exe`, with `env` set, killed after `limit`.
 pub fn run_test(
     exe: &TestExe,
@@ -287,7 +303,7 @@ pub fn run_test(
     let mut command = Command::new(&exe.path);
     command
         .current_dir(&exe.dir)
-        .args([name, "--exact", "--test-threads=1", "--color=never"])
+        .args(one_test(name))
         .env("RUST_BACKTRACE", "0")
         .env("CARGO_MANIFEST_DIR", &exe.dir)
         .env("CARGO_PKG_NAME", &exe.package)
@@ -296,12 +312,9 @@ pub fn run_test(
         Ok(ran) => ran,
         Err(err) => return (Err(format!("could not run the test: {err}")), 0.0),
     };
-    let secs = limit.as_secs();
     let outcome = if ran.status.is_none() {
-        Err(format!(
-            "took longer than {secs}s and was stopped: a program may be waiting forever"
-        ))
-    } else if ran.success() && ran.stdout.contains("test result: ok. 1 passed") {
+        Err(stopped_after(limit))
+    } else if ran.passed_one() {
         Ok(())
     } else if ran.success() {
         Err(format!("no test named `{name}` ran"))
