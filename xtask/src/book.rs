@@ -251,7 +251,9 @@ fn load_page(chromium: &Path, page: &Path, profile: &Path) -> anyhow::Result<(St
     std::fs::create_dir_all(profile)?;
     let dom_file = profile.join("page.html");
     let console_file = profile.join("page.log");
-    let mut child = Command::new(chromium)
+    let mut command = Command::new(chromium);
+    // A group of its own: a page that hangs is stopped with Chromium's helper processes.
+    let mut child = test_support::in_own_group(&mut command)
         .args(CHROMIUM_FLAGS.split_whitespace())
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")

@@ -72,8 +72,8 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
     })
 }
 
-/// Waits until `child` ends or `limit` passes; then kills it and its process group, and
-/// returns `None`.
+/// Waits until `child` ends or `limit` passes; then kills it and its process group (what it
+/// started, when it was started `in_own_group`), and returns `None`.
 pub fn wait_at_most(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
     let started = Instant::now();
     while started.elapsed() < limit {
