@@ -75,6 +75,33 @@ pub fn sandbox(command: &mut Command) -> &mut Command {
     command
 }
 
+/// Puts the program `command` starts in a process group of its own (on Unix), so that
+/// [`kill_group`] or [`signal_group`] reach whatever it starts in turn, as a terminal's job.
+pub fn in_own_group(command: &mut Command) -> &mut Command {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    command
+}
+
+/// Sends `signal` (`INT`, `KILL`) to the process group of `leader`, a child started
+/// [`in_own_group`]: `kill -SIGNAL -- -PID`. True when it was sent; false where there is
+/// no `kill` (not Unix) or the group is gone.
+pub fn signal_group(leader: u32, signal: &str) -> bool {
+    cfg!(unix)
+        && Command::new("kill")
+            .args([&format!("-{signal}"), "--", &format!("-{leader}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+}
+
+/// Kills the process group of `leader` (see [`signal_group`]): what a program started goes
+/// with it, and cannot hold its pipes open.
+pub fn kill_group(leader: u32) {
+    signal_group(leader, "KILL");
+}
+
 /// The lesson whose tests are running: `lesson!()` in a lesson's `tests/*.rs`.
 #[macro_export]
 macro_rules! lesson {
@@ -265,8 +292,7 @@ impl Lesson {
             .stderr(Stdio::piped());
         // A process group of its own: a server that does not end can be stopped with bash,
         // so that it cannot hold the pipes open (and this test waiting) for ever.
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        in_own_group(&mut command);
         let mut shell = command.spawn().unwrap();
         let stderr = read_all(shell.stderr.take().unwrap());
         let (lines, from_shell) = std::sync::mpsc::channel();
@@ -298,10 +324,7 @@ impl Lesson {
             caller
         });
         let status = from_shell.recv_timeout(TIMEOUT);
-        if cfg!(unix) {
-            let group = format!("-{}", shell.id());
-            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        }
+        kill_group(shell.id());
         let _ = shell.kill();
         let _ = shell.wait();
         let stderr = stderr.join().unwrap();

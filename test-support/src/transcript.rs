@@ -283,24 +283,7 @@ impl Run {
                     args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                 )
             }
-            _ => {
-                // Any other command, or a lesson program in a pipe: bash runs it, and cargo
-                // keeps its compiling lines to itself.
-                // (From a scratch folder, cargo must be told where the workspace is.)
-                let quiet = match &self.scratch {
-                    None => "cargo run --quiet ".to_string(),
-                    Some(_) => format!(
-                        "cargo run --quiet --manifest-path {} ",
-                        workspace().join("Cargo.toml").display()
-                    ),
-                };
-                let runs = runs.replace("cargo run ", &quiet);
-                let args = ["-c".into(), runs];
-                let terminal =
-                    Terminal::start(name, Path::new("bash"), &args, &[], &shown, &folder);
-                self.terminals.push(terminal);
-                return;
-            }
+            _ => return self.open_in_bash(name, &runs, &shown, &folder),
         };
         let has_addr = args.iter().any(|a: &String| a.starts_with("--addr"));
         match (program, &self.server) {
@@ -322,6 +305,22 @@ impl Run {
                 self.server = Some(addr.trim().to_string());
             }
         }
+        self.terminals.push(terminal);
+    }
+
+    /// Any other command, or a lesson program in a pipe: bash runs it, and cargo keeps its
+    /// compiling lines to itself.
+    fn open_in_bash(&mut self, name: &str, runs: &str, shown: &str, folder: &Path) {
+        // (From a scratch folder, cargo must be told where the workspace is.)
+        let quiet = match &self.scratch {
+            None => "cargo run --quiet ".to_string(),
+            Some(_) => format!(
+                "cargo run --quiet --manifest-path {} ",
+                workspace().join("Cargo.toml").display()
+            ),
+        };
+        let args = ["-c".into(), runs.replace("cargo run ", &quiet)];
+        let terminal = Terminal::start(name, Path::new("bash"), &args, &[], shown, folder);
         self.terminals.push(terminal);
     }
 
@@ -530,8 +529,7 @@ impl Terminal {
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         // Its own process group, like a terminal's job, so that Ctrl-C reaches all of it.
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        crate::in_own_group(&mut command);
         let mut child = command
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start {}: {err}", program.display()));
@@ -610,17 +608,11 @@ impl Terminal {
     /// there is no `kill`, the program is killed). It must end within the deadline.
     fn interrupt(&mut self, at: &str) {
         self.screen.0.lock().unwrap().bytes.extend(b"^C");
-        let group = format!("-{}", self.child.id());
         // A signal that comes after a program printed its prompt but before it began to
         // read is handled, and then the read waits anyway (Python's input() does this): so,
         // like a person at a terminal, press Ctrl-C again while the program goes on.
         for _ in 0..5 {
-            let sent = Command::new("kill")
-                .args(["-INT", "--", &group])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !sent {
+            if !crate::signal_group(self.child.id(), "INT") {
                 let _ = self.child.kill();
             }
             if self.ends_within(Duration::from_millis(500)) {
@@ -672,11 +664,7 @@ impl Terminal {
     /// Kills the program and whatever it started: a shell command may have started
     /// programs of its own.
     fn end_group(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
+        crate::kill_group(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

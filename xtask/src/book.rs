@@ -87,14 +87,8 @@ pub fn check() -> anyhow::Result<()> {
     println!("xtask: mdbook build with its plugins took {secs:.2} s (no broken links)");
     // The terminal transcripts the chapters show: each script in book/transcripts/ runs
     // again, and a program that now prints something else fails the check.
-    let transcripts = tools::cargo()
-        .args(["test", "--package", "test-support", "--test", "transcripts"])
-        .current_dir(tools::workspace_root())
-        .status()?;
-    ensure!(
-        transcripts.success(),
-        "the book's transcripts differ from a fresh run"
-    );
+    crate::cargo("test --package test-support --test transcripts")
+        .context("the book's transcripts differ from a fresh run")?;
     check_in_browser(&chromium)
 }
 
@@ -257,7 +251,9 @@ fn load_page(chromium: &Path, page: &Path, profile: &Path) -> anyhow::Result<(St
     std::fs::create_dir_all(profile)?;
     let dom_file = profile.join("page.html");
     let console_file = profile.join("page.log");
-    let mut child = Command::new(chromium)
+    let mut command = Command::new(chromium);
+    // A group of its own: a page that hangs is stopped with Chromium's helper processes.
+    let mut child = test_support::in_own_group(&mut command)
         .args(CHROMIUM_FLAGS.split_whitespace())
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use test_support::kill_group;
+
 use crate::tools;
 
 /// At most this much of a program's stdout and of its stderr is kept; the rest is read and
@@ -34,6 +36,17 @@ impl Ran {
     pub fn success(&self) -> bool {
         self.status.is_some_and(|status| status.success())
     }
+
+    /// True when this was a run of one test (see [`run_test`]) and the test passed.
+    pub fn passed_one(&self) -> bool {
+        self.success() && self.stdout.contains("test result: ok. 1 passed")
+    }
+}
+
+/// Why a test that [`run`] stopped at `limit` failed.
+pub fn stopped_after(limit: Duration) -> String {
+    let secs = limit.as_secs();
+    format!("took longer than {secs}s and was stopped: a program may be waiting forever")
 }
 
 /// Runs `command` (stdin closed) until it ends or `limit` passes.
@@ -42,11 +55,7 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-    }
+    test_support::in_own_group(&mut command);
     let started = Instant::now();
     let mut child = command.spawn()?;
     let stdout = keep_some(child.stdout.take().expect("stdout is piped"));
@@ -63,8 +72,8 @@ pub fn run(mut command: Command, limit: Duration) -> std::io::Result<Ran> {
     })
 }
 
-/// Waits until `child` ends or `limit` passes; then kills it and its process group, and
-/// returns `None`.
+/// Waits until `child` ends or `limit` passes; then kills it and its process group (what it
+/// started, when it was started `in_own_group`), and returns `None`.
 pub fn wait_at_most(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
     let started = Instant::now();
     while started.elapsed() < limit {
@@ -87,20 +96,6 @@ fn keep_some(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String>
         let _ = std::io::copy(&mut pipe, &mut std::io::sink());
         String::from_utf8_lossy(&kept).into_owned()
     })
-}
-
-/// Kills every process in the group `leader` started (our own child's group).
-fn kill_group(leader: u32) {
-    #[cfg(unix)]
-    {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{leader}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-    #[cfg(not(unix))]
-    let _ = leader;
 }
 
 /// One test executable built by cargo.
@@ -293,6 +288,11 @@ pub fn list_tests(exe: &TestExe, limit: Duration) -> Result<Vec<String>, String>
 /// The outcome of one test: `Err` with one line that says why it failed.
 pub type Outcome = Result<(), String>;
 
+/// The arguments of a test executable that run the one test `name`, alone and plainly.
+pub fn one_test(name: &str) -> [&str; 4] {
+    [name, "--exact", "--test-threads=1", "--color=never"]
+}
+
 /// Runs the one test `name` of `exe`, with `env` set, killed after `limit`.
 pub fn run_test(
     exe: &TestExe,
@@ -303,7 +303,7 @@ pub fn run_test(
     let mut command = Command::new(&exe.path);
     command
         .current_dir(&exe.dir)
-        .args([name, "--exact", "--test-threads=1", "--color=never"])
+        .args(one_test(name))
         .env("RUST_BACKTRACE", "0")
         .env("CARGO_MANIFEST_DIR", &exe.dir)
         .env("CARGO_PKG_NAME", &exe.package)
@@ -312,12 +312,9 @@ pub fn run_test(
         Ok(ran) => ran,
         Err(err) => return (Err(format!("could not run the test: {err}")), 0.0),
     };
-    let secs = limit.as_secs();
     let outcome = if ran.status.is_none() {
-        Err(format!(
-            "took longer than {secs}s and was stopped: a program may be waiting forever"
-        ))
-    } else if ran.success() && ran.stdout.contains("test result: ok. 1 passed") {
+        Err(stopped_after(limit))
+    } else if ran.passed_one() {
         Ok(())
     } else if ran.success() {
         Err(format!("no test named `{name}` ran"))

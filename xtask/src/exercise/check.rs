@@ -5,7 +5,8 @@
 //! 2. each part alone (the solution with only that part left to the student) fails at least
 //!    one behavioural test, so no part can be skipped unnoticed;
 //! 3. the whole starter compiles and fails every behavioural test, except the ones in
-//!    `starter_may_pass` (they check what a starter already has).
+//!    `starter_may_pass` (they check what a starter already has) and the experiments'
+//!    (`EXPERIMENTS`, no part of any exercise).
 //!
 //! Then one table of every test on the solution and on the starter, and the verdict.
 

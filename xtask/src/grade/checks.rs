@@ -9,24 +9,8 @@ use anyhow::anyhow;
 use sha2::{Digest, Sha256};
 
 use super::{Args, Usage};
+use crate::exercise::EXPERIMENTS;
 use crate::testrun::{self, Cargo, TestExe};
-
-/// The checks of the lessons' experiments (`backlog`, `glued`, `trap`, `naive`): programs
-/// the exercises do not ask for, so these are scored apart, in `experiments`. A test here
-/// checks that every test which runs one of those programs is listed.
-pub const EXPERIMENTS: [&str; 11] = [
-    "l01.backlog_dials_three_more_callers_than_the_queue_holds_by_default",
-    "l01.backlog_queues_n_plus_one_callers_on_linux",
-    "l01.running_out_of_file_descriptors_says_how_to_raise_the_limit",
-    "l03.glued_shows_two_sends_in_one_read",
-    "l04.the_trap_address_already_in_use_and_its_fix",
-    "l04.the_trap_counts_the_lost_messages_and_failed_dials_it_shows",
-    "l04.the_trap_runs",
-    "l04.the_trap_says_in_which_rounds_so_reuseaddr_is_set",
-    "l05.the_naive_experiment_shows_a_big_file_arrives_in_pieces",
-    "l06.lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock",
-    "l06.unbounded_shows_a_queue_that_grows_until_stopped",
-];
 
 /// One lesson of this workspace: `03`, `lesson-03-timestamp`.
 #[derive(Debug, Clone)]

@@ -154,12 +154,7 @@ fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<At
         command.envs(std::env::var_os(name).map(|value| (name, value)));
     }
     command
-        .args([
-            check.test.as_str(),
-            "--exact",
-            "--test-threads=1",
-            "--color=never",
-        ])
+        .args(testrun::one_test(&check.test))
         .env("RUST_BACKTRACE", "0")
         .env("HOME", home.path())
         .env(PROGRAMS_ENV, folder);
@@ -184,14 +179,11 @@ fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<At
 
 /// What one run of one test says: its status and, unless it passed, why.
 pub fn verdict(ran: &Ran, test: &str, limit: Duration) -> (CheckStatus, Option<String>) {
-    let secs = limit.as_secs();
     let out = &ran.stdout;
     if ran.status.is_none() {
-        let why =
-            format!("took longer than {secs}s and was stopped: a program may be waiting forever");
-        return (CheckStatus::Timeout, Some(why));
+        return (CheckStatus::Timeout, Some(testrun::stopped_after(limit)));
     }
-    if ran.success() && out.contains("test result: ok. 1 passed") {
+    if ran.passed_one() {
         return (CheckStatus::Pass, None);
     }
     if ran.success() {
