@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 
+use crate::translation::{self, TRANSLATIONS, Translation};
 use crate::{testrun, tools};
 
 /// The book's folder.
@@ -30,31 +31,160 @@ pub fn html_dir() -> PathBuf {
     book_dir().join("book").join("html")
 }
 
+/// Builds the English book into [`html_dir`] and each translation into a folder of it
+/// (`zh-CN/`), the way the site is published.
 pub fn build() -> anyhow::Result<()> {
-    mdbook("build", None)?;
+    build_all(&[])?;
     let index = html_dir().join("index.html");
     println!("xtask: the book is in {}", index.display());
+    for translation in &TRANSLATIONS {
+        let code = translation.code;
+        println!(
+            "xtask: the {code} edition is in {}",
+            html_dir().join(code).join("index.html").display()
+        );
+    }
     Ok(())
 }
 
-pub fn serve(open: bool) -> anyhow::Result<()> {
-    mdbook("serve", open.then_some("--open"))
-}
-
-/// Checks the includes, installs mdBook if it is missing, and runs `mdbook <command> book`.
-fn mdbook(command: &str, option: Option<&str>) -> anyhow::Result<()> {
-    mdbook_with(command, option, &[])
-}
-
-/// [`mdbook`], with settings of book.toml overridden by `MDBOOK_*` variables.
-fn mdbook_with(command: &str, option: Option<&str>, env: &[(&str, &str)]) -> anyhow::Result<()> {
+/// Builds every language, with settings of book.toml overridden by `env` (`MDBOOK_*`).
+fn build_all(env: &[(&str, &str)]) -> anyhow::Result<()> {
     check_includes_cmd()?;
+    mdbook_into(&book_dir().join("book"), env)?;
+    TRANSLATIONS
+        .iter()
+        .try_for_each(|translation| translation::build(translation, env))
+}
+
+/// Installs mdBook if it is missing, and runs `mdbook build book -d <dest>`, with settings of
+/// book.toml overridden by `env` (mdBook reads `MDBOOK_*` variables as settings).
+pub fn mdbook_into(dest: &Path, env: &[(&str, &str)]) -> anyhow::Result<()> {
     tools::ensure(tools::MDBOOK)?;
     let mut mdbook = tools::command("mdbook");
     mdbook.envs(env.iter().copied());
-    let status = mdbook.arg(command).arg(book_dir()).args(option).status()?;
-    ensure!(status.success(), "mdbook {command} failed");
+    let status = mdbook
+        .arg("build")
+        .arg(book_dir())
+        .arg("--dest-dir")
+        .arg(dest)
+        .status()?;
+    ensure!(status.success(), "mdbook build failed");
     Ok(())
+}
+
+/// Serves the book, both languages, at http://127.0.0.1:3000/, and builds it again when a
+/// chapter, a translation or a lesson's code changes. (`mdbook serve` serves one language.)
+pub fn serve(open: bool) -> anyhow::Result<()> {
+    build_all(&[])?;
+    let address = "127.0.0.1:3000";
+    let server = tiny_http::Server::http(address).map_err(|err| {
+        anyhow::anyhow!(
+            "could not serve the book on {address}: {err}. Is another `book serve` running?"
+        )
+    })?;
+    let url = format!("http://{address}/");
+    println!("xtask: serving the book at {url} (中文版: {url}zh-CN/); Ctrl-C stops");
+    if open {
+        open_in_browser(&url);
+    }
+    std::thread::spawn(rebuild_on_change);
+    for request in server.incoming_requests() {
+        let file = served_file(request.url());
+        let response = match file.as_ref().and_then(|f| std::fs::File::open(f).ok()) {
+            Some(content) => {
+                let kind = content_type(file.as_deref().unwrap_or(Path::new("")));
+                let header =
+                    tiny_http::Header::from_bytes("Content-Type", kind).expect("a valid header");
+                tiny_http::Response::from_file(content)
+                    .with_header(header)
+                    .boxed()
+            }
+            None => tiny_http::Response::from_string("404: not in the book")
+                .with_status_code(404)
+                .boxed(),
+        };
+        let _ = request.respond(response);
+    }
+    Ok(())
+}
+
+/// The file under [`html_dir`] that `url` names (`/` and folders mean `index.html`), or
+/// `None` for an address that leaves the book.
+fn served_file(url: &str) -> Option<PathBuf> {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    if path.split('/').any(|part| part == "..") {
+        return None;
+    }
+    let file = html_dir().join(path.trim_start_matches('/'));
+    Some(if file.is_dir() {
+        file.join("index.html")
+    } else {
+        file
+    })
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+    {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Builds the book again whenever a file it is made of changes (looked at once a second).
+fn rebuild_on_change() {
+    let root = tools::workspace_root();
+    let watched = [
+        "book/src",
+        "book/po",
+        "book/transcripts",
+        "lessons",
+        "common/src",
+    ];
+    let newest = || {
+        let files = watched
+            .iter()
+            .flat_map(|dir| walkdir::WalkDir::new(root.join(dir)));
+        let times = files
+            .flatten()
+            .filter_map(|f| f.metadata().ok()?.modified().ok());
+        times.max()
+    };
+    let mut built = newest();
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = newest();
+        if now != built {
+            built = now;
+            println!("xtask: a file changed; building the book again");
+            if let Err(err) = build_all(&[]) {
+                eprintln!("xtask: the book did not build: {err:#}");
+            }
+        }
+    }
+}
+
+fn open_in_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        Command::new("open").arg(url).status()
+    } else if cfg!(windows) {
+        Command::new("cmd").args(["/C", "start", url]).status()
+    } else {
+        Command::new("xdg-open").arg(url).status()
+    };
+    if !opener.is_ok_and(|status| status.success()) {
+        println!("xtask: open {url} in your browser");
+    }
 }
 
 /// Installs mdBook and the book's plugins at their pinned versions (CI calls this).
@@ -77,42 +207,58 @@ pub fn check() -> anyhow::Result<()> {
     // This build also loads book/overflow-probe.js, which reports listings, diagrams and
     // tables too wide for a laptop screen (mdBook reads MDBOOK_* as book.toml settings).
     // A reader's `mdbook build` or `book build` leaves the probe out.
-    let probe = r#"["mermaid.min.js", "mermaid-init.js", "overflow-probe.js"]"#;
-    mdbook_with(
-        "build",
-        None,
-        &[("MDBOOK_OUTPUT__HTML__ADDITIONAL_JS", probe)],
-    )?;
+    let probe =
+        r#"["mermaid.min.js", "mermaid-init.js", "language-picker.js", "overflow-probe.js"]"#;
+    build_all(&[("MDBOOK_OUTPUT__HTML__ADDITIONAL_JS", probe)])?;
     let secs = started.elapsed().as_secs_f64();
-    println!("xtask: mdbook build with its plugins took {secs:.2} s (no broken links)");
+    println!(
+        "xtask: mdbook build of every language with its plugins took {secs:.2} s (no broken links)"
+    );
     // The terminal transcripts the chapters show: each script in book/transcripts/ runs
     // again, and a program that now prints something else fails the check.
     crate::cargo("test --package test-support --test transcripts")
         .context("the book's transcripts differ from a fresh run")?;
-    check_in_browser(&chromium)
+    // What the translations lack after English changes: listed, never a failure.
+    translation::check_report()?;
+    check_in_browser(&chromium, None)?;
+    TRANSLATIONS
+        .iter()
+        .try_for_each(|translation| check_in_browser(&chromium, Some(translation)))
 }
 
 /// Opens every chapter of the built book in headless Chromium and fails on what a reader
 /// would see broken.
-pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
+/// `translation` is `None` for the English book, at the root of [`html_dir`].
+pub fn check_in_browser(chromium: &Path, translation: Option<&Translation>) -> anyhow::Result<()> {
     let started = Instant::now();
     let summary = std::fs::read_to_string(book_dir().join("src").join("SUMMARY.md"))
         .context("could not read book/src/SUMMARY.md")?;
     let (chapters, drafts) = summary_chapters(&summary);
-    let (pages, mut problems) = pages_to_load(&chapters);
+    let (code, root) = match translation {
+        Some(translation) => (translation.code, html_dir().join(translation.code)),
+        None => ("en", html_dir()),
+    };
+    // Problems name a page as it is on the site: `zh-CN/index.html`.
+    let folder = translation.map_or(String::new(), |t| format!("{}/", t.code));
+    let (pages, mut problems) = pages_to_load(&root, &chapters);
     let mut doms = Vec::new();
-    for (page, seen) in pages.iter().zip(load_pages(chromium, &pages)) {
+    for (page, seen) in pages.iter().zip(load_pages(chromium, &root, &pages)) {
         match seen {
             Ok((dom, console)) => {
-                let found = page_problems(&dom, &console);
-                problems.extend(found.iter().map(|problem| format!("{page}: {problem}")));
+                let mut found = page_problems(&dom, &console);
+                found.extend(language_problems(page, &dom, code));
+                let shown = format!("{}{page}", folder);
+                problems.extend(found.iter().map(|problem| format!("{shown}: {problem}")));
                 doms.push((page.clone(), dom));
             }
-            Err(err) => problems.push(format!("{page}: {err:#}")),
+            Err(err) => problems.push(format!("{folder}{page}: {err:#}")),
         }
     }
     problems.extend(missing_from_sidebar(&doms, &chapters));
     problems.extend(broken_anchors(&doms));
+    if let Some(translation) = translation {
+        problems.extend(untranslated_start_page(&doms, translation)?);
+    }
     if !drafts.is_empty() {
         let (count, titles) = (drafts.len(), drafts.join(", "));
         println!(
@@ -131,8 +277,8 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
         .map(|(_, dom)| dom.matches(r#"<pre class="mermaid""#).count())
         .sum();
     println!(
-        "xtask: the book works in Chromium: {} pages, {} chapters, {diagrams} diagrams drawn \
-         by mermaid {}, no JavaScript errors ({:.1} s)",
+        "xtask: the book ({code}) works in Chromium: {} pages, {} chapters, {diagrams} \
+         diagrams drawn by mermaid {}, no JavaScript errors ({:.1} s)",
         pages.len(),
         chapters.len(),
         tools::MERMAID_JS,
@@ -143,12 +289,12 @@ pub fn check_in_browser(chromium: &Path) -> anyhow::Result<()> {
 
 /// The pages to load (the start page, the print page and every chapter's), and a problem
 /// for each chapter missing from the built book.
-fn pages_to_load(chapters: &[Chapter]) -> (Vec<String>, Vec<String>) {
+fn pages_to_load(root: &Path, chapters: &[Chapter]) -> (Vec<String>, Vec<String>) {
     let mut pages = vec!["index.html".to_string(), "print.html".to_string()];
     let mut problems = Vec::new();
     for chapter in chapters {
         let page = chapter.html_path();
-        if !html_dir().join(&page).is_file() {
+        if !root.join(&page).is_file() {
             problems.push(format!(
                 "{}: the chapter \"{}\" is in SUMMARY.md but not in the built book (no {page})",
                 chapter.path, chapter.title
@@ -158,6 +304,59 @@ fn pages_to_load(chapters: &[Chapter]) -> (Vec<String>, Vec<String>) {
         }
     }
     (pages, problems)
+}
+
+/// What is wrong with a page's language: the `<html lang>` is not `code`, or the language
+/// picker does not lead to the same page in the other language. `page` is the path under
+/// its book's root (`intro/why-sockets.html`).
+pub fn language_problems(page: &str, dom: &str, code: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !dom.contains(&format!("<html lang=\"{code}\"")) {
+        problems.push(format!("the page is not marked as {code} (<html lang>)"));
+    }
+    // On the site, English pages are at the root, and each translation in its folder.
+    let (here, there) = match code {
+        "en" => (page.to_string(), format!("{}/{page}", TRANSLATIONS[0].code)),
+        code => (format!("{code}/{page}"), page.to_string()),
+    };
+    let picker = dom
+        .split_once(r#"id="language-picker""#)
+        .map(|(_, rest)| rest);
+    let href = picker.and_then(|rest| {
+        rest.split('>')
+            .next()?
+            .split_once(r#" href=""#)?
+            .1
+            .split('"')
+            .next()
+    });
+    match href {
+        None => problems.push("the language picker is missing".to_string()),
+        Some(href) if resolve(&here, href) != there => {
+            problems.push(format!(
+                "the language picker leads to {href}, not to {there}"
+            ));
+        }
+        Some(_) => {}
+    }
+    problems
+}
+
+/// A translated start page must show its translated heading: mdbook-gettext silently builds
+/// English when it finds no PO file for the language.
+fn untranslated_start_page(
+    doms: &[(String, String)],
+    translation: &Translation,
+) -> anyhow::Result<Vec<String>> {
+    let heading = translation::start_page_heading(translation)?;
+    let start = doms.iter().find(|(page, _)| page == "index.html");
+    Ok(match start {
+        Some((_, dom)) if dom.contains(&heading) => Vec::new(),
+        _ => vec![format!(
+            "{}/index.html does not show {heading:?}: the build did not use book/po/{}.po",
+            translation.code, translation.code
+        )],
+    })
 }
 
 /// The chapters that the sidebar of the start page does not link to.
@@ -229,7 +428,11 @@ const CHROMIUM_FLAGS: &str = "--headless --no-sandbox --disable-gpu --no-first-r
 
 /// Loads `pages` (paths under the HTML folder) in headless Chromium, a few at a time.
 /// What Chromium saw on each page: the page after its scripts ran, and the console.
-fn load_pages(chromium: &Path, pages: &[String]) -> Vec<anyhow::Result<(String, String)>> {
+fn load_pages(
+    chromium: &Path,
+    root: &Path,
+    pages: &[String],
+) -> Vec<anyhow::Result<(String, String)>> {
     let work = std::env::temp_dir().join(format!("xtask-book-check-{}", std::process::id()));
     let workers = testrun::default_threads().min(4);
     // A browser profile per worker: Chromium takes seconds to make a new one.
@@ -237,7 +440,7 @@ fn load_pages(chromium: &Path, pages: &[String]) -> Vec<anyhow::Result<(String, 
     let profiles = Mutex::new(profiles);
     let seen = testrun::in_parallel(pages.iter().collect(), workers, |page| {
         let profile = profiles.lock().unwrap().pop().expect("one for each worker");
-        let seen = load_page(chromium, &html_dir().join(page), &profile);
+        let seen = load_page(chromium, &root.join(page), &profile);
         profiles.lock().unwrap().push(profile);
         seen
     });
@@ -605,6 +808,81 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("the link #nope")));
         assert_eq!(resolve("intro/a.html", "../b.html"), "b.html");
         assert_eq!(resolve("index.html", "intro/a.html"), "intro/a.html");
+    }
+
+    /// Code listings and transcripts are not translated (they are what the programs are
+    /// and print): each has `<!-- i18n:skip -->` on the line before it, or mdbook-xgettext
+    /// would offer every comment and string of the code to the translators.
+    #[test]
+    fn every_listing_is_skipped_by_the_translation() {
+        let src = book_dir().join("src");
+        let mut unmarked = Vec::new();
+        for file in tools::files_under(&src, "md") {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut previous = "";
+            let mut in_listing = false;
+            for (number, line) in text.lines().enumerate() {
+                let fence = line.trim_start().starts_with("```");
+                if fence && !in_listing {
+                    let diagram = line.trim_start().starts_with("```mermaid");
+                    if !diagram && previous.trim() != "<!-- i18n:skip -->" {
+                        let shown = file.strip_prefix(&src).unwrap().display();
+                        unmarked.push(format!("book/src/{shown}:{}", number + 1));
+                    }
+                }
+                in_listing ^= fence;
+                previous = line;
+            }
+        }
+        assert!(
+            unmarked.is_empty(),
+            "put <!-- i18n:skip --> on the line before these listings:\n{}",
+            unmarked.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_language_picker_must_lead_to_the_same_page() {
+        let page = |lang: &str, href: &str| {
+            format!(
+                r#"<html lang="{lang}"><body><div class="right-buttons"><a id="language-picker" class="language-picker" href="{href}">x</a></div></body></html>"#
+            )
+        };
+        assert_eq!(
+            language_problems(
+                "lessons/a.html",
+                &page("en", "../zh-CN/lessons/a.html"),
+                "en"
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            language_problems("index.html", &page("zh-CN", "../index.html"), "zh-CN"),
+            Vec::<String>::new()
+        );
+        let wrong = language_problems("lessons/a.html", &page("en", "../zh-CN/index.html"), "en");
+        assert!(
+            wrong[0].contains("not to zh-CN/lessons/a.html"),
+            "{wrong:?}"
+        );
+        let english = language_problems("index.html", &page("en", "../index.html"), "zh-CN");
+        assert!(english[0].contains("not marked as zh-CN"), "{english:?}");
+        let none = language_problems(
+            "index.html",
+            r#"<html lang="en"><body></body></html>"#,
+            "en",
+        );
+        assert_eq!(none, ["the language picker is missing"]);
+    }
+
+    #[test]
+    fn the_served_book_stays_in_its_folder() {
+        assert_eq!(
+            served_file("/zh-CN/print.html?x=1"),
+            Some(html_dir().join("zh-CN/print.html"))
+        );
+        assert_eq!(served_file("/../../etc/passwd"), None);
+        assert_eq!(served_file("/a/../../x"), None);
     }
 
     /// `book/mermaid.min.js` is the mermaid release that tools.rs says it is.

@@ -7,6 +7,7 @@ mod exercise;
 mod grade;
 mod testrun;
 mod tools;
+mod translation;
 
 use std::process::ExitCode;
 
@@ -39,14 +40,19 @@ enum Chore {
 
 #[derive(Debug, Subcommand)]
 enum BookCommand {
-    /// Serve the book at http://localhost:3000, rebuilding on changes (installs mdBook if missing).
+    /// Serve the book, English and 中文, at http://127.0.0.1:3000, building it again when a
+    /// chapter, a translation or a lesson changes (installs mdBook and its plugins if missing).
     Serve {
         /// Open the book in a web browser.
         #[arg(long)]
         open: bool,
     },
-    /// Build the book into book/book/html/.
+    /// Build the book into book/book/html/, and the Chinese edition into book/book/html/zh-CN/.
     Build,
+    /// Extract the English text again and merge it into book/po/zh-CN.po (with GNU gettext's
+    /// msgmerge): a changed paragraph's translation becomes fuzzy. Then list, by chapter,
+    /// what is missing or fuzzy.
+    Translations,
     /// Check the book: every {{#include}} finds its code, no broken link, every chapter and
     /// diagram works in headless Chromium.
     Check,
@@ -72,6 +78,7 @@ fn run(chore: Chore) -> anyhow::Result<ExitCode> {
     let done = match chore {
         Chore::Book(BookCommand::Serve { open }) => book::serve(open),
         Chore::Book(BookCommand::Build) => book::build(),
+        Chore::Book(BookCommand::Translations) => translation::update(),
         Chore::Book(BookCommand::Check) => book::check(),
         Chore::Book(BookCommand::Tools) => book::install_tools(),
         Chore::Exercise(command) => exercise::run(command),

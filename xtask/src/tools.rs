@@ -41,8 +41,18 @@ pub const MDBOOK_LINKCHECK: Tool = Tool {
     note: "about three minutes",
 };
 
+/// The translations (the Chinese edition): mdbook-xgettext extracts the English messages,
+/// mdbook-gettext puts the translated ones in their place. Pinned with mdBook 0.5.4, as in
+/// the project's notes (the traps found there are handled in xtask/src/translation.rs).
+/// Optional in `book/book.toml`: without it, the English book still builds.
+pub const MDBOOK_I18N: Tool = Tool {
+    krate: "mdbook-i18n-helpers",
+    version: "0.4.0",
+    note: "about three minutes",
+};
+
 /// The plugins `cargo xtask book check` (and so CI) needs. Readers need none of them.
-pub const BOOK_PLUGINS: [Tool; 2] = [MDBOOK_MERMAID, MDBOOK_LINKCHECK];
+pub const BOOK_PLUGINS: [Tool; 3] = [MDBOOK_MERMAID, MDBOOK_LINKCHECK, MDBOOK_I18N];
 
 /// The mermaid release in `book/mermaid.min.js` (the one mdbook-mermaid 0.17.1 ships). To
 /// update: install the new plugin, run `mdbook-mermaid install` in an empty folder (it
@@ -96,7 +106,9 @@ pub fn on_path(program: &str) -> bool {
 /// Makes sure `tool` is installed at its pinned version; installs it when it is not.
 pub fn ensure(tool: Tool) -> anyhow::Result<()> {
     let (krate, version, note) = (tool.krate, tool.version, tool.note);
-    if version_of(krate).is_some_and(|found| found.contains(version)) {
+    if version_of(krate).is_some_and(|found| found.contains(version))
+        || installed_by_cargo(krate, version)
+    {
         return Ok(());
     }
     println!("xtask: installing {krate} {version} with cargo install ({note})");
@@ -106,6 +118,18 @@ pub fn ensure(tool: Tool) -> anyhow::Result<()> {
         .with_context(|| format!("could not run cargo install {krate}"))?;
     ensure!(status.success(), "installing {krate} {version} failed");
     Ok(())
+}
+
+/// True when `cargo install --list` lists `krate` at `version` (for a crate like
+/// mdbook-i18n-helpers, whose programs have other names and no `--version`).
+fn installed_by_cargo(krate: &str, version: &str) -> bool {
+    let Ok(out) = cargo().args(["install", "--list"]).output() else {
+        return false;
+    };
+    let listed = format!("{krate} v{version}:");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|line| line == listed)
 }
 
 /// A command for an installed tool, with cargo's bin folder on its `PATH`.
