@@ -143,8 +143,9 @@ pub fn report(pot: &Catalog) -> anyhow::Result<()> {
             continue;
         }
         println!(
-            "xtask: {code}: {} of {total} messages are missing or fuzzy (they show in English \
-             until book/po/{code}.po is updated: `cargo xtask book translations`):",
+            "xtask: {code}: {} of {total} messages are missing or fuzzy: they show in English \
+             until their entries in book/po/{code}.po are translated (`cargo xtask book \
+             translations` merges in the new English first):",
             found.len()
         );
         let mut by_chapter: BTreeMap<&str, Vec<&Gap>> = BTreeMap::new();
