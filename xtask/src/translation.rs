@@ -55,7 +55,14 @@ pub fn po_file(translation: &Translation) -> PathBuf {
 /// entries. `env` adds settings (the check's overflow probe).
 pub fn build(translation: &Translation, env: &[(&str, &str)]) -> anyhow::Result<()> {
     tools::ensure(tools::MDBOOK_I18N)?;
-    let work = tempfile::tempdir()?;
+    // Next to the English book, so that the last step is a rename on the same disk (from
+    // /tmp, which is often another file system, a rename fails).
+    let built = book::html_dir();
+    let folder = built.parent().expect("html_dir is book/book/html");
+    std::fs::create_dir_all(folder)?;
+    let work = tempfile::Builder::new()
+        .prefix(".translation-")
+        .tempdir_in(folder)?;
     let po_dir = work.path().join("po");
     std::fs::create_dir_all(&po_dir)?;
     let mut catalog = read(&po_file(translation))?;
@@ -71,7 +78,7 @@ pub fn build(translation: &Translation, env: &[(&str, &str)]) -> anyhow::Result<
     settings.extend_from_slice(env);
     let out = work.path().join("out");
     book::mdbook_into(&out, &settings)?;
-    let target = book::html_dir().join(translation.code);
+    let target = built.join(translation.code);
     let _ = std::fs::remove_dir_all(&target);
     std::fs::rename(out.join("html"), &target)
         .with_context(|| format!("could not move the {} book into place", translation.code))?;
