@@ -116,6 +116,9 @@ fn a_program_that_looks_for_the_grader_earns_only_its_honest_score() {
     for id in checks {
         args.extend(["--check".to_string(), id.to_string()]);
     }
+    // `--keep`: the whole output of each check that did not pass, and how to run it again.
+    let keep = tempfile::tempdir().unwrap();
+    args.extend(["--keep".to_string(), keep.path().display().to_string()]);
     args.extend([fixture("snooping-programs"), fixture("quitting-programs")]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let report = grade(&args);
@@ -129,6 +132,21 @@ fn a_program_that_looks_for_the_grader_earns_only_its_honest_score() {
         "{utc:#}"
     );
     assert_eq!(check(quitting, checks[0])["status"], "fail");
+    let kept = keep
+        .path()
+        .join("snooping-programs")
+        .join(format!("{}.txt", checks[0]));
+    let kept = std::fs::read_to_string(&kept).unwrap();
+    let again = format!(
+        "run it again: cargo xtask grade --no-calibration --check {}",
+        checks[0]
+    );
+    assert!(kept.contains(&again), "{kept}");
+    assert!(kept.contains("found no reference program"), "{kept}");
+    assert!(
+        kept.contains("--- what the test and the programs printed ---\n"),
+        "{kept}"
+    );
 }
 
 /// A check id that names nothing is a mistake of the command line (exit 2), never a check

@@ -60,6 +60,10 @@ pub struct Args {
     /// instead of stdout.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Keep the whole output of every check that did not pass in DIR/<submission>/<check>.txt,
+    /// with the command that runs it again (the report keeps only its last lines).
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
     /// The roster for the canvas format: a CSV whose `submission` column names each
     /// submission's folder; its other columns are copied through.
     #[arg(long, value_name = "CSV")]
@@ -159,8 +163,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         limit: args.timeout,
         work: work.path(),
         no_network: args.no_network,
+        keep: args.keep.as_deref(),
     };
-    let graded = run::every_check(&programs, &checks, options)?;
+    let graded = run::every_check(&submissions, &programs, &checks, options)?;
     // 4. Tamper evidence: what each checkout changed of the handout, reported, not punished.
     let handout = tamper::Handout {
         root: &root,

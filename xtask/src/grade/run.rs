@@ -13,6 +13,7 @@ use anyhow::bail;
 use super::build::Programs;
 use super::checks::{Check, sha256_of};
 use super::model::CheckStatus;
+use super::submissions::Submission;
 use crate::testrun::{self, Ran};
 
 /// The variable `test-support` reads (`test_support::PROGRAMS_ENV`): with it,
@@ -54,25 +55,28 @@ pub struct Options<'a> {
     pub work: &'a Path,
     /// Run each test executable in a network namespace of its own (`unshare`).
     pub no_network: bool,
+    /// Where to keep the whole output of each check that did not pass (`--keep DIR`).
+    pub keep: Option<&'a Path>,
 }
 
 /// Runs every check against every submission's programs. An error is the grader's own
 /// fault (a test executable that changed since it was built), never a grade.
 pub fn every_check(
+    submissions: &[Submission],
     programs: &[Programs],
     checks: &[Check],
     options: Options,
 ) -> anyhow::Result<Vec<Graded>> {
-    let (count, submissions, secs) = (checks.len(), programs.len(), options.limit.as_secs_f64());
+    let (count, graded, secs) = (checks.len(), programs.len(), options.limit.as_secs_f64());
     let jobs = options.jobs;
     eprintln!(
-        "grade: {count} check(s) x {submissions} submission(s), {jobs} at a time, {secs}s each at most"
+        "grade: {count} check(s) x {graded} submission(s), {jobs} at a time, {secs}s each at most"
     );
-    let all: Vec<(usize, usize)> = (0..submissions)
+    let all: Vec<(usize, usize)> = (0..graded)
         .flat_map(|s| (0..count).map(move |c| (s, c)))
         .collect();
     let graded = testrun::in_parallel(all, jobs, |(s, c)| {
-        let attempt = grade_one(&programs[s], &checks[c], options)?;
+        let attempt = grade_one(&submissions[s], &programs[s], &checks[c], options)?;
         Ok(Graded {
             submission: s,
             check: c,
@@ -95,16 +99,21 @@ impl Attempt {
 }
 
 /// One check against one submission: run, and run again after a failure.
-fn grade_one(programs: &Programs, check: &Check, options: Options) -> anyhow::Result<Attempt> {
+fn grade_one(
+    submission: &Submission,
+    programs: &Programs,
+    check: &Check,
+    options: Options,
+) -> anyhow::Result<Attempt> {
     let folder = match programs.of(&check.lesson.package) {
         Ok(folder) => folder,
         Err(reason) => return Ok(Attempt::new(CheckStatus::Skipped, Some(reason))),
     };
-    let first = run_once(check, folder, options)?;
+    let first = run_once(submission, check, folder, options)?;
     if first.status != CheckStatus::Fail {
         return Ok(first);
     }
-    let second = run_once(check, folder, options)?;
+    let second = run_once(submission, check, folder, options)?;
     if second.status == CheckStatus::Pass {
         let why = format!(
             "failed once, then passed: {}",
@@ -122,7 +131,12 @@ fn grade_one(programs: &Programs, check: &Check, options: Options) -> anyhow::Re
 }
 
 /// Runs the test of `check` once, with the programs in `folder`.
-fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<Attempt> {
+fn run_once(
+    submission: &Submission,
+    check: &Check,
+    folder: &Path,
+    options: Options,
+) -> anyhow::Result<Attempt> {
     let exe = &check.exe;
     if !exe.path.is_file() {
         let why = format!(
@@ -169,6 +183,16 @@ fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<At
         }
     };
     let (status, reason) = verdict(&ran, &check.test, options.limit);
+    if let (Some(dir), true) = (options.keep, status != CheckStatus::Pass) {
+        keep_output(
+            dir,
+            submission,
+            check,
+            status,
+            reason.as_deref(),
+            &ran.stdout,
+        )?;
+    }
     Ok(Attempt {
         status,
         reason,
@@ -210,6 +234,34 @@ pub fn verdict(ran: &Ran, test: &str, limit: Duration) -> (CheckStatus, Option<S
         why = format!("flooded output: {why}");
     }
     (CheckStatus::Fail, Some(why))
+}
+
+/// `--keep DIR`: writes `DIR/<submission>/<check id>.txt`, the whole output of a check that
+/// did not pass (for a check of the wire, the conversation the test printed), with the
+/// command that runs the same check again on the same submission.
+fn keep_output(
+    dir: &Path,
+    submission: &Submission,
+    check: &Check,
+    status: CheckStatus,
+    reason: Option<&str>,
+    output: &str,
+) -> anyhow::Result<()> {
+    let folder = dir.join(&submission.id);
+    std::fs::create_dir_all(&folder)?;
+    let path = submission.path.display().to_string().replace('\'', r"'\''");
+    let text = format!(
+        "check: {}\nsubmission: {} ({})\nstatus: {status:?}\nreason: {}\n\
+         run it again: cargo xtask grade --no-calibration --check {} '{path}'\n\n\
+         --- what the test and the programs printed ---\n{output}",
+        check.id,
+        submission.id,
+        submission.path.display(),
+        reason.unwrap_or("-"),
+        check.id,
+    );
+    std::fs::write(folder.join(format!("{}.txt", check.id)), text)?;
+    Ok(())
 }
 
 /// What test-support says when a program printed more than it keeps.
