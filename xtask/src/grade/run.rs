@@ -154,24 +154,7 @@ fn run_once(
         );
     }
     let home = tempfile::tempdir_in(options.work)?;
-    let mut command = if options.no_network {
-        let mut unshare = Command::new("unshare");
-        unshare
-            .args(["-rn", "sh", "-c", r#"ip link set lo up && exec "$@""#, "sh"])
-            .arg(&exe.path);
-        unshare
-    } else {
-        Command::new(&exe.path)
-    };
-    command.env_clear().current_dir(&exe.dir);
-    for name in KEPT_ENV {
-        command.envs(std::env::var_os(name).map(|value| (name, value)));
-    }
-    command
-        .args(testrun::one_test(&check.test))
-        .env("RUST_BACKTRACE", "0")
-        .env("HOME", home.path())
-        .env(PROGRAMS_ENV, folder);
+    let command = test_command(check, folder, home.path(), options.no_network);
     let ran = match testrun::run(command, options.limit) {
         Ok(ran) => ran,
         Err(err) => {
@@ -199,6 +182,31 @@ fn run_once(
         output: tail(&ran.stdout),
         seconds: (ran.seconds * 100.0).round() / 100.0,
     })
+}
+
+/// The command that runs the test of `check` alone, on the programs in `folder`, with a
+/// cleared environment and a fresh `home`.
+fn test_command(check: &Check, folder: &Path, home: &Path, no_network: bool) -> Command {
+    let exe = &check.exe;
+    let mut command = if no_network {
+        let mut unshare = Command::new("unshare");
+        unshare
+            .args(["-rn", "sh", "-c", r#"ip link set lo up && exec "$@""#, "sh"])
+            .arg(&exe.path);
+        unshare
+    } else {
+        Command::new(&exe.path)
+    };
+    command.env_clear().current_dir(&exe.dir);
+    for name in KEPT_ENV {
+        command.envs(std::env::var_os(name).map(|value| (name, value)));
+    }
+    command
+        .args(testrun::one_test(&check.test))
+        .env("RUST_BACKTRACE", "0")
+        .env("HOME", home)
+        .env(PROGRAMS_ENV, folder);
+    command
 }
 
 /// What one run of one test says: its status and, unless it passed, why.
