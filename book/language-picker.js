@@ -29,5 +29,13 @@
         link.textContent = other.name;
         link.title = other.code === 'en' ? 'Read this page in English' : '用中文阅读这一页';
         bar.prepend(link);
+        // `mdbook serve book` serves the English book alone: there, a link to a translation
+        // that is not served would only lead to "not found", so it goes away. (From a file,
+        // the browser cannot ask, and the link stays.)
+        if (window.location.protocol.startsWith('http')) {
+            fetch(link.href, { method: 'HEAD' })
+                .then((answer) => { if (!answer.ok) link.remove(); })
+                .catch(() => link.remove());
+        }
     }
 })();
