@@ -40,19 +40,34 @@ fn read_proc(path: &str) -> String {
 pub fn print_row(row: &Row, samples: &[Vec<Sample>], size: Size) -> bool {
     println!();
     println!("{}", row.title);
+    let delays = samples.iter().flatten().any(|s| s.delay.is_some());
+    let first = if delays {
+        ["median delay".to_string(), "99th percentile".into()]
+    } else {
+        [format!("{}/s", row.units), format!("client CPU per {}", row.unit)]
+    };
     println!(
         "  {:<30} {:>28}  {:>26}  {:>26}",
         "program (median, min-max)",
-        format!("{}s/s", row.unit),
+        first[0],
         format!("server CPU per {}", row.unit),
-        format!("client CPU per {}", row.unit),
+        first[1],
     );
     for (contender, samples) in row.contenders.iter().zip(samples) {
-        let rate = spread(samples.iter().map(|s| s.rate)).show(count);
         let server = micros(samples.iter().map(|s| s.cpu_per_unit));
-        let client = micros(samples.iter().map(|s| s.client_cpu_per_unit));
+        let [first, last] = if delays {
+            [
+                micros(samples.iter().map(|s| s.delay.map(|d| d.median))),
+                micros(samples.iter().map(|s| s.delay.map(|d| d.p99))),
+            ]
+        } else {
+            [
+                spread(samples.iter().map(|s| s.rate)).show(count),
+                micros(samples.iter().map(|s| s.client_cpu_per_unit)),
+            ]
+        };
         println!(
-            "  {:<30} {rate:>28}  {server:>26}  {client:>26}",
+            "  {:<30} {first:>28}  {server:>26}  {last:>26}",
             contender.name
         );
     }
@@ -72,15 +87,27 @@ pub fn print_row(row: &Row, samples: &[Vec<Sample>], size: Size) -> bool {
         );
     }
     if size == Size::Full {
-        print_goal(row, samples);
+        for goal in &row.goals {
+            print_goal(row, samples, *goal);
+        }
     }
     print_losses(row, samples)
 }
 
-/// Prints whether the lesson's program reached the row's goal, judged on the median of
-/// the ratios of each round.
-fn print_goal(row: &Row, samples: &[Vec<Sample>]) {
-    let Some(goal) = row.goal else { return };
+/// Prints whether the lesson's program reached `goal`, judged on the median of the
+/// figures (a ratio, or a 99th percentile) of each round.
+fn print_goal(row: &Row, samples: &[Vec<Sample>], goal: Goal) {
+    if let Goal::P99Below { limit } = goal {
+        let p99 = spread(samples[0].iter().filter_map(|s| s.delay).map(|d| d.p99.as_secs_f64()));
+        let met = match p99.median {
+            None => "cannot tell (no delays measured)",
+            Some(p99) if p99 < limit.as_secs_f64() => "met",
+            Some(_) => "MISSED",
+        };
+        let shown = p99.show(|seconds| format!("{} ms", significant(seconds * 1e3)));
+        println!("  goal: a 99th percentile under {limit:?}: {met} ({shown})");
+        return;
+    }
     let (versus, factor, what, metric): (_, _, _, fn(&Sample) -> Option<f64>) = match goal {
         Goal::RateAtLeast { versus, times } => {
             (versus, times, "the rate at least", |s| Some(s.rate))
@@ -88,6 +115,7 @@ fn print_goal(row: &Row, samples: &[Vec<Sample>]) {
         Goal::CpuAtMost { versus, times } => (versus, times, "the server CPU at most", |s| {
             s.cpu_per_unit.map(|d| d.as_secs_f64())
         }),
+        Goal::P99Below { .. } => unreachable!("handled above"),
     };
     let Some(index) = row.contenders.iter().position(|c| c.name == versus) else {
         return;
@@ -109,9 +137,9 @@ fn print_losses(row: &Row, samples: &[Vec<Sample>]) -> bool {
     for (contender, samples) in row.contenders.iter().zip(samples) {
         let lost: u64 = samples.iter().map(|s| s.lost).sum();
         if lost > 0 {
-            let unit = row.unit;
+            let units = row.units;
             println!(
-                "  LOST: {} lost {lost} {unit}s over {} runs",
+                "  LOST: {} lost {lost} {units} over {} runs",
                 contender.name,
                 samples.len()
             );
