@@ -59,7 +59,11 @@ pub fn transfer(programs: &Programs, size: Size) -> anyhow::Result<Row> {
         title: format!(
             "lesson 05: one file of {megabytes} MB (a million bytes each) over loopback, \
              the files in {}",
-            work.folder.path().parent().unwrap_or(Path::new("/")).display()
+            work.folder
+                .path()
+                .parent()
+                .unwrap_or(Path::new("/"))
+                .display()
         ),
         unit: "MB",
         units: "MB",

@@ -80,9 +80,15 @@ fn one_run(
     let mut joins = speaker.try_clone()?;
     std::thread::spawn(move || std::io::copy(&mut joins, &mut std::io::sink()));
     calls.push(speaker.try_clone()?);
-    let joined = run.server.wait_for(listeners as u64 + 1, Instant::now() + WAIT);
+    let joined = run
+        .server
+        .wait_for(listeners as u64 + 1, Instant::now() + WAIT);
     if joined.lines <= listeners as u64 {
-        bail!("only {} of {} callers joined the room", joined.lines, listeners + 1);
+        bail!(
+            "only {} of {} callers joined the room",
+            joined.lines,
+            listeners + 1
+        );
     }
 
     let count = warm_up + lines;

@@ -40,36 +40,36 @@ fn read_proc(path: &str) -> String {
 pub fn print_row(row: &Row, samples: &[Vec<Sample>], size: Size) -> bool {
     println!();
     println!("{}", row.title);
+    // A row measures rates (and the CPU of both sides), or delays (lesson 06).
     let delays = samples.iter().flatten().any(|s| s.delay.is_some());
-    let first = if delays {
-        ["median delay".to_string(), "99th percentile".into()]
+    let server_cpu = format!("server CPU per {}", row.unit);
+    let heads = if delays {
+        ["median delay".into(), "99th percentile".into(), server_cpu]
     } else {
-        [format!("{}/s", row.units), format!("client CPU per {}", row.unit)]
+        let client_cpu = format!("client CPU per {}", row.unit);
+        [format!("{}/s", row.units), server_cpu, client_cpu]
     };
+    let [a, b, c] = heads;
     println!(
-        "  {:<30} {:>28}  {:>26}  {:>26}",
-        "program (median, min-max)",
-        first[0],
-        format!("server CPU per {}", row.unit),
-        first[1],
+        "  {:<30} {a:>28}  {b:>26}  {c:>26}",
+        "program (median, min-max)"
     );
     for (contender, samples) in row.contenders.iter().zip(samples) {
         let server = micros(samples.iter().map(|s| s.cpu_per_unit));
-        let [first, last] = if delays {
+        let [a, b, c] = if delays {
             [
                 micros(samples.iter().map(|s| s.delay.map(|d| d.median))),
                 micros(samples.iter().map(|s| s.delay.map(|d| d.p99))),
+                server,
             ]
         } else {
             [
                 spread(samples.iter().map(|s| s.rate)).show(count),
+                server,
                 micros(samples.iter().map(|s| s.client_cpu_per_unit)),
             ]
         };
-        println!(
-            "  {:<30} {first:>28}  {server:>26}  {last:>26}",
-            contender.name
-        );
+        println!("  {:<30} {a:>28}  {b:>26}  {c:>26}", contender.name);
     }
     let lesson = &row.contenders[0];
     for (other, other_samples) in row.contenders.iter().zip(samples).skip(1) {
@@ -98,7 +98,12 @@ pub fn print_row(row: &Row, samples: &[Vec<Sample>], size: Size) -> bool {
 /// figures (a ratio, or a 99th percentile) of each round.
 fn print_goal(row: &Row, samples: &[Vec<Sample>], goal: Goal) {
     if let Goal::P99Below { limit } = goal {
-        let p99 = spread(samples[0].iter().filter_map(|s| s.delay).map(|d| d.p99.as_secs_f64()));
+        let p99 = spread(
+            samples[0]
+                .iter()
+                .filter_map(|s| s.delay)
+                .map(|d| d.p99.as_secs_f64()),
+        );
         let met = match p99.median {
             None => "cannot tell (no delays measured)",
             Some(p99) if p99 < limit.as_secs_f64() => "met",
