@@ -55,15 +55,12 @@ pub fn transfer(programs: &Programs, size: Size) -> anyhow::Result<Row> {
         }
     };
     let hashing = Arc::clone(&work);
+    let at_least = |versus, times| Goal::RateAtLeast { versus, times };
     Ok(Row {
         title: format!(
             "lesson 05: one file of {megabytes} MB (a million bytes each) over loopback, \
              the files in {}",
-            work.folder
-                .path()
-                .parent()
-                .unwrap_or(Path::new("/"))
-                .display()
+            scratch().display()
         ),
         unit: "MB",
         units: "MB",
@@ -78,24 +75,26 @@ pub fn transfer(programs: &Programs, size: Size) -> anyhow::Result<Row> {
         ],
         // "Within 1.5x of hashing alone": taking at most 1.5 times as long.
         goals: vec![
-            Goal::RateAtLeast {
-                versus: HASHING,
-                times: 1.0 / 1.5,
-            },
-            Goal::RateAtLeast {
-                versus: PYTHON_SENDER,
-                times: 1.0,
-            },
-            Goal::RateAtLeast {
-                versus: PYTHON_RECEIVER,
-                times: 1.0,
-            },
+            at_least(HASHING, 1.0 / 1.5),
+            at_least(PYTHON_SENDER, 1.0),
+            at_least(PYTHON_RECEIVER, 1.0),
         ],
     })
 }
 
-/// The file every run sends, in memory (`/dev/shm`) where Linux has it, so that the disk
-/// does not count. Removed with its folder when the bench ends.
+/// Where the files go: in memory (`/dev/shm`) where Linux has it, so that the disk does
+/// not count.
+fn scratch() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.into()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// The file every run sends, in a folder of its own in [`scratch`], removed with the folder
+/// when the bench ends.
 struct Work {
     folder: TempDir,
     file: PathBuf,
@@ -104,14 +103,9 @@ struct Work {
 
 impl Work {
     fn new(megabytes: u64) -> anyhow::Result<Work> {
-        let shm = Path::new("/dev/shm");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix("xtask-bench-");
-        let folder = if shm.is_dir() {
-            builder.tempdir_in(shm)?
-        } else {
-            builder.tempdir()?
-        };
+        let folder = tempfile::Builder::new()
+            .prefix("xtask-bench-")
+            .tempdir_in(scratch())?;
         let file = folder.path().join(NAME);
         let mut out = BufWriter::new(File::create(&file)?);
         let piece: Vec<u8> = (0..MB).map(|i| (i * 31 % 251) as u8).collect();
