@@ -156,3 +156,17 @@ fn delay(mut times: Vec<Duration>) -> Option<Delay> {
         p99: at(99)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_99th_percentile_is_the_slowest_line_in_a_hundred() {
+        let times: Vec<Duration> = (1..=200).rev().map(Duration::from_micros).collect();
+        let delay = delay(times).unwrap();
+        assert_eq!(delay.median, Duration::from_micros(101));
+        assert_eq!(delay.p99, Duration::from_micros(199));
+        assert!(super::delay(Vec::new()).is_none());
+    }
+}
