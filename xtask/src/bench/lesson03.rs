@@ -29,14 +29,15 @@ pub fn timestamps(programs: &Programs, size: Size) -> anyhow::Result<Row> {
              until the server printed all"
         ),
         unit: "timestamp",
+        units: "timestamps",
         contenders: vec![
             Contender::new("lesson 03 server", lesson, &client, count, one_run),
             Contender::new(PYTHON, python, &client, count, one_run),
         ],
-        goal: Some(Goal::RateAtLeast {
+        goals: vec![Goal::RateAtLeast {
             versus: PYTHON,
             times: 10.0,
-        }),
+        }],
     })
 }
 

@@ -13,6 +13,8 @@
 
 mod lesson03;
 mod lesson04;
+mod lesson05;
+mod lesson06;
 mod process;
 mod programs;
 mod report;
@@ -30,7 +32,7 @@ pub use programs::Programs;
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// A short run for CI: every row runs once with little work, and the bench fails if a
-    /// row loses lines or calls. Its figures are too short to judge speed.
+    /// row loses work (lines, calls, bytes). Its figures are too short to judge speed.
     #[arg(long)]
     quick: bool,
     /// How many rounds to run [default: 5, or 1 with --quick].
@@ -64,11 +66,13 @@ pub struct Row {
     pub title: String,
     /// The unit of one piece of work, e.g. "timestamp" or "call".
     pub unit: &'static str,
+    /// The same unit for many pieces, e.g. "timestamps" or "MB".
+    pub units: &'static str,
     /// The programs that do the work; the first one is the lesson's, the others are
     /// compared with it.
     pub contenders: Vec<Contender>,
-    /// What the lesson's program should reach, if the project set a goal.
-    pub goal: Option<Goal>,
+    /// What the lesson's program should reach, where the project set goals.
+    pub goals: Vec<Goal>,
 }
 
 /// One program doing a row's work: `run` does the work once and measures it.
@@ -110,22 +114,39 @@ pub struct Sample {
     pub client_cpu_per_unit: Option<Duration>,
     /// Pieces of work that never arrived (lines not printed, calls not answered).
     pub lost: u64,
+    /// How long the pieces took to arrive, where a row measures that (lesson 06).
+    pub delay: Option<Delay>,
 }
 
-/// A goal for the lesson's program, against another program of the same row.
+/// How long a piece of work took to arrive, over the many pieces of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Delay {
+    /// The middle value: what a typical piece took.
+    pub median: Duration,
+    /// The 99th percentile: one piece in a hundred took longer.
+    pub p99: Duration,
+}
+
+/// A goal for the lesson's program, against another program of the same row (or, for a
+/// delay, against the clock).
 #[derive(Debug, Clone, Copy)]
 pub enum Goal {
     /// The lesson's rate is at least `times` the rate of `versus`.
     RateAtLeast { versus: &'static str, times: f64 },
     /// The lesson's server CPU per unit is at most `times` that of `versus`.
     CpuAtMost { versus: &'static str, times: f64 },
+    /// The 99th percentile of the lesson's delays is below `limit`.
+    P99Below { limit: Duration },
 }
 
-/// Every row, lesson by lesson. Lessons 05 and 06 add their files and a line here.
+/// Every row, lesson by lesson.
 fn rows(programs: &Programs, size: Size) -> anyhow::Result<Vec<Row>> {
     Ok(vec![
         lesson03::timestamps(programs, size)?,
         lesson04::calls(programs, size)?,
+        lesson05::transfer(programs, size)?,
+        lesson06::delivery(programs, size, 8)?,
+        lesson06::delivery(programs, size, 64)?,
     ])
 }
 

@@ -203,13 +203,23 @@ pub fn read_all(mut output: impl Read + Send + 'static) -> std::sync::mpsc::Rece
 }
 
 /// The CPU time (user + system) that process `pid` used so far, from Linux's `/proc`:
-/// `/proc/PID/schedstat` counts it in nanoseconds; `/proc/PID/stat` (fields 14 and 15,
-/// utime and stime) in clock ticks of 10 ms, if schedstat is missing. `None` elsewhere.
-/// The servers here have one thread, whose time is the process's time.
+/// `/proc/PID/task/TID/schedstat` counts it in nanoseconds for each thread (the lesson 06
+/// server has many, the others one); `/proc/PID/stat` (fields 14 and 15, utime and stime)
+/// in clock ticks of 10 ms, if schedstat is missing. `None` elsewhere. A thread that has
+/// ended is no longer counted: the servers here keep theirs while the work is measured.
 pub fn cpu_time(pid: u32) -> Option<Duration> {
-    if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/schedstat")) {
-        let nanos: u64 = text.split_whitespace().next()?.parse().ok()?;
-        return Some(Duration::from_nanos(nanos));
+    if let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        let mut nanos = 0;
+        for thread in threads.flatten() {
+            let path = thread.path().join("schedstat");
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue; // the thread ended meanwhile
+            };
+            nanos += text.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+        if nanos > 0 {
+            return Some(Duration::from_nanos(nanos));
+        }
     }
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The program's name (field 2) is in parentheses and may hold spaces: count after it.
@@ -217,6 +227,13 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
     // USER_HZ, the unit of these fields, is 100 on Linux.
     Some(Duration::from_millis(ticks * 10))
+}
+
+/// The CPU time this thread of the bench used so far (Linux; `None` elsewhere).
+pub fn this_thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
 }
 
 /// The CPU time between two readings, per piece of work; `None` without readings.

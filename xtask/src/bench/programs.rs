@@ -1,5 +1,5 @@
 //! The programs the bench runs: the lessons' own release builds, the plain std::net floor,
-//! and the Python programs in `xtask/bench/`.
+//! the Python programs in `xtask/bench/`, and the lessons' own Python peers.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -9,9 +9,12 @@ use anyhow::{Context, bail};
 use crate::{cargo, tools};
 
 /// The lesson packages the bench builds, with the programs it runs of each.
-const LESSONS: [(&str, &[&str]); 2] = [
+const LESSONS: [(&str, &[&str]); 4] = [
     ("lesson-03-timestamp", &["server", "client"]),
     ("lesson-04-reconnect-loop", &["server", "client"]),
+    ("lesson-05-send-file", &["server", "client"]),
+    // Lesson 06's callers are the bench itself.
+    ("lesson-06-group-call", &["server"]),
 ];
 
 /// The floor of lesson 04: `lessons/04-reconnect-loop/examples/plain_server.rs`.
@@ -80,6 +83,16 @@ impl Programs {
         command.extend(args.iter().map(OsString::from));
         command
     }
+
+    /// `python3 lessons/<folder>/python/<script>`: a lesson's own Python peer.
+    pub fn peer(&self, folder: &str, script: &str) -> Vec<OsString> {
+        let path = tools::workspace_root()
+            .join("lessons")
+            .join(folder)
+            .join("python")
+            .join(script);
+        vec!["python3".into(), path.into()]
+    }
 }
 
 /// A command line: `program` with `args`.
@@ -97,7 +110,7 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| tools::workspace_root().join("target"))
 }
 
-/// Fails early, with what to do, when Python is missing: two rows of three need it.
+/// Fails early, with what to do, when Python is missing: most rows need it.
 fn check_python() -> anyhow::Result<()> {
     std::process::Command::new("python3")
         .arg("--version")

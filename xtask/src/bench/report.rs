@@ -40,21 +40,36 @@ fn read_proc(path: &str) -> String {
 pub fn print_row(row: &Row, samples: &[Vec<Sample>], size: Size) -> bool {
     println!();
     println!("{}", row.title);
+    // A row measures rates (and the CPU of both sides), or delays (lesson 06).
+    let delays = samples.iter().flatten().any(|s| s.delay.is_some());
+    let server_cpu = format!("server CPU per {}", row.unit);
+    let heads = if delays {
+        ["median delay".into(), "99th percentile".into(), server_cpu]
+    } else {
+        let client_cpu = format!("client CPU per {}", row.unit);
+        [format!("{}/s", row.units), server_cpu, client_cpu]
+    };
+    let [a, b, c] = heads;
     println!(
-        "  {:<30} {:>28}  {:>26}  {:>26}",
-        "program (median, min-max)",
-        format!("{}s/s", row.unit),
-        format!("server CPU per {}", row.unit),
-        format!("client CPU per {}", row.unit),
+        "  {:<30} {a:>28}  {b:>26}  {c:>26}",
+        "program (median, min-max)"
     );
     for (contender, samples) in row.contenders.iter().zip(samples) {
-        let rate = spread(samples.iter().map(|s| s.rate)).show(count);
         let server = micros(samples.iter().map(|s| s.cpu_per_unit));
-        let client = micros(samples.iter().map(|s| s.client_cpu_per_unit));
-        println!(
-            "  {:<30} {rate:>28}  {server:>26}  {client:>26}",
-            contender.name
-        );
+        let [a, b, c] = if delays {
+            [
+                micros(samples.iter().map(|s| s.delay.map(|d| d.median))),
+                micros(samples.iter().map(|s| s.delay.map(|d| d.p99))),
+                server,
+            ]
+        } else {
+            [
+                spread(samples.iter().map(|s| s.rate)).show(count),
+                server,
+                micros(samples.iter().map(|s| s.client_cpu_per_unit)),
+            ]
+        };
+        println!("  {:<30} {a:>28}  {b:>26}  {c:>26}", contender.name);
     }
     let lesson = &row.contenders[0];
     for (other, other_samples) in row.contenders.iter().zip(samples).skip(1) {
@@ -72,16 +87,18 @@ pub fn print_row(row: &Row, samples: &[Vec<Sample>], size: Size) -> bool {
         );
     }
     if size == Size::Full {
-        print_goal(row, samples);
+        for goal in &row.goals {
+            print_goal(row, samples, *goal);
+        }
     }
     print_losses(row, samples)
 }
 
-/// Prints whether the lesson's program reached the row's goal, judged on the median of
-/// the ratios of each round.
-fn print_goal(row: &Row, samples: &[Vec<Sample>]) {
-    let Some(goal) = row.goal else { return };
+/// Prints whether the lesson's program reached `goal`, judged on the median of the
+/// figures (a ratio, or a 99th percentile) of each round.
+fn print_goal(row: &Row, samples: &[Vec<Sample>], goal: Goal) {
     let (versus, factor, what, metric): (_, _, _, fn(&Sample) -> Option<f64>) = match goal {
+        Goal::P99Below { limit } => return print_delay_goal(&samples[0], limit),
         Goal::RateAtLeast { versus, times } => {
             (versus, times, "the rate at least", |s| Some(s.rate))
         }
@@ -103,15 +120,29 @@ fn print_goal(row: &Row, samples: &[Vec<Sample>]) {
     println!("  goal: {what} {factor:.2}x that of {versus}: {met} ({shown})");
 }
 
+/// Prints whether the 99th percentile of the lesson's delays, the median of the rounds,
+/// is under `limit`.
+fn print_delay_goal(samples: &[Sample], limit: Duration) {
+    let p99s = samples.iter().filter_map(|s| s.delay);
+    let p99 = spread(p99s.map(|delay| delay.p99.as_secs_f64()));
+    let met = match p99.median {
+        None => "cannot tell (no delays measured)",
+        Some(p99) if p99 < limit.as_secs_f64() => "met",
+        Some(_) => "MISSED",
+    };
+    let shown = p99.show(|seconds| format!("{} ms", significant(seconds * 1e3)));
+    println!("  goal: a 99th percentile under {limit:?}: {met} ({shown})");
+}
+
 /// Prints a line for every program that lost work; returns true if one did.
 fn print_losses(row: &Row, samples: &[Vec<Sample>]) -> bool {
     let mut lost_any = false;
     for (contender, samples) in row.contenders.iter().zip(samples) {
         let lost: u64 = samples.iter().map(|s| s.lost).sum();
         if lost > 0 {
-            let unit = row.unit;
+            let units = row.units;
             println!(
-                "  LOST: {} lost {lost} {unit}s over {} runs",
+                "  LOST: {} lost {lost} {units} over {} runs",
                 contender.name,
                 samples.len()
             );

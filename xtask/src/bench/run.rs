@@ -45,17 +45,35 @@ impl Run {
         stdin: Stdio,
         stdout: Stdio,
     ) -> anyhow::Result<Child> {
-        self.start = Instant::now();
-        self.cpu_before = self.server.cpu_time();
-        let (program, first_args) = client.split_first().context("an empty command")?;
+        let mut command = client.to_vec();
+        command.extend(["--addr".into(), self.server.addr.to_string().into()]);
+        command.extend(args.iter().map(OsString::from));
+        self.start_client(&command, stdin, stdout)
+    }
+
+    /// Starts `command` as it is (it names the server's address itself); the clock starts
+    /// here.
+    pub fn start_client(
+        &mut self,
+        command: &[OsString],
+        stdin: Stdio,
+        stdout: Stdio,
+    ) -> anyhow::Result<Child> {
+        self.start_clock();
+        let (program, args) = command.split_first().context("an empty command")?;
         let child = Command::new(program)
-            .args(first_args)
-            .args(["--addr", &self.server.addr.to_string()])
             .args(args)
             .stdin(stdin)
             .stdout(stdout)
-            .spawn()?;
+            .spawn()
+            .with_context(|| format!("could not start {}", program.to_string_lossy()))?;
         Ok(child)
+    }
+
+    /// Starts the clock, and reads the server's CPU time.
+    pub fn start_clock(&mut self) {
+        self.start = Instant::now();
+        self.cpu_before = self.server.cpu_time();
     }
 
     /// The deadline of this run: a wait that reaches it gives up.
@@ -75,11 +93,39 @@ impl Run {
         let cpu_after = self.server.cpu_time();
         // A client that fails says why on stderr; what it did not do counts as lost.
         let client_cpu = process::finish(&mut client, self.deadline)?;
-        Ok(Sample {
+        Ok(self.measured(done, count, end, cpu_after, client_cpu))
+    }
+
+    /// The work is over when the client ends: waits for it (the clock stops then), reads
+    /// the server's CPU time, and makes the sample; `done()` tells how much of the work
+    /// arrived.
+    pub fn sample_at_exit(
+        &self,
+        mut client: Child,
+        count: u64,
+        done: impl FnOnce() -> u64,
+    ) -> anyhow::Result<Sample> {
+        let client_cpu = process::finish(&mut client, self.deadline)?;
+        let end = Instant::now();
+        let cpu_after = self.server.cpu_time();
+        Ok(self.measured(done(), count, end, cpu_after, client_cpu))
+    }
+
+    /// The sample of `done` of `count` pieces, the last at `end`, from CPU times read then.
+    pub fn measured(
+        &self,
+        done: u64,
+        count: u64,
+        end: Instant,
+        server_cpu: Option<Duration>,
+        client_cpu: Option<Duration>,
+    ) -> Sample {
+        Sample {
             rate: done as f64 / (end - self.start).as_secs_f64(),
-            cpu_per_unit: process::per_unit(self.cpu_before, cpu_after, count),
+            cpu_per_unit: process::per_unit(self.cpu_before, server_cpu, count),
             client_cpu_per_unit: process::per_unit(Some(Duration::ZERO), client_cpu, count),
             lost: count.saturating_sub(done),
-        })
+            delay: None,
+        }
     }
 }
