@@ -312,10 +312,13 @@ mod tests {
             .tempdir_in(book::book_dir())
             .unwrap();
         let src = book::book_dir().join("src");
-        for file in tools::files_under(&src, "md") {
-            let to = copy.path().join(file.strip_prefix(&src).unwrap());
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(&file, &to).unwrap();
+        for file in walkdir::WalkDir::new(&src).into_iter().flatten() {
+            let to = copy.path().join(file.path().strip_prefix(&src).unwrap());
+            if file.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(file.path(), &to).unwrap();
+            }
         }
         let chapter = copy.path().join("lessons/04-the-trap.md");
         let text = std::fs::read_to_string(&chapter).unwrap();
