@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
@@ -34,26 +34,44 @@ pub fn html_dir() -> PathBuf {
 /// Builds the English book into [`html_dir`] and each translation into a folder of it
 /// (`zh-CN/`), the way the site is published.
 pub fn build() -> anyhow::Result<()> {
-    build_all(&[])?;
+    build_all(&book_dir().join("book"), &[], Translations::IfPossible)?;
     let index = html_dir().join("index.html");
     println!("xtask: the book is in {}", index.display());
     for translation in &TRANSLATIONS {
         let code = translation.code;
-        println!(
-            "xtask: the {code} edition is in {}",
-            html_dir().join(code).join("index.html").display()
-        );
+        let index = html_dir().join(code).join("index.html");
+        if index.is_file() {
+            println!("xtask: the {code} edition is in {}", index.display());
+        }
     }
     Ok(())
 }
 
-/// Builds every language, with settings of book.toml overridden by `env` (`MDBOOK_*`).
-fn build_all(env: &[(&str, &str)]) -> anyhow::Result<()> {
+/// Whether a translation that cannot be built fails the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Translations {
+    /// The book check: the Chinese book must build.
+    Required,
+    /// A reader's build: without the plugin (offline, say) the English book still comes.
+    IfPossible,
+}
+
+/// Builds every language into `root` (English in `root/html/`, each translation in
+/// `root/html/<code>/`), with settings of book.toml overridden by `env` (`MDBOOK_*`).
+fn build_all(root: &Path, env: &[(&str, &str)], translations: Translations) -> anyhow::Result<()> {
     check_includes_cmd()?;
-    mdbook_into(&book_dir().join("book"), env)?;
-    TRANSLATIONS
-        .iter()
-        .try_for_each(|translation| translation::build(translation, env))
+    mdbook_into(root, env)?;
+    for translation in &TRANSLATIONS {
+        match translation::build(translation, root, env) {
+            Err(err) if translations == Translations::IfPossible => eprintln!(
+                "xtask: the {} edition was not built ({err:#}); the English book is ready. \
+                 `cargo xtask book tools` installs the translation plugin.",
+                translation.code
+            ),
+            result => result?,
+        }
+    }
+    Ok(())
 }
 
 /// Installs mdBook if it is missing, and runs `mdbook build book -d <dest>`, with settings of
@@ -72,14 +90,28 @@ pub fn mdbook_into(dest: &Path, env: &[(&str, &str)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serves the book, both languages, at http://127.0.0.1:3000/, and builds it again when a
+/// Serves the book, both languages, at http://127.0.0.1:PORT/, and builds it again when a
 /// chapter, a translation or a lesson's code changes. (`mdbook serve` serves one language.)
-pub fn serve(open: bool) -> anyhow::Result<()> {
-    build_all(&[])?;
-    let address = "127.0.0.1:3000";
-    let server = tiny_http::Server::http(address).map_err(|err| {
+///
+/// Each build goes to a fresh folder of its own (`book/book/serve-N/`), and the server
+/// switches to it only when it is complete: a reader never sees a half-built book.
+pub fn serve(open: bool, port: u16) -> anyhow::Result<()> {
+    // The builds an earlier `serve` left.
+    for old in std::fs::read_dir(book_dir().join("book"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if old.file_name().to_string_lossy().starts_with("serve-") {
+            let _ = std::fs::remove_dir_all(old.path());
+        }
+    }
+    let serving = Arc::new(Mutex::new(build_to_serve(0)?));
+    let address = format!("127.0.0.1:{port}");
+    let server = tiny_http::Server::http(&address).map_err(|err| {
         anyhow::anyhow!(
-            "could not serve the book on {address}: {err}. Is another `book serve` running?"
+            "could not serve the book on {address}: {err}. Is another `book serve` running? \
+             Try another port: `cargo xtask book serve --port 3001`."
         )
     })?;
     let url = format!("http://{address}/");
@@ -87,40 +119,99 @@ pub fn serve(open: bool) -> anyhow::Result<()> {
     if open {
         open_in_browser(&url);
     }
-    std::thread::spawn(rebuild_on_change);
+    let watched = Arc::clone(&serving);
+    std::thread::spawn(move || rebuild_on_change(&watched));
+    // Only this computer's own names: a web page elsewhere that renames its server to
+    // 127.0.0.1 (DNS rebinding) gets nothing.
+    let hosts = [address.clone(), format!("localhost:{port}")];
     for request in server.incoming_requests() {
-        let file = served_file(request.url());
-        let response = match file.as_ref().and_then(|f| std::fs::File::open(f).ok()) {
-            Some(content) => {
-                let kind = content_type(file.as_deref().unwrap_or(Path::new("")));
-                let header =
-                    tiny_http::Header::from_bytes("Content-Type", kind).expect("a valid header");
-                tiny_http::Response::from_file(content)
-                    .with_header(header)
-                    .boxed()
-            }
-            None => tiny_http::Response::from_string("404: not in the book")
-                .with_status_code(404)
-                .boxed(),
+        let host = request
+            .headers()
+            .iter()
+            .find(|header| header.field.equiv("Host"));
+        let response = if !host.is_some_and(|h| hosts.iter().any(|ok| h.value.as_str() == ok)) {
+            tiny_http::Response::from_string("403: this server answers only 127.0.0.1")
+                .with_status_code(403)
+                .boxed()
+        } else {
+            let root = serving.lock().unwrap().join("html");
+            respond_with_file(&root, request.url())
         };
         let _ = request.respond(response);
     }
     Ok(())
 }
 
-/// The file under [`html_dir`] that `url` names (`/` and folders mean `index.html`), or
-/// `None` for an address that leaves the book.
-fn served_file(url: &str) -> Option<PathBuf> {
+/// Builds both languages into `book/book/serve-<number>/` and returns that folder.
+fn build_to_serve(number: u32) -> anyhow::Result<PathBuf> {
+    let root = book_dir().join("book").join(format!("serve-{number}"));
+    let _ = std::fs::remove_dir_all(&root);
+    build_all(&root, &[], Translations::IfPossible)?;
+    Ok(root)
+}
+
+type Response = tiny_http::ResponseBox;
+
+/// The file `url` names under `root`: a folder's `index.html`, a redirect for a folder
+/// named without its `/` (so that the page's links work), the book's `404.html` (with
+/// status 404) for what is not there.
+fn respond_with_file(root: &Path, url: &str) -> Response {
     let path = url.split(['?', '#']).next().unwrap_or_default();
-    if path.split('/').any(|part| part == "..") {
-        return None;
+    let Some(file) = served_file(root, path) else {
+        return tiny_http::Response::from_string("404: not in the book")
+            .with_status_code(404)
+            .boxed();
+    };
+    if file.is_dir() && !path.ends_with('/') {
+        let location =
+            tiny_http::Header::from_bytes("Location", format!("{path}/")).expect("a valid header");
+        return tiny_http::Response::empty(301)
+            .with_header(location)
+            .boxed();
     }
-    let file = html_dir().join(path.trim_start_matches('/'));
-    Some(if file.is_dir() {
+    let file = if file.is_dir() {
         file.join("index.html")
     } else {
         file
-    })
+    };
+    let (file, status) = match std::fs::File::open(&file) {
+        Ok(content) => ((content, content_type(&file)), 200),
+        Err(_) => {
+            // The 404 page of the language the address is in.
+            let language = TRANSLATIONS
+                .iter()
+                .find(|t| path.starts_with(&format!("/{}/", t.code)));
+            let page = root.join(language.map_or("", |t| t.code)).join("404.html");
+            match std::fs::File::open(&page) {
+                Ok(content) => ((content, content_type(&page)), 404),
+                Err(_) => {
+                    return tiny_http::Response::from_string("404: not in the book")
+                        .with_status_code(404)
+                        .boxed();
+                }
+            }
+        }
+    };
+    let ((content, kind), status) = (file, status);
+    let header = tiny_http::Header::from_bytes("Content-Type", kind).expect("a valid header");
+    tiny_http::Response::from_file(content)
+        .with_header(header)
+        .with_status_code(status)
+        .boxed()
+}
+
+/// The path under `root` that the address `path` names, or `None` for one that could leave
+/// it: only plain names between the `/`s (no `..`, no `C:` or `\` on Windows).
+fn served_file(root: &Path, path: &str) -> Option<PathBuf> {
+    let mut file = root.to_path_buf();
+    for part in path.split('/').filter(|part| !part.is_empty()) {
+        let plain = part != "." && part != ".." && !part.contains(['\\', ':']);
+        if !plain {
+            return None;
+        }
+        file.push(part);
+    }
+    Some(file)
 }
 
 fn content_type(file: &Path) -> &'static str {
@@ -137,17 +228,20 @@ fn content_type(file: &Path) -> &'static str {
         "png" => "image/png",
         "woff2" => "font/woff2",
         "woff" => "font/woff",
+        "txt" | "md" | "mmd" | "rs" | "py" | "toml" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
 
-/// Builds the book again whenever a file it is made of changes (looked at once a second).
-fn rebuild_on_change() {
+/// Builds the book again whenever a file it is made of changes (looked at once a second),
+/// and switches `serving` to the new build.
+fn rebuild_on_change(serving: &Mutex<PathBuf>) {
     let root = tools::workspace_root();
     let watched = [
         "book/src",
         "book/po",
         "book/transcripts",
+        "book/theme",
         "lessons",
         "common/src",
     ];
@@ -161,15 +255,20 @@ fn rebuild_on_change() {
         times.max()
     };
     let mut built = newest();
-    loop {
+    for number in 1.. {
         std::thread::sleep(Duration::from_secs(1));
         let now = newest();
-        if now != built {
-            built = now;
-            println!("xtask: a file changed; building the book again");
-            if let Err(err) = build_all(&[]) {
-                eprintln!("xtask: the book did not build: {err:#}");
+        if now == built {
+            continue;
+        }
+        built = now;
+        println!("xtask: a file changed; building the book again (reload the page to see it)");
+        match build_to_serve(number) {
+            Ok(fresh) => {
+                let old = std::mem::replace(&mut *serving.lock().unwrap(), fresh);
+                let _ = std::fs::remove_dir_all(old);
             }
+            Err(err) => eprintln!("xtask: the book did not build: {err:#}"),
         }
     }
 }
@@ -209,7 +308,8 @@ pub fn check() -> anyhow::Result<()> {
     // A reader's `mdbook build` or `book build` leaves the probe out.
     let probe =
         r#"["mermaid.min.js", "mermaid-init.js", "language-picker.js", "overflow-probe.js"]"#;
-    build_all(&[("MDBOOK_OUTPUT__HTML__ADDITIONAL_JS", probe)])?;
+    let env = [("MDBOOK_OUTPUT__HTML__ADDITIONAL_JS", probe)];
+    build_all(&book_dir().join("book"), &env, Translations::Required)?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "xtask: mdbook build of every language with its plugins took {secs:.2} s (no broken links)"
@@ -882,12 +982,14 @@ mod tests {
 
     #[test]
     fn the_served_book_stays_in_its_folder() {
-        assert_eq!(
-            served_file("/zh-CN/print.html?x=1"),
-            Some(html_dir().join("zh-CN/print.html"))
-        );
-        assert_eq!(served_file("/../../etc/passwd"), None);
-        assert_eq!(served_file("/a/../../x"), None);
+        let root = Path::new("/book");
+        let served = served_file(root, "/zh-CN/print.html");
+        assert_eq!(served, Some(root.join("zh-CN/print.html")));
+        assert_eq!(served_file(root, "/"), Some(root.to_path_buf()));
+        assert_eq!(served_file(root, "/../../etc/passwd"), None);
+        assert_eq!(served_file(root, "/a/../../x"), None);
+        assert_eq!(served_file(root, "/C:/Users/x/.ssh/id_rsa"), None);
+        assert_eq!(served_file(root, r"/a\..\..\x"), None);
     }
 
     /// `book/mermaid.min.js` is the mermaid release that tools.rs says it is.

@@ -46,6 +46,9 @@ enum BookCommand {
         /// Open the book in a web browser.
         #[arg(long)]
         open: bool,
+        /// The port on 127.0.0.1.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
     },
     /// Build the book into book/book/html/, and the Chinese edition into book/book/html/zh-CN/.
     Build,
@@ -76,7 +79,7 @@ fn main() -> ExitCode {
 /// Runs one chore: an error is exit 1; `grade` says its own exit status.
 fn run(chore: Chore) -> anyhow::Result<ExitCode> {
     let done = match chore {
-        Chore::Book(BookCommand::Serve { open }) => book::serve(open),
+        Chore::Book(BookCommand::Serve { open, port }) => book::serve(open, port),
         Chore::Book(BookCommand::Build) => book::build(),
         Chore::Book(BookCommand::Translations) => translation::update(),
         Chore::Book(BookCommand::Check) => book::check(),

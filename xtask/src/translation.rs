@@ -51,18 +51,17 @@ pub fn po_file(translation: &Translation) -> PathBuf {
         .join(format!("{}.po", translation.code))
 }
 
-/// Builds `translation` into `html_dir()/<code>/`, from its PO file without the fuzzy
-/// entries. `env` adds settings (the check's overflow probe).
-pub fn build(translation: &Translation, env: &[(&str, &str)]) -> anyhow::Result<()> {
+/// Builds `translation` into `root/html/<code>/` (`root` holds the English book's `html/`),
+/// from its PO file without the fuzzy entries. `env` adds settings (the check's overflow
+/// probe).
+pub fn build(translation: &Translation, root: &Path, env: &[(&str, &str)]) -> anyhow::Result<()> {
     tools::ensure(tools::MDBOOK_I18N)?;
     // Next to the English book, so that the last step is a rename on the same disk (from
     // /tmp, which is often another file system, a rename fails).
-    let built = book::html_dir();
-    let folder = built.parent().expect("html_dir is book/book/html");
-    std::fs::create_dir_all(folder)?;
+    std::fs::create_dir_all(root)?;
     let work = tempfile::Builder::new()
         .prefix(".translation-")
-        .tempdir_in(folder)?;
+        .tempdir_in(root)?;
     let po_dir = work.path().join("po");
     std::fs::create_dir_all(&po_dir)?;
     let mut catalog = read(&po_file(translation))?;
@@ -70,7 +69,10 @@ pub fn build(translation: &Translation, env: &[(&str, &str)]) -> anyhow::Result<
     polib::po_file::write_to_file(&catalog, &po_dir.join(format!("{}.po", translation.code)))?;
 
     let po_dir = po_dir.display().to_string();
+    // The 404 page finds its styles and links from the site's root: /zh-CN/ for this one.
+    let site = format!("/{}/", translation.code);
     let mut settings = vec![
+        ("MDBOOK_OUTPUT__HTML__SITE_URL", site.as_str()),
         ("MDBOOK_BOOK__LANGUAGE", translation.code),
         ("MDBOOK_BOOK__TITLE", translation.title),
         ("MDBOOK_PREPROCESSOR__GETTEXT__PO_DIR", po_dir.as_str()),
@@ -78,7 +80,7 @@ pub fn build(translation: &Translation, env: &[(&str, &str)]) -> anyhow::Result<
     settings.extend_from_slice(env);
     let out = work.path().join("out");
     book::mdbook_into(&out, &settings)?;
-    let target = built.join(translation.code);
+    let target = root.join("html").join(translation.code);
     let _ = std::fs::remove_dir_all(&target);
     std::fs::rename(out.join("html"), &target)
         .with_context(|| format!("could not move the {} book into place", translation.code))?;
@@ -130,7 +132,16 @@ pub fn update() -> anyhow::Result<()> {
     for translation in &TRANSLATIONS {
         let po = po_file(translation);
         let status = tools::command("msgmerge")
-            .args(["--update", "--backup=none", "--quiet", "--no-wrap"])
+            // --previous: a fuzzy entry keeps the old English beside the new (`#|` lines),
+            // so the translator sees what changed.
+            .args([
+                "--update",
+                "--backup=none",
+                "--quiet",
+                "--no-wrap",
+                "--previous",
+            ])
+            .arg("--add-location=file")
             .arg(&po)
             .arg(&pot)
             .status()
@@ -209,7 +220,7 @@ pub fn gaps(pot: &Catalog, po: &Catalog) -> Vec<Gap> {
             Some(entry) if entry.is_translated() => continue,
             _ => GapKind::Missing,
         };
-        let chapter = message.source().split_whitespace().next().unwrap_or("?");
+        let chapter = chapter_file(message.source().split_whitespace().next().unwrap_or("?"));
         let start: String = msgid.chars().take(70).collect();
         found.push(Gap {
             chapter: chapter.to_string(),
@@ -218,6 +229,16 @@ pub fn gaps(pot: &Catalog, po: &Catalog) -> Vec<Gap> {
         });
     }
     found
+}
+
+/// The file a message's source names, as a maintainer finds it: `src/lessons/x.md` is
+/// `book/src/lessons/x.md`, and mdBook's `index.md` is the `README.md` it was made from.
+fn chapter_file(source: &str) -> String {
+    let readme = source
+        .strip_suffix("index.md")
+        .map(|folder| format!("{folder}README.md"))
+        .filter(|readme| book::book_dir().join(readme).is_file());
+    format!("book/{}", readme.as_deref().unwrap_or(source))
 }
 
 /// The first heading of the start page in `translation`, as the PO file translates it: the
@@ -268,6 +289,8 @@ mod tests {
         let (chapter, english) = real
             .messages()
             .filter(|m| m.source() == "src/lessons/03-timestamp.md")
+            // One that is translated now (others may wait for a translator).
+            .filter(|m| m.is_translated() && !m.is_fuzzy())
             .map(|m| (m.source().to_string(), m.msgid().to_string()))
             .nth(5)
             .unwrap();
@@ -291,7 +314,7 @@ mod tests {
         let found = gaps(&pot_with(&changed), &real);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].kind, GapKind::Missing);
-        assert_eq!(found[0].chapter, "src/lessons/03-timestamp.md");
+        assert_eq!(found[0].chapter, "book/src/lessons/03-timestamp.md");
         assert!(changed.starts_with(&found[0].start), "{found:?}");
         // msgmerge keeps the old translation, fuzzy: still listed.
         let merged = po_with(&changed, "#, fuzzy\n");
@@ -307,6 +330,16 @@ mod tests {
     fn an_edited_chapter_shows_in_the_report_until_translated() {
         // The copy sits beside book/src, at the same depth, so that its includes
         // (`../../../lessons/...`) still find the code.
+        // A copy left by a run that was stopped goes first.
+        for old in std::fs::read_dir(book::book_dir()).unwrap().flatten() {
+            if old
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".src-edited-")
+            {
+                let _ = std::fs::remove_dir_all(old.path());
+            }
+        }
         let copy = tempfile::Builder::new()
             .prefix(".src-edited-")
             .tempdir_in(book::book_dir())
@@ -320,19 +353,29 @@ mod tests {
                 std::fs::copy(file.path(), &to).unwrap();
             }
         }
+        let out = tempfile::tempdir().unwrap();
+        let name = copy.path().file_name().unwrap().to_str().unwrap();
+        let mut po = read(&po_file(&TRANSLATIONS[0])).unwrap();
+        // What is untranslated already (the English may be ahead of the translator).
+        let before = gaps(&extract_from(out.path(), Some(name)).unwrap(), &po).len();
+
         let chapter = copy.path().join("lessons/04-the-trap.md");
         let text = std::fs::read_to_string(&chapter).unwrap();
         std::fs::write(&chapter, text.replacen(" the ", " the edited ", 1)).unwrap();
 
-        let out = tempfile::tempdir().unwrap();
-        let name = copy.path().file_name().unwrap().to_str().unwrap();
         let pot = extract_from(out.path(), Some(name)).unwrap();
-        let mut po = read(&po_file(&TRANSLATIONS[0])).unwrap();
         let found = gaps(&pot, &po);
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].kind, GapKind::Missing);
-        assert_eq!(found[0].chapter, format!("{name}/lessons/04-the-trap.md"));
-        assert!(found[0].start.contains("the edited"), "{found:?}");
+        assert_eq!(found.len(), before + 1, "{found:#?}");
+        let edited: Vec<&Gap> = found
+            .iter()
+            .filter(|g| g.start.contains("the edited"))
+            .collect();
+        assert_eq!(edited.len(), 1, "{found:#?}");
+        assert_eq!(edited[0].kind, GapKind::Missing);
+        assert_eq!(
+            edited[0].chapter,
+            format!("book/{name}/lessons/04-the-trap.md")
+        );
 
         // A translator adds the new paragraph's translation: nothing is missing any more.
         let msgid = pot
@@ -346,7 +389,7 @@ mod tests {
             .with_msgstr("已翻译".to_string())
             .done();
         po.append_or_update(entry);
-        assert_eq!(gaps(&pot, &po), []);
+        assert_eq!(gaps(&pot, &po).len(), before);
     }
 
     #[test]
