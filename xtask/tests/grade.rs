@@ -137,16 +137,18 @@ fn a_program_that_looks_for_the_grader_earns_only_its_honest_score() {
         .join("snooping-programs")
         .join(format!("{}.txt", checks[0]));
     let kept = std::fs::read_to_string(&kept).unwrap();
-    let again = format!(
-        "run it again: cargo xtask grade --no-calibration --check {}",
-        checks[0]
+    let again = format!("--check {} '{}'\n", checks[0], fixture("snooping-programs"));
+    assert!(
+        kept.contains("run it again: cargo xtask grade --no-calibration --timeout"),
+        "{kept}"
     );
     assert!(kept.contains(&again), "{kept}");
     assert!(kept.contains("found no reference program"), "{kept}");
     assert!(
-        kept.contains("--- what the test and the programs printed ---\n"),
-        "{kept}"
+        kept.contains("--- run 2 (Fail, "),
+        "a failed check runs twice: {kept}"
     );
+    assert!(kept.contains("\n--- stderr ---\n"), "{kept}");
 }
 
 /// A check id that names nothing is a mistake of the command line (exit 2), never a check

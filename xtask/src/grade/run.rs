@@ -44,6 +44,8 @@ pub struct Attempt {
     /// The end of what the test printed.
     pub output: String,
     pub seconds: f64,
+    /// With `--keep`: all that the test printed, stdout and stderr.
+    pub whole: String,
 }
 
 /// How the checks run.
@@ -72,6 +74,13 @@ pub fn every_check(
     eprintln!(
         "grade: {count} check(s) x {graded} submission(s), {jobs} at a time, {secs}s each at most"
     );
+    // `--keep`: what an earlier run kept for these submissions goes first, so that a check
+    // that passes now leaves no file of an old failure.
+    if let Some(dir) = options.keep {
+        for submission in submissions {
+            let _ = std::fs::remove_dir_all(dir.join(&submission.id));
+        }
+    }
     let all: Vec<(usize, usize)> = (0..graded)
         .flat_map(|s| (0..count).map(move |c| (s, c)))
         .collect();
@@ -88,12 +97,13 @@ pub fn every_check(
 
 impl Attempt {
     fn new(status: CheckStatus, reason: Option<String>) -> Attempt {
-        let (output, seconds) = (String::new(), 0.0);
+        let (output, seconds, whole) = (String::new(), 0.0, String::new());
         Attempt {
             status,
             reason,
             output,
             seconds,
+            whole,
         }
     }
 }
@@ -109,34 +119,39 @@ fn grade_one(
         Ok(folder) => folder,
         Err(reason) => return Ok(Attempt::new(CheckStatus::Skipped, Some(reason))),
     };
-    let first = run_once(submission, check, folder, options)?;
+    let first = run_once(check, folder, options)?;
     if first.status != CheckStatus::Fail {
-        return Ok(first);
-    }
-    let second = run_once(submission, check, folder, options)?;
-    if second.status == CheckStatus::Pass {
-        let why = format!(
-            "failed once, then passed: {}",
-            first.reason.unwrap_or_default()
-        );
-        let seconds = first.seconds + second.seconds;
+        keep_output(submission, check, options, &first, &[&first])?;
         return Ok(Attempt {
-            status: CheckStatus::Flaky,
-            reason: Some(why),
-            seconds,
+            whole: String::new(), // written; the report keeps only `output`
             ..first
         });
     }
-    Ok(first)
+    let second = run_once(check, folder, options)?;
+    if second.status != CheckStatus::Pass {
+        keep_output(submission, check, options, &first, &[&first, &second])?;
+        return Ok(Attempt {
+            whole: String::new(),
+            ..first
+        });
+    }
+    let why = format!(
+        "failed once, then passed: {}",
+        first.reason.as_deref().unwrap_or_default()
+    );
+    let flaky = Attempt {
+        status: CheckStatus::Flaky,
+        reason: Some(why),
+        seconds: first.seconds + second.seconds,
+        output: first.output.clone(),
+        whole: String::new(),
+    };
+    keep_output(submission, check, options, &flaky, &[&first, &second])?;
+    Ok(flaky)
 }
 
 /// Runs the test of `check` once, with the programs in `folder`.
-fn run_once(
-    submission: &Submission,
-    check: &Check,
-    folder: &Path,
-    options: Options,
-) -> anyhow::Result<Attempt> {
+fn run_once(check: &Check, folder: &Path, options: Options) -> anyhow::Result<Attempt> {
     let exe = &check.exe;
     if !exe.path.is_file() {
         let why = format!(
@@ -166,21 +181,15 @@ fn run_once(
         }
     };
     let (status, reason) = verdict(&ran, &check.test, options.limit);
-    if let (Some(dir), true) = (options.keep, status != CheckStatus::Pass) {
-        keep_output(
-            dir,
-            submission,
-            check,
-            status,
-            reason.as_deref(),
-            &ran.stdout,
-        )?;
-    }
     Ok(Attempt {
         status,
         reason,
         output: tail(&ran.stdout),
         seconds: (ran.seconds * 100.0).round() / 100.0,
+        whole: match options.keep {
+            Some(_) => format!("{}\n--- stderr ---\n{}", ran.stdout, ran.stderr),
+            None => String::new(),
+        },
     })
 }
 
@@ -244,30 +253,51 @@ pub fn verdict(ran: &Ran, test: &str, limit: Duration) -> (CheckStatus, Option<S
     (CheckStatus::Fail, Some(why))
 }
 
-/// `--keep DIR`: writes `DIR/<submission>/<check id>.txt`, the whole output of a check that
-/// did not pass (for a check of the wire, the conversation the test printed), with the
-/// command that runs the same check again on the same submission.
+/// `--keep DIR`: for a check that did not pass (`graded`, as the report has it), writes
+/// `DIR/<submission>/<check id>.txt`: all that each run printed (for a check of the wire,
+/// the conversation), headed by the command that runs the same check again.
 fn keep_output(
-    dir: &Path,
     submission: &Submission,
     check: &Check,
-    status: CheckStatus,
-    reason: Option<&str>,
-    output: &str,
+    options: Options,
+    graded: &Attempt,
+    runs: &[&Attempt],
 ) -> anyhow::Result<()> {
-    let folder = dir.join(&submission.id);
-    std::fs::create_dir_all(&folder)?;
-    let path = submission.path.display().to_string().replace('\'', r"'\''");
-    let text = format!(
-        "check: {}\nsubmission: {} ({})\nstatus: {status:?}\nreason: {}\n\
-         run it again: cargo xtask grade --no-calibration --check {} '{path}'\n\n\
-         --- what the test and the programs printed ---\n{output}",
+    let Some(dir) = options.keep else {
+        return Ok(());
+    };
+    if graded.status == CheckStatus::Pass {
+        return Ok(());
+    }
+    let path = std::fs::canonicalize(&submission.path).unwrap_or(submission.path.clone());
+    let quoted = path.display().to_string().replace('\'', r"'\''");
+    let mut again = format!(
+        "cargo xtask grade --no-calibration --timeout {} --check {}",
+        options.limit.as_secs_f64(),
+        check.id
+    );
+    if options.no_network {
+        again.push_str(" --no-network");
+    }
+    let mut text = format!(
+        "check: {}\nsubmission: {} ({})\nstatus: {:?}\nreason: {}\n\
+         run it again: {again} '{quoted}'\n",
         check.id,
         submission.id,
-        submission.path.display(),
-        reason.unwrap_or("-"),
-        check.id,
+        path.display(),
+        graded.status,
+        graded.reason.as_deref().unwrap_or("-"),
     );
+    for (number, run) in runs.iter().enumerate() {
+        let (status, seconds) = (run.status, run.seconds);
+        text.push_str(&format!(
+            "\n--- run {} ({status:?}, {seconds} s): what the test and the programs printed ---\n{}",
+            number + 1,
+            run.whole
+        ));
+    }
+    let folder = dir.join(&submission.id);
+    std::fs::create_dir_all(&folder)?;
     std::fs::write(folder.join(format!("{}.txt", check.id)), text)?;
     Ok(())
 }
