@@ -589,6 +589,29 @@ fn the_client_shows_others_lines_with_control_characters_escaped() {
     );
 }
 
+/// The client's own limit, the same as the server's: a typed line of 4097 bytes is not
+/// sent (a note says why), one of exactly 4096 bytes is.
+#[test]
+fn the_client_refuses_a_typed_line_over_4096_bytes_and_sends_one_of_4096() {
+    let server = server(&[]);
+    let mut raw = join(&server, "raw");
+    let mut client =
+        lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "you"]);
+    raw.expect("* you joined");
+    client.type_line(&"x".repeat(4097));
+    client.wait_for(
+        "note: that line is 4097 bytes; a line can be at most 4096 bytes. Please type a \
+         shorter one.\n",
+    );
+    let longest = "y".repeat(4096);
+    client.type_line(&longest);
+    // The room hears the 4096 bytes, and nothing of the 4097 before them.
+    raw.expect(&format!("you: {longest}"));
+    client.type_line("bye");
+    raw.expect("* you left");
+    client.finish().output().assert().success().stderr("");
+}
+
 #[test]
 fn the_client_leaving_prints_exactly_its_two_lines() {
     let server = server(&[]);
@@ -728,14 +751,38 @@ fn a_last_line_without_newline_counts() {
 fn lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock() {
     let output = lesson!()
         .command("lock-stall")
-        .args(["--wait", "0.3"])
+        .args(["--wait", "0.6", "--readers", "3"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{output:?}");
     assert!(
+        stdout.starts_with(
+            "3 callers who read, 1 who never reads; every line is written under the lock\n"
+        ),
+        "{stdout}"
+    );
+    // Every quarter of a second, what each of the 3 readers has heard: all the same (each
+    // got every line until the write to the one who never reads stalled), and not nothing.
+    let reports: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| {
+            line.split_once(" s: the readers have heard ")
+                .map(|(_, r)| r)
+        })
+        .collect();
+    let last = reports
+        .last()
+        .unwrap_or_else(|| panic!("no report line: {stdout}"));
+    let amounts: Vec<&str> = last.split(", ").collect();
+    assert_eq!(amounts.len(), 3, "{stdout}");
+    assert!(
+        amounts.iter().all(|a| a == &amounts[0]) && amounts[0] != "0.0 MB",
+        "{stdout}"
+    );
+    assert!(
         stdout
-            .contains("a write_all waited 0.3 s for the caller who never reads, holding the lock"),
+            .contains("a write_all waited 0.6 s for the caller who never reads, holding the lock"),
         "{stdout}"
     );
 }
