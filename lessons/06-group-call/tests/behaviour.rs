@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::prelude::*;
 use socket2::{Domain, Protocol, Socket, Type};
-use test_support::{Running, TIMEOUT, dial, lesson, python, thread_count};
+use test_support::{Running, TIMEOUT, cpu_ticks, dial, lesson, python, thread_count};
 
 /// The group call's Python peer, which the book shows.
 const PYTHON_CLIENT: &str = include_str!("../python/client.py");
@@ -333,6 +333,25 @@ fn with_a_cap_of_4_the_fifth_hears_room_full_at_once_and_a_sixth_may_join_later(
     callers[1].expect("* a left");
     let _sixth = join(&server, "f");
     callers[1].expect("* f joined");
+}
+
+/// A room where nobody speaks costs no processor time: each thread waits (for a read, or
+/// for the room to change), none goes round a loop with nothing to do.
+#[test]
+fn a_quiet_room_uses_no_processor_time() {
+    let server = server(&[]);
+    let _room = room_of(&server, &["a", "b", "c"]);
+    let Some(before) = cpu_ticks(server.pid()) else {
+        return; // not Linux: no /proc to ask
+    };
+    // Not a wait for something to happen: the half second that is measured.
+    thread::sleep(Duration::from_millis(500));
+    let used = cpu_ticks(server.pid()).unwrap() - before;
+    // One thread that spins would use the whole half second: about 50 ticks.
+    assert!(
+        used <= 10,
+        "a quiet room used {used} ticks of processor time in 0.5 s"
+    );
 }
 
 #[test]
