@@ -56,8 +56,9 @@ enum BookCommand {
     /// msgmerge): a changed paragraph's translation becomes fuzzy. Then list, by chapter,
     /// what is missing or fuzzy.
     Translations,
-    /// Check the book: every {{#include}} finds its code, no broken link, every chapter and
-    /// diagram works in headless Chromium.
+    /// Check the book, English and Chinese: every {{#include}} finds its code, no broken
+    /// link, the transcripts match fresh runs, every chapter and diagram works in headless
+    /// Chromium; and list what the translation lacks (never a failure).
     Check,
     /// Install mdBook and the book's plugins at the versions pinned in xtask/src/tools.rs.
     Tools,
