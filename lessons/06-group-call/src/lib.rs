@@ -159,6 +159,29 @@ mod tests {
     }
 
     #[test]
+    fn a_last_line_of_exactly_the_limit_without_newline_is_a_line() {
+        let fits = "c".repeat(LINE_LIMIT);
+        assert_eq!(all(fits.as_bytes()), [Heard::Line(fits)]);
+    }
+
+    /// A reader whose every read fails with `kind`.
+    struct Failing(io::ErrorKind);
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(self.0.into())
+        }
+    }
+
+    #[test]
+    fn a_reset_is_a_hang_up_and_other_errors_are_errors() {
+        let mut reset = io::BufReader::new(Failing(io::ErrorKind::ConnectionReset));
+        assert_eq!(hear(&mut reset).unwrap(), Heard::HungUp);
+        let mut timed_out = io::BufReader::new(Failing(io::ErrorKind::TimedOut));
+        assert!(hear(&mut timed_out).is_err());
+    }
+
+    #[test]
     fn bytes_that_are_not_utf8_become_replacement_characters() {
         assert_eq!(all(b"a\xffb\n"), [Heard::Line("a\u{fffd}b".into())]);
     }

@@ -838,6 +838,24 @@ fn unbounded_shows_a_queue_that_grows_until_stopped() {
         last.contains("never reads: 8.0 MB;") && last.ends_with(" MB"),
         "{last}"
     );
+    // A report every 50 ms, from the start (one line queued, 0.0 MB), and one at the stop.
+    let reports: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.contains("waiting for the caller who never reads"))
+        .collect();
+    assert!(reports.len() >= 2, "{stdout}");
+    assert!(
+        reports[0].contains("never reads: 0.0 MB;"),
+        "the first report comes at the start: {stdout}"
+    );
+    for (k, report) in reports[..reports.len() - 1].iter().enumerate() {
+        let secs: f64 = report.split(" s: ").next().unwrap().parse().unwrap();
+        assert!(
+            secs >= 0.05 * k as f64 - 0.01,
+            "report {k} came before {} ms: {stdout}",
+            50 * k
+        );
+    }
 }
 
 #[test]
