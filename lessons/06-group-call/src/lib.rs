@@ -173,6 +173,33 @@ mod tests {
         }
     }
 
+    /// A reader that gives `bytes`, then fails with `kind`.
+    struct Then(io::Cursor<Vec<u8>>, io::ErrorKind);
+
+    impl Read for Then {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buffer)? {
+                0 => Err(self.1.into()),
+                size => Ok(size),
+            }
+        }
+    }
+
+    #[test]
+    fn a_reset_in_the_middle_of_a_long_line_ends_it_and_other_errors_are_errors() {
+        let long = vec![b'x'; LINE_LIMIT + 500];
+        let reset = Then(
+            io::Cursor::new(long.clone()),
+            io::ErrorKind::ConnectionReset,
+        );
+        assert_eq!(
+            hear(&mut io::BufReader::new(reset)).unwrap(),
+            Heard::TooLong
+        );
+        let timed_out = Then(io::Cursor::new(long), io::ErrorKind::TimedOut);
+        assert!(hear(&mut io::BufReader::new(timed_out)).is_err());
+    }
+
     #[test]
     fn a_reset_is_a_hang_up_and_other_errors_are_errors() {
         let mut reset = io::BufReader::new(Failing(io::ErrorKind::ConnectionReset));
