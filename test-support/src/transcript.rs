@@ -94,6 +94,18 @@ const CLEAN_START: &str = r#"for fd in /proc/$$/fd/*; do
 done 2>/dev/null
 exec "$0" "$@" 2>&1"#;
 
+/// Whether this system's `env` has `--default-signal` (GNU coreutils 8.31 and later).
+fn env_restores_ctrl_c() -> bool {
+    static RESTORES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *RESTORES.get_or_init(|| {
+        let env = Command::new("env")
+            .args(["--default-signal=INT", "true"])
+            .stderr(Stdio::null())
+            .status();
+        env.is_ok_and(|status| status.success())
+    })
+}
+
 /// The environment variable that rewrites the kept transcripts from a fresh run.
 pub const BLESS_ENV: &str = "TRANSCRIPTS_BLESS";
 
@@ -516,9 +528,15 @@ impl Terminal {
         // It starts with only those three open: bash first closes every other descriptor
         // this test inherited (from CI, say), since a program that counts what it can
         // still open (the backlog experiment) would print another number.
-        let mut command = Command::new("bash");
+        // And Ctrl-C works in it: a test started in the background (`cargo test &`, or by
+        // a CI runner) inherits SIGINT ignored, and bash can neither trap nor restore a
+        // signal that was ignored when it started; GNU env can (coreutils 8.31 and later).
+        let mut command = Command::new("env");
+        if env_restores_ctrl_c() {
+            command.arg("--default-signal=INT");
+        }
         command
-            .args(["-c", CLEAN_START])
+            .args(["bash", "-c", CLEAN_START])
             .arg(program)
             .args(args)
             .current_dir(folder)
