@@ -123,13 +123,13 @@ pub fn serve(open: bool, port: u16) -> anyhow::Result<()> {
     std::thread::spawn(move || rebuild_on_change(&watched));
     // Only this computer's own names: a web page elsewhere that renames its server to
     // 127.0.0.1 (DNS rebinding) gets nothing.
-    let hosts = [address.clone(), format!("localhost:{port}")];
     for request in server.incoming_requests() {
         let host = request
             .headers()
             .iter()
-            .find(|header| header.field.equiv("Host"));
-        let response = if !host.is_some_and(|h| hosts.iter().any(|ok| h.value.as_str() == ok)) {
+            .find(|header| header.field.equiv("Host"))
+            .map(|header| header.value.as_str());
+        let response = if !is_this_computer(host, port) {
             tiny_http::Response::from_string("403: this server answers only 127.0.0.1")
                 .with_status_code(403)
                 .boxed()
@@ -140,6 +140,12 @@ pub fn serve(open: bool, port: u16) -> anyhow::Result<()> {
         let _ = request.respond(response);
     }
     Ok(())
+}
+
+/// Whether a request's `Host` names this computer at `port` (127.0.0.1 or localhost).
+fn is_this_computer(host: Option<&str>, port: u16) -> bool {
+    let ours = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    host.is_some_and(|host| ours.iter().any(|ok| host == ok))
 }
 
 /// Builds both languages into `book/book/serve-<number>/` and returns that folder.
@@ -990,6 +996,40 @@ mod tests {
         assert_eq!(served_file(root, "/a/../../x"), None);
         assert_eq!(served_file(root, "/C:/Users/x/.ssh/id_rsa"), None);
         assert_eq!(served_file(root, r"/a\..\..\x"), None);
+    }
+
+    #[test]
+    fn the_server_answers_only_this_computer() {
+        assert!(is_this_computer(Some("127.0.0.1:3000"), 3000));
+        assert!(is_this_computer(Some("localhost:3000"), 3000));
+        assert!(!is_this_computer(Some("evil.example:3000"), 3000));
+        assert!(!is_this_computer(Some("127.0.0.1:3001"), 3000));
+        assert!(!is_this_computer(None, 3000));
+    }
+
+    /// What `book serve` answers: a page, a folder's index, a redirect for a folder named
+    /// without its `/`, the language's own 404 page, and nothing outside the book.
+    #[test]
+    fn the_server_answers_pages_folders_and_missing_pages() {
+        let root = tempfile::tempdir().unwrap();
+        let zh = root.path().join("zh-CN");
+        std::fs::create_dir_all(&zh).unwrap();
+        for (file, text) in [
+            (root.path().join("index.html"), "en"),
+            (root.path().join("404.html"), "en 404"),
+            (zh.join("index.html"), "zh"),
+            (zh.join("404.html"), "zh 404"),
+        ] {
+            std::fs::write(file, text).unwrap();
+        }
+        let status = |url: &str| respond_with_file(root.path(), url).status_code().0;
+        assert_eq!(status("/"), 200);
+        assert_eq!(status("/index.html?x=1"), 200);
+        assert_eq!(status("/zh-CN/"), 200);
+        assert_eq!(status("/zh-CN"), 301);
+        assert_eq!(status("/zh-CN/gone.html"), 404);
+        assert_eq!(status("/gone.html"), 404);
+        assert_eq!(status("/../index.html"), 404);
     }
 
     /// `book/mermaid.min.js` is the mermaid release that tools.rs says it is.
