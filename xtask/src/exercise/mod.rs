@@ -76,7 +76,7 @@ impl Exercise {
 /// `unbounded`), as grading names them: programs the exercises do not ask for, so a starter
 /// may pass these, and `grade` scores them apart, in `experiments`. A test in
 /// `grade/checks.rs` checks that every test which runs one of those programs is listed.
-pub const EXPERIMENTS: [&str; 11] = [
+pub const EXPERIMENTS: [&str; 12] = [
     "l01.backlog_dials_three_more_callers_than_the_queue_holds_by_default",
     "l01.backlog_queues_n_plus_one_callers_on_linux",
     "l01.running_out_of_file_descriptors_says_how_to_raise_the_limit",
@@ -85,6 +85,7 @@ pub const EXPERIMENTS: [&str; 11] = [
     "l04.the_trap_counts_the_lost_messages_and_failed_dials_it_shows",
     "l04.the_trap_runs",
     "l04.the_trap_says_in_which_rounds_so_reuseaddr_is_set",
+    "l05.the_hash_speed_experiment_hashes_what_it_says",
     "l05.the_naive_experiment_shows_a_big_file_arrives_in_pieces",
     "l06.lock_stall_shows_one_non_reader_stalling_a_room_that_writes_under_its_lock",
     "l06.unbounded_shows_a_queue_that_grows_until_stopped",

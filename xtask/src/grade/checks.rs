@@ -160,6 +160,7 @@ mod tests {
                     "glued",
                     "trap",
                     "naive",
+                    "hash-speed",
                     "lock-stall",
                     "unbounded",
                 ];
