@@ -1005,9 +1005,9 @@ fn a_file_that_shrinks_while_it_is_sent_is_an_error() {
         let mut body = [0u8; 100];
         line.read_exact(&mut body).unwrap();
     });
-    client(addr, &file, &[]).code(1).stderr(error_line(
-        "the file shrank while it was sent: 100 of 1000000 bytes",
-    ));
+    client(addr, &file, &[]).code(1).stderr(
+        "error: the file shrank while it was sent: 100 of 1000000 bytes: send it again once nothing changes it\n",
+    );
     server.join().unwrap();
 }
 

@@ -122,6 +122,12 @@ fn send(args: Args) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let digest = match sent {
         Ok(digest) => digest,
+        // Our own trouble, not the call's: the file had fewer bytes than it said
+        // (something changed it, or it is one of the files in /proc or /sys, whose
+        // sizes are made up). Say so now; hanging up tells the server.
+        Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => {
+            bail!("{err}: send it again once nothing changes it")
+        }
         // The server may have hung up with a reason (a timeout, a full disk): show
         // it.
         Err(err) => match read_reply(&line, &waiting) {
