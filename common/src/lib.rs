@@ -332,6 +332,8 @@ pub fn hang_up(mut line: TcpStream) {
             break;
         }
         match line.read(&mut buffer) {
+            // Stopped and continued (Ctrl-Z, then fg): the loop reads again.
+            Err(err) if err.kind() == ErrorKind::Interrupted => {}
             Ok(0) | Err(_) => break, // the caller hung up, or the time is over
             Ok(size) => thrown_away += size,
         }

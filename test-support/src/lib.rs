@@ -864,6 +864,40 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(ticks(11)? + ticks(12)?)
 }
 
+/// The state of process `pid` from `/proc/PID/stat` (`S` asleep, `R` running, `T`
+/// stopped). Linux only; `None` elsewhere.
+pub fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// Ctrl-Z, then `fg`, for the program `pid` while it waits: once it sleeps (where `/proc`
+/// tells), `SIGSTOP`, and `SIGCONT` once it has stopped. On Linux a read with a timeout
+/// (`SO_RCVTIMEO`) that was stopped and continued returns "interrupted" (EINTR, see
+/// signal(7)), even with no signal handler: a program must then read again. Unix only;
+/// elsewhere nothing happens.
+pub fn stop_and_continue(pid: u32) {
+    let wait_until = |state: char| {
+        let deadline = Instant::now() + TIMEOUT;
+        while process_state(pid).is_some_and(|now| now != state) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    let kill = |signal: &str| {
+        let sent = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(sent || !cfg!(unix), "kill {signal} {pid} failed");
+    };
+    if cfg!(unix) {
+        wait_until('S');
+        kill("-STOP");
+        wait_until('T');
+        kill("-CONT");
+    }
+}
+
 /// True when this machine has IPv6 loopback (`::1`); some containers do not.
 pub fn has_ipv6_loopback() -> bool {
     TcpListener::bind("[::1]:0").is_ok()

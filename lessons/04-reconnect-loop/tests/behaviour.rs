@@ -692,6 +692,22 @@ fn random_bytes_from_callers_do_not_break_the_server() {
 }
 
 #[test]
+fn a_server_stopped_and_continued_while_it_waits_still_hears_the_message() {
+    let server = lesson!().start(
+        "server",
+        &["--addr", "127.0.0.1:0", "--reply", "ok", "--timeout", "30"],
+    );
+    let mut caller = dial(server.addr());
+    server.wait_for("picked up a call from ");
+    // Ctrl-Z, then `fg`, while the server waits for the message: its read is
+    // interrupted, and it must read again, not drop the call.
+    test_support::stop_and_continue(server.id());
+    caller.write_all(b"still there?").unwrap();
+    assert_eq!(read_to_end(&mut caller), b"ok");
+    server.wait_for(" says: still there?\n");
+}
+
+#[test]
 fn a_slow_typist_is_not_timed_out() {
     // --timeout is for the caller's message only: the person typing the reply may take
     // longer, and the caller waits for it.

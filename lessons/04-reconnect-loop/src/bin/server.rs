@@ -139,9 +139,9 @@ fn serve_one_caller(
     reply: Option<&str>,
     timeout: Duration,
 ) -> io::Result<Call> {
-    // EXERCISE: set_read_timeout(timeout); one read of up to 1024 bytes (0 bytes, a
-    //           timeout (common::is_timeout) or an error: print a note, return
-    //           Call::Over); print `<caller> says: <text>` (from_utf8_lossy,
+    // EXERCISE: set_read_timeout(timeout); one read of up to 1024 bytes (read again
+    //           if it was Interrupted; 0 bytes, a timeout (common::is_timeout) or an
+    //           error: print a note, return Call::Over); print `<caller> says: <text>` (from_utf8_lossy,
     //           common::printable); next_reply(reply) (None: return
     //           Call::InputEnded); write_all; hang up with common::hang_up
     // Without a timeout, a caller who never speaks would hold the line for ever, and
@@ -149,9 +149,17 @@ fn serve_one_caller(
     line.set_read_timeout(Some(timeout))?;
     line.set_write_timeout(Some(timeout))?;
 
-    // recv(1024): one read, as the original does.
+    // recv(1024): one read, as the original does. A read with a timeout that the
+    // server's user stops and continues (Ctrl-Z, then fg) ends as Interrupted, before
+    // any byte came: then we read again. (Python's recv does that by itself.)
     let mut buffer = [0u8; common::MESSAGE_LIMIT];
-    let size = match line.read(&mut buffer) {
+    let read = loop {
+        match line.read(&mut buffer) {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            read => break read,
+        }
+    };
+    let size = match read {
         Ok(0) => {
             println!("note: {caller} hung up without a word; next caller");
             return Ok(Call::Over);
