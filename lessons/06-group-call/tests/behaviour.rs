@@ -462,6 +462,17 @@ fn room_full_when_out_of_files(limit: u32) {
     assert!(full > 0, "all 40 callers fitted in {limit} files");
     assert!(joined.len() >= 16, "only {} callers joined", joined.len());
     server.wait_for_stderr("ulimit -n");
+    // Out of files, and nobody calls: on Linux every accept() fails at once, so the
+    // server must wait between its tries, not spin.
+    if let Some(before) = cpu_ticks(server.pid()) {
+        // Not a wait for something to happen: the half second that is measured.
+        thread::sleep(Duration::from_millis(500));
+        let used = cpu_ticks(server.pid()).unwrap() - before;
+        assert!(
+            used <= 10,
+            "out of files with nobody calling, the server used {used} ticks in 0.5 s"
+        );
+    }
     // Someone leaves: their file is free again, and the next caller joins.
     first.say("bye");
     first.expect_hang_up();
