@@ -472,15 +472,26 @@ fn a_reset_in_the_middle_of_the_body_gets_short_and_no_file() {
     assert_next_caller_is_served(server.addr());
 }
 
-#[test]
-fn a_part_removed_during_the_body_gets_io_and_the_server_goes_on() {
-    let scratch = Scratch::new();
+/// Starts the server, asks to send a body of 200,000 bytes named `name`, sends the first
+/// half, and waits until its `.part` is there: the server now waits for the rest.
+fn half_an_upload(
+    scratch: &Scratch,
+    name: &[u8],
+    seed: u64,
+) -> (Running, TcpStream, Vec<u8>) {
     let server = scratch.server(&[]);
-    let body = seeded_bytes(200_000, 13);
-    let (mut line, answer) = ask(server.addr(), b"gone.bin", body.len() as u64);
+    let body = seeded_bytes(200_000, seed);
+    let (mut line, answer) = ask(server.addr(), name, body.len() as u64);
     assert_eq!(answer, "GO");
     line.write_all(&body[..100_000]).unwrap();
     scratch.wait_for_a_part();
+    (server, line, body)
+}
+
+#[test]
+fn a_part_removed_during_the_body_gets_io_and_the_server_goes_on() {
+    let scratch = Scratch::new();
+    let (server, mut line, body) = half_an_upload(&scratch, b"gone.bin", 13);
     // Somebody cleans the folder while the body comes (another server's clean-up, or a
     // person): the server cannot give the file its name.
     let part = scratch.saved_and_partial().1.remove(0);
@@ -499,12 +510,7 @@ fn a_part_removed_during_the_body_gets_io_and_the_server_goes_on() {
 #[test]
 fn a_server_stopped_and_continued_during_the_body_still_saves_it() {
     let scratch = Scratch::new();
-    let server = scratch.server(&[]);
-    let body = seeded_bytes(200_000, 16);
-    let (mut line, answer) = ask(server.addr(), b"paused.bin", body.len() as u64);
-    assert_eq!(answer, "GO");
-    line.write_all(&body[..100_000]).unwrap();
-    scratch.wait_for_a_part();
+    let (server, mut line, body) = half_an_upload(&scratch, b"paused.bin", 16);
     // Ctrl-Z, then `fg`, while the server waits for the rest: its read is interrupted,
     // and it must read again, not give up.
     test_support::stop_and_continue(server.id());
