@@ -141,9 +141,9 @@ fn serve_one_caller(
 ) -> io::Result<Call> {
     // EXERCISE: set_read_timeout(timeout); one read of up to 1024 bytes (read again
     //           if it was Interrupted; 0 bytes, a timeout (common::is_timeout) or an
-    //           error: print a note, return Call::Over); print `<caller> says: <text>` (from_utf8_lossy,
-    //           common::printable); next_reply(reply) (None: return
-    //           Call::InputEnded); write_all; hang up with common::hang_up
+    //           error: print a note, return Call::Over); print `<caller> says:
+    //           <text>` (from_utf8_lossy, common::printable); next_reply(reply) (None:
+    //           return Call::InputEnded); write_all; hang up with common::hang_up
     // Without a timeout, a caller who never speaks would hold the line for ever, and
     // everybody in the queue behind them would wait too.
     line.set_read_timeout(Some(timeout))?;

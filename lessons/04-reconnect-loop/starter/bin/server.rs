@@ -26,9 +26,9 @@ fn serve_one_caller(
     todo!(
         "set_read_timeout(timeout); one read of up to 1024 bytes (read again \
          if it was Interrupted; 0 bytes, a timeout (common::is_timeout) or an \
-         error: print a note, return Call::Over); print `<caller> says: <text>` (from_utf8_lossy, \
-         common::printable); next_reply(reply) (None: return \
-         Call::InputEnded); write_all; hang up with common::hang_up"
+         error: print a note, return Call::Over); print `<caller> says: \
+         <text>` (from_utf8_lossy, common::printable); next_reply(reply) (None: \
+         return Call::InputEnded); write_all; hang up with common::hang_up"
     )
 }
 // ANCHOR_END: serve_one
