@@ -1051,6 +1051,27 @@ fn a_file_that_shrinks_while_it_is_sent_is_an_error() {
 }
 
 #[test]
+fn a_refusal_in_the_middle_of_the_body_is_shown() {
+    let scratch = Scratch::new();
+    // 32 MiB: more than the systems' buffers hold, so the client is still sending when the
+    // server hangs up.
+    let size = 32 << 20;
+    let file = scratch.file("big.bin", &seeded_bytes(size, 17));
+    let (addr, server) = scripted_server("big.bin", size as u64, |mut line| {
+        line.write_all(b"GO\n").unwrap();
+        let mut some = vec![0u8; 64 << 10];
+        line.read_exact(&mut some).unwrap();
+        // Refuse, and hang up at once, with the rest of the body unread (a reset): the
+        // client's next send fails, and it reads why.
+        line.write_all(b"ERR TIMEOUT too slow\n").unwrap();
+    });
+    client(addr, &file, &[]).code(1).stderr(error_line(
+        "the server refused the file: ERR TIMEOUT too slow: try again",
+    ));
+    server.join().unwrap();
+}
+
+#[test]
 fn a_reset_instead_of_an_answer_is_not_called_a_timeout() {
     let scratch = Scratch::new();
     let file = scratch.file("x", b"data");
