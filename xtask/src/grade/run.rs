@@ -36,7 +36,7 @@ pub struct Graded {
 }
 
 /// How one check went (the first run, or the second of a flaky one).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Attempt {
     pub status: CheckStatus,
     /// Why the check did not pass; `None` when it passed.
@@ -120,34 +120,25 @@ fn grade_one(
         Err(reason) => return Ok(Attempt::new(CheckStatus::Skipped, Some(reason))),
     };
     let first = run_once(check, folder, options)?;
-    if first.status != CheckStatus::Fail {
-        keep_output(submission, check, options, &first, &[&first])?;
-        return Ok(Attempt {
-            whole: String::new(), // written; the report keeps only `output`
-            ..first
-        });
-    }
-    let second = run_once(check, folder, options)?;
-    if second.status != CheckStatus::Pass {
-        keep_output(submission, check, options, &first, &[&first, &second])?;
-        return Ok(Attempt {
-            whole: String::new(),
-            ..first
-        });
-    }
-    let why = format!(
-        "failed once, then passed: {}",
-        first.reason.as_deref().unwrap_or_default()
-    );
-    let flaky = Attempt {
-        status: CheckStatus::Flaky,
-        reason: Some(why),
-        seconds: first.seconds + second.seconds,
-        output: first.output.clone(),
-        whole: String::new(),
+    // A check that failed runs once more: if it passes then, it is flaky, not failed.
+    let second = match first.status {
+        CheckStatus::Fail => Some(run_once(check, folder, options)?),
+        _ => None,
     };
-    keep_output(submission, check, options, &flaky, &[&first, &second])?;
-    Ok(flaky)
+    // The report keeps only `output`; `keep_output` writes the whole of each run.
+    let mut graded = Attempt {
+        whole: String::new(),
+        ..first.clone()
+    };
+    if let Some(again) = second.as_ref().filter(|a| a.status == CheckStatus::Pass) {
+        let why = first.reason.as_deref().unwrap_or_default();
+        graded.status = CheckStatus::Flaky;
+        graded.reason = Some(format!("failed once, then passed: {why}"));
+        graded.seconds += again.seconds;
+    }
+    let runs: Vec<&Attempt> = std::iter::once(&first).chain(&second).collect();
+    keep_output(submission, check, options, &graded, &runs)?;
+    Ok(graded)
 }
 
 /// Runs the test of `check` once, with the programs in `folder`.
