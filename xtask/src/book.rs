@@ -97,15 +97,7 @@ pub fn mdbook_into(dest: &Path, env: &[(&str, &str)]) -> anyhow::Result<()> {
 /// switches to it only when it is complete: a reader never sees a half-built book.
 pub fn serve(open: bool, port: u16) -> anyhow::Result<()> {
     // The builds an earlier `serve` left.
-    for old in std::fs::read_dir(book_dir().join("book"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        if old.file_name().to_string_lossy().starts_with("serve-") {
-            let _ = std::fs::remove_dir_all(old.path());
-        }
-    }
+    tools::remove_leftovers(&book_dir().join("book"), "serve-");
     let serving = Arc::new(Mutex::new(build_to_serve(0)?));
     let address = format!("127.0.0.1:{port}");
     let server = tiny_http::Server::http(&address).map_err(|err| {
@@ -162,11 +154,14 @@ type Response = tiny_http::ResponseBox;
 /// named without its `/` (so that the page's links work), the book's `404.html` (with
 /// status 404) for what is not there.
 fn respond_with_file(root: &Path, url: &str) -> Response {
+    let not_in_the_book = || {
+        tiny_http::Response::from_string("404: not in the book")
+            .with_status_code(404)
+            .boxed()
+    };
     let path = url.split(['?', '#']).next().unwrap_or_default();
     let Some(file) = served_file(root, path) else {
-        return tiny_http::Response::from_string("404: not in the book")
-            .with_status_code(404)
-            .boxed();
+        return not_in_the_book();
     };
     if file.is_dir() && !path.ends_with('/') {
         let location =
@@ -180,26 +175,23 @@ fn respond_with_file(root: &Path, url: &str) -> Response {
     } else {
         file
     };
-    let (file, status) = match std::fs::File::open(&file) {
-        Ok(content) => ((content, content_type(&file)), 200),
-        Err(_) => {
-            // The 404 page of the language the address is in.
-            let language = TRANSLATIONS
-                .iter()
-                .find(|t| path.starts_with(&format!("/{}/", t.code)));
-            let page = root.join(language.map_or("", |t| t.code)).join("404.html");
-            match std::fs::File::open(&page) {
-                Ok(content) => ((content, content_type(&page)), 404),
-                Err(_) => {
-                    return tiny_http::Response::from_string("404: not in the book")
-                        .with_status_code(404)
-                        .boxed();
-                }
-            }
-        }
+    // What is not there gets the 404 page of the language the address is in.
+    let (file, status) = if file.is_file() {
+        (file, 200)
+    } else {
+        let language = TRANSLATIONS
+            .iter()
+            .find(|t| path.starts_with(&format!("/{}/", t.code)));
+        (
+            root.join(language.map_or("", |t| t.code)).join("404.html"),
+            404,
+        )
     };
-    let ((content, kind), status) = (file, status);
-    let header = tiny_http::Header::from_bytes("Content-Type", kind).expect("a valid header");
+    let Ok(content) = std::fs::File::open(&file) else {
+        return not_in_the_book();
+    };
+    let header =
+        tiny_http::Header::from_bytes("Content-Type", content_type(&file)).expect("a valid header");
     tiny_http::Response::from_file(content)
         .with_header(header)
         .with_status_code(status)

@@ -144,6 +144,16 @@ pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// Removes the folders in `dir` whose names start with `prefix`: what a run that was
+/// stopped left behind.
+pub fn remove_leftovers(dir: &Path, prefix: &str) {
+    for old in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if old.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = std::fs::remove_dir_all(old.path());
+        }
+    }
+}
+
 /// All files under `dir` (in every folder below it) whose name ends in `.ext`, sorted.
 pub fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();

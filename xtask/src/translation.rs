@@ -331,15 +331,7 @@ mod tests {
         // The copy sits beside book/src, at the same depth, so that its includes
         // (`../../../lessons/...`) still find the code.
         // A copy left by a run that was stopped goes first.
-        for old in std::fs::read_dir(book::book_dir()).unwrap().flatten() {
-            if old
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".src-edited-")
-            {
-                let _ = std::fs::remove_dir_all(old.path());
-            }
-        }
+        tools::remove_leftovers(&book::book_dir(), ".src-edited-");
         let copy = tempfile::Builder::new()
             .prefix(".src-edited-")
             .tempdir_in(book::book_dir())
