@@ -87,9 +87,15 @@ pub fn in_own_group(command: &mut Command) -> &mut Command {
 /// [`in_own_group`]: `kill -SIGNAL -- -PID`. True when it was sent; false where there is
 /// no `kill` (not Unix) or the group is gone.
 pub fn signal_group(leader: u32, signal: &str) -> bool {
+    kill(signal, &format!("-{leader}"))
+}
+
+/// `kill -SIGNAL -- TARGET` (a process id, or `-PID` for a group). True when it was sent;
+/// false where there is no `kill` (not Unix) or the target is gone.
+fn kill(signal: &str, target: &str) -> bool {
     cfg!(unix)
         && Command::new("kill")
-            .args([&format!("-{signal}"), "--", &format!("-{leader}")])
+            .args([&format!("-{signal}"), "--", target])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -856,19 +862,32 @@ pub fn thread_count(pid: u32) -> Option<usize> {
 /// How much processor time the process `pid` has used so far, user and system, in the
 /// clock ticks of `/proc/PID/stat` (usually 100 a second). Linux only; `None` elsewhere.
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // After the program's name in parentheses: state is the 1st field, utime the 12th,
-    // stime the 13th.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime is the 12th field after the program's name, stime the 13th.
+    let fields = stat_fields(pid)?;
     let ticks = |n: usize| fields.get(n)?.parse::<u64>().ok();
     Some(ticks(11)? + ticks(12)?)
+}
+
+/// How much processor time (see [`cpu_ticks`]) the process `pid` uses during the next
+/// `span`: this waits `span`, the time that is measured. Linux only; `None` elsewhere.
+pub fn cpu_ticks_during(pid: u32, span: Duration) -> Option<u64> {
+    let before = cpu_ticks(pid)?;
+    thread::sleep(span);
+    Some(cpu_ticks(pid)? - before)
 }
 
 /// The state of process `pid` from `/proc/PID/stat` (`S` asleep, `R` running, `T`
 /// stopped). Linux only; `None` elsewhere.
 pub fn process_state(pid: u32) -> Option<char> {
+    stat_fields(pid)?.first()?.chars().next()
+}
+
+/// The fields of `/proc/PID/stat` after the program's name in parentheses (which may hold
+/// spaces): the state first. Linux only; `None` elsewhere.
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?.1.trim_start().chars().next()
+    let after_name = stat.rsplit_once(')')?.1;
+    Some(after_name.split_whitespace().map(str::to_string).collect())
 }
 
 /// Ctrl-Z, then `fg`, for the program `pid` while it waits: once it sleeps (where `/proc`
@@ -883,18 +902,15 @@ pub fn stop_and_continue(pid: u32) {
             std::thread::sleep(Duration::from_millis(5));
         }
     };
-    let kill = |signal: &str| {
-        let sent = Command::new("kill")
-            .args([signal, &pid.to_string()])
-            .status()
-            .is_ok_and(|status| status.success());
-        assert!(sent || !cfg!(unix), "kill {signal} {pid} failed");
+    let signal = |name: &str| {
+        let sent = kill(name, &pid.to_string());
+        assert!(sent || !cfg!(unix), "kill -{name} {pid} failed");
     };
     if cfg!(unix) {
         wait_until('S');
-        kill("-STOP");
+        signal("STOP");
         wait_until('T');
-        kill("-CONT");
+        signal("CONT");
     }
 }
 

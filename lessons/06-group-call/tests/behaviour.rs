@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::prelude::*;
 use socket2::{Domain, Protocol, Socket, Type};
-use test_support::{Running, TIMEOUT, cpu_ticks, dial, lesson, python, thread_count};
+use test_support::{
+    Running, TIMEOUT, cpu_ticks_during, dial, lesson, python, thread_count,
+};
 
 /// The group call's Python peer, which the book shows.
 const PYTHON_CLIENT: &str = include_str!("../python/client.py");
@@ -341,12 +343,10 @@ fn with_a_cap_of_4_the_fifth_hears_room_full_at_once_and_a_sixth_may_join_later(
 fn a_quiet_room_uses_no_processor_time() {
     let server = server(&[]);
     let _room = room_of(&server, &["a", "b", "c"]);
-    let Some(before) = cpu_ticks(server.pid()) else {
+    let Some(used) = cpu_ticks_during(server.pid(), Duration::from_millis(500))
+    else {
         return; // not Linux: no /proc to ask
     };
-    // Not a wait for something to happen: the half second that is measured.
-    thread::sleep(Duration::from_millis(500));
-    let used = cpu_ticks(server.pid()).unwrap() - before;
     // One thread that spins would use the whole half second: about 50 ticks.
     assert!(
         used <= 10,
@@ -464,10 +464,7 @@ fn room_full_when_out_of_files(limit: u32) {
     server.wait_for_stderr("ulimit -n");
     // Out of files, and nobody calls: on Linux every accept() fails at once, so the
     // server must wait between its tries, not spin.
-    if let Some(before) = cpu_ticks(server.pid()) {
-        // Not a wait for something to happen: the half second that is measured.
-        thread::sleep(Duration::from_millis(500));
-        let used = cpu_ticks(server.pid()).unwrap() - before;
+    if let Some(used) = cpu_ticks_during(server.pid(), Duration::from_millis(500)) {
         assert!(
             used <= 10,
             "out of files with nobody calling, the server used {used} ticks in 0.5 s"
