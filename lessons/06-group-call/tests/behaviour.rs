@@ -603,14 +603,20 @@ fn a_name_is_given_in_the_first_line_only_and_a_taken_or_bad_one_is_refused() {
     alice.expect(&format!("{plain_name}: no name"));
 }
 
+/// A raw caller, `raw`, in the room, and then the lesson's client as `you`: `raw` is in the
+/// room (announced) before the client calls, so it hears the client join.
+fn you_beside_raw(server: &Running) -> (Caller, Running) {
+    let mut raw = join(server, "raw");
+    let client =
+        lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "you"]);
+    raw.expect("* you joined");
+    (raw, client)
+}
+
 #[test]
 fn the_client_shows_others_lines_with_control_characters_escaped() {
     let server = server(&[]);
-    // In the room (announced) before the client calls: only then does it hear the join.
-    let mut raw = join(&server, "raw");
-    let mut client =
-        lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "you"]);
-    raw.expect("* you joined");
+    let (mut raw, mut client) = you_beside_raw(&server);
     raw.say("\u{1b}[2J\rgotcha\tok");
     client.wait_for("raw: \\x1b[2J\\rgotcha\tok\n");
     client.type_line("hello raw");
@@ -630,10 +636,7 @@ fn the_client_shows_others_lines_with_control_characters_escaped() {
 #[test]
 fn the_client_refuses_a_typed_line_over_4096_bytes_and_sends_one_of_4096() {
     let server = server(&[]);
-    let mut raw = join(&server, "raw");
-    let mut client =
-        lesson!().spawn("client", &["--addr", &server.addr_arg(), "--name", "you"]);
-    raw.expect("* you joined");
+    let (mut raw, mut client) = you_beside_raw(&server);
     client.type_line(&"x".repeat(4097));
     client.wait_for(
         "note: that line is 4097 bytes; a line can be at most 4096 bytes. Please type a \
